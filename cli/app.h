@@ -1,0 +1,11 @@
+// The strata command line: builds the CLI11 app with every subcommand and runs it.
+#pragma once
+
+namespace strata::cli {
+
+// Exit codes: 0 success, 1 runtime failure, 2 bad input or usage, 130 interrupted.
+enum ExitCode : int { kExitOk = 0, kExitFailure = 1, kExitBadInput = 2, kExitInterrupted = 130 };
+
+int run_app(int argc, char** argv);
+
+}  // namespace strata::cli

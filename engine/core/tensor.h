@@ -1,0 +1,75 @@
+// Tensor: a non-owning, row-major view (dtype, shape, place, pointer). Memory is owned by a
+// Buffer (offload/aligned_buffer.h) or an arena carved into many tensors; a Tensor never frees.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+
+#include "common/error.h"
+#include "engine/core/dtype.h"
+
+namespace strata {
+
+// Where the bytes live. On the CPU backend "device" is a budgeted RAM arena.
+enum class Place : uint8_t { device, host, disk };
+
+class Tensor {
+ public:
+  static constexpr int kMaxDims = 4;
+
+  Tensor() = default;
+  Tensor(void* data, DType dtype, std::initializer_list<int64_t> shape, Place place = Place::host)
+      : data_(data), dtype_(dtype), place_(place) {
+    STRATA_CHECK(shape.size() <= kMaxDims, "tensor rank ", shape.size(), " > ", kMaxDims);
+    for (int64_t d : shape) dims_[rank_++] = d;
+  }
+
+  template <typename T = void>
+  T* data() const { return static_cast<T*>(data_); }
+  DType dtype() const { return dtype_; }
+  Place place() const { return place_; }
+  int rank() const { return rank_; }
+  int64_t dim(int i) const { return dims_[i < 0 ? rank_ + i : i]; }
+  int64_t numel() const {
+    int64_t n = 1;
+    for (int i = 0; i < rank_; ++i) n *= dims_[i];
+    return n;
+  }
+  size_t nbytes() const { return size_t(numel()) * dtype_size(dtype_); }
+  bool empty() const { return data_ == nullptr; }
+
+  // Rows [begin, end) of the leading dimension, as a view.
+  Tensor rows(int64_t begin, int64_t end) const {
+    STRATA_CHECK(begin >= 0 && begin <= end && end <= dims_[0], "rows [", begin, ", ", end,
+                 ") of ", shape_string());
+    Tensor t = *this;
+    t.dims_[0] = end - begin;
+    t.data_ = static_cast<char*>(data_) + size_t(begin) * row_bytes();
+    return t;
+  }
+  // The same bytes under another shape with the same element count.
+  Tensor reshaped(std::initializer_list<int64_t> shape) const {
+    Tensor t(data_, dtype_, shape, place_);
+    STRATA_CHECK(t.numel() == numel(), "reshape ", shape_string(), " -> ", t.shape_string());
+    return t;
+  }
+  size_t row_bytes() const { return rank_ == 0 ? 0 : nbytes() / size_t(dims_[0] ? dims_[0] : 1); }
+
+  std::string shape_string() const {
+    std::string s = "[";
+    for (int i = 0; i < rank_; ++i) s += (i ? ", " : "") + std::to_string(dims_[i]);
+    return s + "] " + std::string(dtype_name(dtype_));
+  }
+
+ private:
+  void* data_ = nullptr;
+  DType dtype_ = DType::f32;
+  Place place_ = Place::host;
+  int rank_ = 0;
+  std::array<int64_t, kMaxDims> dims_{};
+};
+
+}  // namespace strata

@@ -2,20 +2,58 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <new>
 
+#include "cli/commands/command.h"
 #include "common/error.h"
 
 namespace strata::cli {
+namespace {
+
+// Errors are printed as exactly one line, whatever the message held.
+void print_error(const std::string& message) {
+  std::string line = message;
+  for (char& c : line) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  std::cerr << "strata: error: " << line << std::endl;
+}
+
+}  // namespace
 
 int run_app(int argc, char** argv) {
-  CLI::App app{"strata: throughput-oriented batch generation for large language models"};
+  CLI::App app{"strata: throughput-oriented batch generation for large language models.\n"
+               "Runs OPT models from Hugging Face directories on the CPU (CUDA backend to come)."};
   app.require_subcommand(1);
+  app.footer("Run 'strata COMMAND --help' for a command's options.");
+  const std::vector<Command> commands = {add_run_command(app), add_generate_command(app),
+                                         add_tokenize_command(app)};
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --version and the like
+    print_error(std::string(e.what()) + " (see strata --help)");
+    return kExitBadInput;
   }
-  return kExitOk;
+  try {
+    for (const Command& c : commands) {
+      if (c.app->parsed()) return c.run();
+    }
+    return kExitBadInput;
+  } catch (const InputError& e) {
+    print_error(e.what());
+    return kExitBadInput;
+  } catch (const std::bad_alloc&) {
+    print_error("out of memory");
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    print_error(e.what());
+    return kExitFailure;
+  }
 }
 
 }  // namespace strata::cli

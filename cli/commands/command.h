@@ -1,0 +1,25 @@
+// A subcommand: its CLI11 app (options bound to its own state) and the action run after parsing.
+// Actions run outside CLI11's parse so that app.cpp maps every error to one line and an exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+#include "cli/job/batch_job.h"
+
+namespace strata::cli {
+
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;
+};
+
+Command add_run_command(CLI::App& parent);
+Command add_generate_command(CLI::App& parent);
+Command add_tokenize_command(CLI::App& parent);
+
+// Options shared by the commands that generate: sampling defaults and the backend.
+void add_sampling_options(CLI::App& app, RequestDefaults& defaults);
+void add_backend_option(CLI::App& app, std::string& backend);
+
+}  // namespace strata::cli

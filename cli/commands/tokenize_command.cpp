@@ -1,0 +1,26 @@
+// strata tokenize: the token ids a prompt becomes (bos first), as a JSON array.
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/app.h"
+#include "cli/commands/command.h"
+#include "cli/model_loading.h"
+
+namespace strata::cli {
+
+Command add_tokenize_command(CLI::App& parent) {
+  auto model_dir = std::make_shared<std::filesystem::path>();
+  auto text = std::make_shared<std::string>();
+  CLI::App* app = parent.add_subcommand(
+      "tokenize", "Print the token ids of a prompt (bos first) as a JSON array");
+  app->add_option("--model", *model_dir, "Hugging Face OPT model directory")->required();
+  app->add_option("--text", *text, "The text to tokenize")->required();
+  return {app, [model_dir, text] {
+            const LoadedTokenizer tok = load_tokenizer(*model_dir);
+            std::cout << nlohmann::json(tok.prompt_ids(*text)).dump() << std::endl;
+            return int(kExitOk);
+          }};
+}
+
+}  // namespace strata::cli

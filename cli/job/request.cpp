@@ -1,0 +1,127 @@
+#include "cli/job/request.h"
+
+#include <fstream>
+#include <set>
+
+#include "common/error.h"
+
+namespace strata::cli {
+namespace {
+
+// Names the place of a problem: "requests.jsonl:3: field 'top_p': ...".
+class FieldReader {
+ public:
+  FieldReader(const nlohmann::json& j, std::string where) : j_(j), where_(std::move(where)) {}
+
+  const nlohmann::json* get(const char* field) const {
+    const auto it = j_.find(field);
+    return it == j_.end() || it->is_null() ? nullptr : &*it;
+  }
+  [[noreturn]] void bad(const char* field, const char* expected, const nlohmann::json& v) const {
+    fail_input(where_, ": field '", field, "': expected ", expected, ", got ", v.dump());
+  }
+  std::optional<int64_t> integer(const char* field, int64_t min, int64_t max,
+                                 const char* expected) const {
+    const nlohmann::json* v = get(field);
+    if (!v) return std::nullopt;
+    if (!v->is_number_integer() || v->get<int64_t>() < min || v->get<int64_t>() > max) {
+      bad(field, expected, *v);
+    }
+    return v->get<int64_t>();
+  }
+  std::optional<float> number(const char* field, double min, double max,
+                              const char* expected) const {
+    const nlohmann::json* v = get(field);
+    if (!v) return std::nullopt;
+    if (!v->is_number() || v->get<double>() < min || v->get<double>() > max) {
+      bad(field, expected, *v);
+    }
+    return float(v->get<double>());
+  }
+  const std::string& where() const { return where_; }
+
+ private:
+  const nlohmann::json& j_;
+  std::string where_;
+};
+
+const std::set<std::string>& known_fields() {
+  static const std::set<std::string> fields = {"id",    "prompt", "max_tokens", "temperature",
+                                               "top_p", "top_k",  "stop",       "seed"};
+  return fields;
+}
+
+std::vector<std::string> read_stop(const FieldReader& r) {
+  const nlohmann::json* v = r.get("stop");
+  if (!v) return {};
+  if (v->is_string()) return {v->get<std::string>()};
+  if (!v->is_array()) r.bad("stop", "a string or an array of strings", *v);
+  std::vector<std::string> stops;
+  for (const auto& s : *v) {
+    if (!s.is_string() || s.get<std::string>().empty()) {
+      r.bad("stop", "non-empty strings", *v);
+    }
+    stops.push_back(s.get<std::string>());
+  }
+  return stops;
+}
+
+// nlohmann's messages start with "[json.exception.parse_error.101] "; keep what follows.
+std::string parse_message(const nlohmann::json::parse_error& e) {
+  const std::string what = e.what();
+  const size_t at = what.find("] ");
+  return at == std::string::npos ? what : what.substr(at + 2);
+}
+
+}  // namespace
+
+Request parse_request(const std::string& text, const std::string& file, int64_t line) {
+  const std::string where = file + ":" + std::to_string(line);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    fail_input(where, ": malformed JSON: ", parse_message(e));
+  }
+  STRATA_CHECK_INPUT(j.is_object(), where, ": expected a JSON object with a \"prompt\" field");
+  for (const auto& [key, value] : j.items()) {
+    STRATA_CHECK_INPUT(known_fields().count(key), where, ": unknown field '", key,
+                       "' (known: id, prompt, max_tokens, temperature, top_p, top_k, stop, seed)");
+  }
+  const FieldReader r(j, where);
+  Request req;
+  req.line = line;
+  const nlohmann::json* prompt = r.get("prompt");
+  STRATA_CHECK_INPUT(prompt != nullptr, where, ": field 'prompt' is missing");
+  if (!prompt->is_string()) r.bad("prompt", "a string", *prompt);
+  req.prompt = prompt->get<std::string>();
+  if (const nlohmann::json* id = r.get("id")) {
+    if (!id->is_string() && !id->is_number_integer()) r.bad("id", "a string or an integer", *id);
+    req.id = *id;
+  } else {
+    req.id = "line-" + std::to_string(line);
+  }
+  req.max_tokens = r.integer("max_tokens", 0, 1 << 30, "a non-negative integer");
+  req.temperature = r.number("temperature", 0.0, 100.0, "a number from 0 to 100");
+  req.top_p = r.number("top_p", 1e-9, 1.0, "a number in (0, 1]");
+  if (auto k = r.integer("top_k", 0, 1 << 30, "a non-negative integer")) req.top_k = int32_t(*k);
+  if (auto s = r.integer("seed", 0, INT64_MAX, "a non-negative integer")) req.seed = uint64_t(*s);
+  req.stop = read_stop(r);
+  return req;
+}
+
+std::vector<Request> read_requests(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  STRATA_CHECK_INPUT(in.good(), path.string(), ": cannot open");
+  std::vector<Request> requests;
+  std::string text;
+  for (int64_t line = 1; std::getline(in, text); ++line) {
+    if (!text.empty() && text.back() == '\r') text.pop_back();  // CRLF files
+    if (text.find_first_not_of(" \t") == std::string::npos) continue;
+    requests.push_back(parse_request(text, path.string(), line));
+  }
+  STRATA_CHECK_INPUT(!requests.empty(), path.string(), ": no requests (the file is empty)");
+  return requests;
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,59 @@
+// Backend: the op set every compute backend implements (CPU now, CUDA next). Public methods check
+// shapes and dtypes once, here, then call the backend's implementation (do_*), so each backend
+// only computes. Activations are fp32; weights may be f32, f16 or bf16.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "engine/backend/backend_kind.h"
+#include "engine/core/activation.h"
+#include "engine/core/tensor.h"
+
+namespace strata {
+
+enum class Accumulate { overwrite, add };
+
+struct AttentionArgs {
+  Tensor q;                       // [B, T, hidden] f32: queries of T new positions per sequence
+  Tensor k_cache;                 // [B, S_max, hidden] f32: keys of every slot (new ones written)
+  Tensor v_cache;                 // [B, S_max, hidden] f32
+  const uint8_t* key_valid;       // [B, S_max]: 1 where slot s of sequence b holds a real token
+  int64_t first_query_slot = 0;   // slot of q's first position; query t sees slots <= first + t
+  int64_t num_heads = 1;
+  float scale = 1.0f;             // applied to q·k (OPT: head_dim^-0.5)
+  Tensor out;                     // [B, T, hidden] f32
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual BackendKind kind() const = 0;
+
+  // y[M, N] = x[M, K] · w[N, K]ᵀ (+ bias[N]).
+  void linear(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& y);
+  // y[M, H] = (x - mean) / sqrt(var + eps) * gamma + beta, per row; y may alias x.
+  void layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps, Tensor& y);
+  // y += x, elementwise.
+  void add(const Tensor& x, Tensor& y);
+  void activation(Activation kind, Tensor& x);
+  // y[i, :] (=|+=) table[ids[i], :], y: [M, D] f32, table: [V, D].
+  void embedding(const Tensor& table, const int32_t* ids, Accumulate mode, Tensor& y);
+  // Softmax(q·kᵀ·scale) · v per head, masked causally and by key_valid.
+  void attention(const AttentionArgs& args);
+
+ private:
+  virtual void do_linear(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& y) = 0;
+  virtual void do_layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps,
+                             Tensor& y) = 0;
+  virtual void do_add(const Tensor& x, Tensor& y) = 0;
+  virtual void do_activation(Activation kind, Tensor& x) = 0;
+  virtual void do_embedding(const Tensor& table, const int32_t* ids, Accumulate mode,
+                            Tensor& y) = 0;
+  virtual void do_attention(const AttentionArgs& args) = 0;
+};
+
+// The backend for a resolved choice; CUDA throws until its op set lands.
+std::unique_ptr<Backend> make_backend(BackendKind kind);
+
+}  // namespace strata

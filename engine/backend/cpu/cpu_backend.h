@@ -1,0 +1,28 @@
+// CpuBackend: fp32 compute over f32/f16/bf16 weights. GEMMs go to OpenBLAS; a non-f32 weight is
+// decoded a tile of rows at a time into a small scratch buffer, never as a whole fp32 matrix.
+#pragma once
+
+#include <vector>
+
+#include "engine/backend/backend.h"
+
+namespace strata {
+
+class CpuBackend final : public Backend {
+ public:
+  BackendKind kind() const override { return BackendKind::cpu; }
+
+ private:
+  void do_linear(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& y) override;
+  void do_layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps,
+                     Tensor& y) override;
+  void do_add(const Tensor& x, Tensor& y) override;
+  void do_activation(Activation kind, Tensor& x) override;
+  void do_embedding(const Tensor& table, const int32_t* ids, Accumulate mode,
+                    Tensor& y) override;
+  void do_attention(const AttentionArgs& args) override;
+
+  std::vector<float> weight_tile_;  // decoded rows of a non-f32 weight
+};
+
+}  // namespace strata

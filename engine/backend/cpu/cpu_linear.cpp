@@ -1,0 +1,46 @@
+// CPU linear: y = x · wᵀ + b through OpenBLAS sgemm.
+#include <cblas.h>
+
+#include <algorithm>
+
+#include "engine/backend/cpu/cpu_backend.h"
+#include "engine/core/convert.h"
+
+namespace strata {
+namespace {
+
+// Decoded weight tile budget: 256 Ki floats (1 MiB) stays in L2/L3 while sgemm reuses it.
+constexpr int64_t kTileFloats = 256 * 1024;
+
+}  // namespace
+
+void CpuBackend::do_linear(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& y) {
+  const int64_t m = x.dim(0), k = x.dim(1), n = w.dim(0);
+  if (m == 0 || n == 0) return;
+  if (w.dtype() == DType::f32) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(m), int(n), int(k), 1.0f,
+                x.data<float>(), int(k), w.data<float>(), int(k), 0.0f, y.data<float>(), int(n));
+  } else {
+    const int64_t tile_rows = std::clamp<int64_t>(kTileFloats / std::max<int64_t>(k, 1), 1, n);
+    weight_tile_.resize(size_t(tile_rows * k));
+    const size_t row_bytes = size_t(k) * dtype_size(w.dtype());
+    for (int64_t r0 = 0; r0 < n; r0 += tile_rows) {
+      const int64_t rows = std::min(tile_rows, n - r0);
+      convert_to_f32(w.data<char>() + size_t(r0) * row_bytes, w.dtype(), rows * k,
+                     weight_tile_.data());
+      // y[:, r0:r0+rows] = x · tileᵀ, written in place with ldc = n.
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(m), int(rows), int(k), 1.0f,
+                  x.data<float>(), int(k), weight_tile_.data(), int(k), 0.0f,
+                  y.data<float>() + r0, int(n));
+    }
+  }
+  if (!bias.empty()) {
+    float* out = y.data<float>();
+    for (int64_t j = 0; j < n; ++j) {
+      const float b = element_f32(bias.data(), bias.dtype(), j);
+      for (int64_t i = 0; i < m; ++i) out[i * n + j] += b;
+    }
+  }
+}
+
+}  // namespace strata

@@ -1,0 +1,58 @@
+// Generator: runs one micro-batch of requests through prefill and decode steps until each
+// sequence finishes. Prompts are left-padded to the longest; each sequence's positions count
+// only its own tokens (transformers' OPT: cumsum(mask) - 1), so its output never depends on the
+// prompts it is batched with.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/backend/backend.h"
+#include "engine/generate/sampling.h"
+#include "engine/models/opt/opt_model.h"
+#include "engine/tokenizer/bpe_tokenizer.h"
+
+namespace strata {
+
+struct SequenceRequest {
+  std::vector<int32_t> prompt_ids;  // bos first
+  int64_t max_new_tokens = 0;
+  SamplingParams sampling;
+  std::vector<std::string> stop;    // stop strings: generation ends before the first one
+};
+
+enum class FinishReason { stop, length };
+
+struct SequenceResult {
+  std::vector<int32_t> token_ids;  // generated tokens (eos included when it ended the sequence)
+  std::string text;                // decoded, special tokens skipped, cut before a stop string
+  FinishReason finish_reason = FinishReason::length;
+};
+
+// Counts of the work done, for throughput reports.
+struct GenerationStats {
+  int64_t prompt_tokens = 0;     // real (unpadded) prompt tokens
+  int64_t padded_tokens = 0;     // prompt slots including padding
+  int64_t generated_tokens = 0;
+  double prefill_seconds = 0.0;
+  double decode_seconds = 0.0;
+};
+
+class Generator {
+ public:
+  Generator(const OptModel& model, const BpeTokenizer& tokenizer, Backend& backend)
+      : model_(model), tokenizer_(tokenizer), backend_(backend) {}
+
+  std::vector<SequenceResult> generate(std::span<const SequenceRequest> batch);
+  const GenerationStats& stats() const { return stats_; }
+
+ private:
+  const OptModel& model_;
+  const BpeTokenizer& tokenizer_;
+  Backend& backend_;
+  GenerationStats stats_;
+};
+
+}  // namespace strata

@@ -1,0 +1,85 @@
+#include "engine/io/hf_checkpoint.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "common/error.h"
+
+namespace strata {
+namespace {
+
+std::string canonical(const std::string& stored) {
+  constexpr std::string_view prefix = "model.";
+  return stored.rfind(prefix, 0) == 0 ? stored.substr(prefix.size()) : stored;
+}
+
+// Shard file names listed by an index, each checked to exist.
+std::vector<std::string> shard_names(const std::filesystem::path& index_path) {
+  std::ifstream in(index_path);
+  STRATA_CHECK_INPUT(in.good(), index_path.string(), ": cannot open");
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  STRATA_CHECK_INPUT(j.is_object() && j.contains("weight_map") && j["weight_map"].is_object(),
+                     index_path.string(), ": not a safetensors index (no \"weight_map\" object)");
+  std::set<std::string> files;
+  for (const auto& [tensor, file] : j["weight_map"].items()) {
+    STRATA_CHECK_INPUT(file.is_string(), index_path.string(), ": weight_map entry for ", tensor,
+                       " is not a file name");
+    const std::string name = file.get<std::string>();
+    STRATA_CHECK_INPUT(name.find('/') == std::string::npos, index_path.string(), ": shard '",
+                       name, "' must be a file name in the model directory");
+    if (!std::filesystem::exists(index_path.parent_path() / name)) {
+      fail_input(index_path.string(), ": shard ", name, " (holding tensor ", tensor,
+                 ") is missing");
+    }
+    files.insert(name);
+  }
+  return {files.begin(), files.end()};
+}
+
+}  // namespace
+
+HfCheckpoint HfCheckpoint::open(const std::filesystem::path& model_dir) {
+  HfCheckpoint ckpt;
+  ckpt.dir_ = model_dir;
+  const auto single = model_dir / "model.safetensors";
+  const auto index = model_dir / "model.safetensors.index.json";
+  std::vector<std::string> names;
+  if (std::filesystem::exists(single)) {
+    names = {"model.safetensors"};
+    ckpt.searched_ = single.string();
+  } else if (std::filesystem::exists(index)) {
+    names = shard_names(index);
+    ckpt.searched_ = std::to_string(names.size()) + " shards of " + index.string();
+  } else {
+    fail_input(model_dir.string(), ": no model.safetensors or model.safetensors.index.json "
+               "(Strata reads safetensors checkpoints)");
+  }
+  for (const auto& name : names) {
+    ckpt.files_.push_back(std::make_unique<SafetensorsFile>(SafetensorsFile::open(model_dir / name)));
+    const SafetensorsFile* file = ckpt.files_.back().get();
+    for (const auto& [stored, entry] : file->entries()) {
+      const auto [it, inserted] = ckpt.tensors_.emplace(canonical(stored), Located{file, stored, &entry});
+      STRATA_CHECK_INPUT(inserted, file->path().string(), ": tensor ", stored,
+                         " also appears in ", it->second.file->path().string());
+    }
+  }
+  return ckpt;
+}
+
+const HfCheckpoint::Located* HfCheckpoint::find(const std::string& canonical_name) const {
+  const auto it = tensors_.find(canonical_name);
+  return it == tensors_.end() ? nullptr : &it->second;
+}
+
+const HfCheckpoint::Located& HfCheckpoint::require(const std::string& canonical_name) const {
+  const Located* t = find(canonical_name);
+  if (t == nullptr) fail_input(searched_, ": tensor ", canonical_name, " is missing");
+  return *t;
+}
+
+void HfCheckpoint::read(const Located& tensor, void* dst) const {
+  tensor.file->read(tensor.stored_name, *tensor.entry, dst);
+}
+
+}  // namespace strata

@@ -1,0 +1,115 @@
+#include "engine/io/safetensors_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+
+namespace strata {
+namespace {
+
+// A header larger than this is not a real checkpoint's (they are a few hundred KiB at most).
+constexpr uint64_t kMaxHeaderBytes = 100ull << 20;
+
+size_t byte_width(const std::string& dtype_name) {
+  static const std::map<std::string, size_t> widths = {
+      {"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8}, {"I32", 4}, {"I16", 2},
+      {"I8", 1},  {"U8", 1},  {"BOOL", 1}, {"F8_E4M3", 1}, {"F8_E5M2", 1}, {"U16", 2},
+      {"U32", 4}, {"U64", 8}};
+  const auto it = widths.find(dtype_name);
+  return it == widths.end() ? 0 : it->second;
+}
+
+void pread_exact(int fd, void* dst, uint64_t nbytes, uint64_t offset,
+                 const std::filesystem::path& path, const std::string& what) {
+  auto* out = static_cast<char*>(dst);
+  uint64_t done = 0;
+  while (done < nbytes) {
+    const ssize_t got = ::pread(fd, out + done, nbytes - done, off_t(offset + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) fail_input(path.string(), ": reading ", what, ": ", std::strerror(errno));
+    if (got == 0) fail_input(path.string(), ": file ends while reading ", what, " (truncated?)");
+    done += uint64_t(got);
+  }
+}
+
+SafetensorsEntry parse_entry(const std::string& name, const nlohmann::json& j,
+                             uint64_t data_start, uint64_t file_size,
+                             const std::filesystem::path& path) {
+  const std::string where = path.string() + ": tensor " + name;
+  STRATA_CHECK_INPUT(j.is_object(), where, ": header entry is not an object");
+  STRATA_CHECK_INPUT(j.contains("dtype") && j["dtype"].is_string(), where, ": missing dtype");
+  STRATA_CHECK_INPUT(j.contains("shape") && j["shape"].is_array(), where, ": missing shape");
+  STRATA_CHECK_INPUT(j.contains("data_offsets") && j["data_offsets"].is_array() &&
+                         j["data_offsets"].size() == 2,
+                     where, ": missing data_offsets [begin, end]");
+  SafetensorsEntry e;
+  e.dtype_name = j["dtype"].get<std::string>();
+  e.dtype = dtype_from_safetensors(e.dtype_name);
+  const size_t width = byte_width(e.dtype_name);
+  STRATA_CHECK_INPUT(width != 0, where, ": unknown dtype '", e.dtype_name, "'");
+  uint64_t numel = 1;
+  for (const auto& d : j["shape"]) {
+    STRATA_CHECK_INPUT(d.is_number_unsigned(), where, ": shape holds a non-integer or negative");
+    e.shape.push_back(d.get<int64_t>());
+    numel *= d.get<uint64_t>();
+  }
+  const auto& offs = j["data_offsets"];
+  STRATA_CHECK_INPUT(offs[0].is_number_unsigned() && offs[1].is_number_unsigned(), where,
+                     ": data_offsets are not non-negative integers");
+  const uint64_t begin = offs[0].get<uint64_t>(), end = offs[1].get<uint64_t>();
+  STRATA_CHECK_INPUT(begin <= end, where, ": data_offsets end ", end, " before begin ", begin);
+  e.nbytes = end - begin;
+  STRATA_CHECK_INPUT(e.nbytes == numel * width, where, ": ", e.nbytes, " bytes for shape of ",
+                     numel, " ", e.dtype_name, " elements (", numel * width, " bytes expected)");
+  e.file_offset = data_start + begin;
+  STRATA_CHECK_INPUT(data_start + end <= file_size, where, ": data ends at byte ",
+                     data_start + end, " but the file has ", file_size,
+                     " bytes (truncated file?)");
+  return e;
+}
+
+}  // namespace
+
+SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
+  SafetensorsFile file;
+  file.path_ = path;
+  file.fd_ = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file.fd_.valid()) fail_input(path.string(), ": cannot open: ", std::strerror(errno));
+  struct stat st {};
+  if (::fstat(file.fd_.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    fail_input(path.string(), ": not a regular file");
+  }
+  const uint64_t file_size = uint64_t(st.st_size);
+  STRATA_CHECK_INPUT(file_size >= 8, path.string(), ": ", file_size,
+                     " bytes is too short for a safetensors file (truncated?)");
+  unsigned char len_bytes[8];
+  pread_exact(file.fd_.get(), len_bytes, 8, 0, path, "the header length");
+  uint64_t header_len = 0;
+  for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | len_bytes[i];
+  STRATA_CHECK_INPUT(header_len <= kMaxHeaderBytes && 8 + header_len <= file_size,
+                     path.string(), ": bad safetensors header: its length ", header_len,
+                     " exceeds the file's ", file_size, " bytes");
+  std::string header(header_len, '\0');
+  pread_exact(file.fd_.get(), header.data(), header_len, 8, path, "the header");
+  nlohmann::json j = nlohmann::json::parse(header, nullptr, /*allow_exceptions=*/false);
+  STRATA_CHECK_INPUT(j.is_object(), path.string(),
+                     ": bad safetensors header: not a JSON object");
+  for (const auto& [name, value] : j.items()) {
+    if (name == "__metadata__") continue;
+    file.entries_.emplace(name, parse_entry(name, value, 8 + header_len, file_size, path));
+  }
+  return file;
+}
+
+void SafetensorsFile::read(const std::string& name, const SafetensorsEntry& entry,
+                           void* dst) const {
+  pread_exact(fd_.get(), dst, entry.nbytes, entry.file_offset, path_, "tensor " + name);
+}
+
+}  // namespace strata

@@ -28,10 +28,10 @@ int generate_one(const GenerateOptions& o) {
   req.max_new_tokens = o.defaults.max_new_tokens;
   req.sampling = {o.defaults.temperature, o.defaults.top_p, o.defaults.top_k, o.defaults.seed};
   req.stop = o.stop;
+  const std::unique_ptr<OptModel> model = load_model(o.model_dir);
   const BackendChoice choice = choose_backend(parse_backend_request(o.backend));
   if (!choice.notice.empty()) std::cerr << "strata: " << choice.notice << "\n";
   const std::unique_ptr<Backend> backend = make_backend(choice.kind);
-  const std::unique_ptr<OptModel> model = load_model(o.model_dir);
   Generator generator(*model, tok.tokenizer, *backend);
   const std::vector<SequenceResult> out = generator.generate({&req, 1});
   std::cout << out[0].text << std::endl;

@@ -38,7 +38,9 @@ SequenceRequest to_sequence(const Request& r, const RequestDefaults& d,
   return s;
 }
 
-nlohmann::json result_line(const Request& r, const SequenceRequest& s, const SequenceResult& res) {
+// ordered_json keeps the documented field order in every line.
+nlohmann::ordered_json result_line(const Request& r, const SequenceRequest& s,
+                                   const SequenceResult& res) {
   return {{"id", r.id},
           {"text", res.text},
           {"token_ids", res.token_ids},
@@ -72,10 +74,11 @@ BatchJobSummary run_batch_job(const BatchJobOptions& o, std::ostream& log) {
     seqs.push_back(to_sequence(r, o.defaults, tok, o.input.string()));
   }
 
-  const BackendChoice choice = choose_backend(o.backend);
-  if (!choice.notice.empty()) log << "strata: " << choice.notice << "\n";
-  const std::unique_ptr<Backend> backend = make_backend(choice.kind);
   const std::unique_ptr<OptModel> model = load_model(o.model_dir);
+  // After every input is known good, so a bad input's error stays the only line on stderr.
+  const BackendChoice choice = choose_backend(o.backend);
+  if (!choice.notice.empty() && !o.quiet) log << "strata: " << choice.notice << "\n";
+  const std::unique_ptr<Backend> backend = make_backend(choice.kind);
 
   // Bucket by prompt length: neighbours in length share a micro-batch, so padding stays low.
   std::vector<size_t> order(seqs.size());
@@ -103,7 +106,7 @@ BatchJobSummary run_batch_job(const BatchJobOptions& o, std::ostream& log) {
   AtomicFile output(o.output);
   for (size_t i = 0; i < requests.size(); ++i) {
     output.stream() << result_line(requests[i], seqs[i], results[i])
-                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                           .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
                     << "\n";
   }
   output.commit();

@@ -24,6 +24,12 @@ class InputError : public Error {
   using Error::Error;
 };
 
+// A user's interrupt (Ctrl-C, SIGTERM) observed at a safe point; work done so far is kept.
+class Interrupted : public Error {
+ public:
+  Interrupted() : Error("interrupted") {}
+};
+
 // Concatenates anything streamable: str_cat("layer ", 3, ": ", name).
 template <typename... Args>
 std::string str_cat(Args&&... args) {

@@ -4,6 +4,7 @@
 // prompts it is batched with.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -45,7 +46,10 @@ class Generator {
   Generator(const OptModel& model, const BpeTokenizer& tokenizer, Backend& backend)
       : model_(model), tokenizer_(tokenizer), backend_(backend) {}
 
-  std::vector<SequenceResult> generate(std::span<const SequenceRequest> batch);
+  // Sequences that finish leave the batch, so they stop costing compute. When `cancel` is set
+  // between two steps, throws Interrupted (nothing of this micro-batch is returned).
+  std::vector<SequenceResult> generate(std::span<const SequenceRequest> batch,
+                                       const std::atomic<bool>* cancel = nullptr);
   const GenerationStats& stats() const { return stats_; }
 
  private:

@@ -56,9 +56,15 @@ SafetensorsEntry parse_entry(const std::string& name, const nlohmann::json& j,
   uint64_t numel = 1;
   for (const auto& d : j["shape"]) {
     STRATA_CHECK_INPUT(d.is_number_unsigned(), where, ": shape holds a non-integer or negative");
-    e.shape.push_back(d.get<int64_t>());
-    numel *= d.get<uint64_t>();
+    const uint64_t dim = d.get<uint64_t>();
+    // A byte count past 2^63 cannot be in any file; refusing it also keeps numel from wrapping.
+    STRATA_CHECK_INPUT(dim <= uint64_t(INT64_MAX) && (dim == 0 || numel <= uint64_t(INT64_MAX) / dim),
+                       where, ": shape's element count overflows 64 bits");
+    e.shape.push_back(int64_t(dim));
+    numel *= dim;
   }
+  STRATA_CHECK_INPUT(numel <= uint64_t(INT64_MAX) / width, where,
+                     ": shape's byte count overflows 64 bits");
   const auto& offs = j["data_offsets"];
   STRATA_CHECK_INPUT(offs[0].is_number_unsigned() && offs[1].is_number_unsigned(), where,
                      ": data_offsets are not non-negative integers");

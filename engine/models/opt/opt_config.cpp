@@ -30,7 +30,8 @@ class ConfigReader {
   }
   int32_t token_or(const char* field, int32_t fallback) const {
     if (!j_.contains(field) || j_[field].is_null()) return fallback;
-    STRATA_CHECK_INPUT(j_[field].is_number_integer() && j_[field].get<int64_t>() >= 0, file_,
+    STRATA_CHECK_INPUT(j_[field].is_number_integer() && j_[field].get<int64_t>() >= 0 &&
+                           j_[field].get<int64_t>() <= INT32_MAX, file_,
                        ": field '", field, "': expected a token id, got ", j_[field].dump());
     return j_[field].get<int32_t>();
   }

@@ -1,0 +1,69 @@
+#include "quant/gemm_cpu.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "common/error.h"
+#include "quant/dequantize_cpu.h"
+#include "quant/kernels_avx2.h"
+#include "quant/reference.h"
+
+namespace strata::quant {
+namespace {
+
+void gemm_direct_avx2(const float* x, int64_t m, const QuantMatrix& w, const float* bias,
+                      float* y) {
+  // Zero-pad x to whole groups so the kernel needs no tail: padded codes are 0 and decode to the
+  // group minimum, which then meets x = 0.
+  const int64_t k = w.cols, ldx = groups_per_row(w.format, k) * w.format.group_size;
+  std::vector<float> xpad(size_t(m * ldx), 0.0f);
+  for (int64_t i = 0; i < m; ++i) std::copy(x + i * k, x + (i + 1) * k, xpad.data() + i * ldx);
+  avx2::gemm_small_m(xpad.data(), int(m), ldx, w, bias, y, w.rows);
+}
+
+void gemm_tiled(const float* x, int64_t m, const QuantMatrix& w, const float* bias, float* y,
+                CpuIsa isa) {
+  const int64_t n = w.rows, k = w.cols;
+  const int64_t tile_rows = std::clamp<int64_t>(kGemmTileFloats / k, 1, n);
+  std::vector<float> tile(size_t(tile_rows * k));
+  for (int64_t r0 = 0; r0 < n; r0 += tile_rows) {
+    const int64_t rows = std::min(tile_rows, n - r0);
+    dequantize_cpu(w, r0, r0 + rows, tile.data(), isa);
+    // y[:, r0:r0+rows] = x . tile^T  (tile: [rows, k] row-major, i.e. the transposed operand)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(m), int(rows), int(k), 1.0f, x, int(k),
+                tile.data(), int(k), 0.0f, y + r0, int(n));
+  }
+  if (bias) {
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t j = 0; j < n; ++j) y[i * n + j] += bias[j];
+    }
+  }
+}
+
+}  // namespace
+
+void quant_gemm_cpu(const float* x, int64_t m, const QuantMatrix& w, const float* bias, float* y,
+                    CpuIsa isa) {
+  check_dequantize_args(w, 0, w.rows, y);
+  check_cpu_isa(isa);
+  STRATA_CHECK(m >= 0, "quant GEMM with m = ", m);
+  STRATA_CHECK(m <= INT32_MAX && w.rows <= INT32_MAX && w.cols <= INT32_MAX, "quant GEMM [", m,
+               ", ", w.cols, "] x [", w.rows, ", ", w.cols, "]^T exceeds BLAS int dimensions");
+  if (m == 0 || w.rows == 0) return;
+  STRATA_CHECK(y != nullptr && (x != nullptr || w.cols == 0), "quant GEMM with a null pointer");
+  if (w.cols == 0) {  // empty reduction: y = bias
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t j = 0; j < w.rows; ++j) y[i * w.rows + j] = bias ? bias[j] : 0.0f;
+    }
+    return;
+  }
+  if (isa == CpuIsa::kAvx2 && w.format.axis == GroupAxis::kCols && m <= kGemmDirectMaxM) {
+    gemm_direct_avx2(x, m, w, bias, y);
+  } else {
+    gemm_tiled(x, m, w, bias, y, isa);
+  }
+}
+
+}  // namespace strata::quant

@@ -1,0 +1,114 @@
+// Fused dequant-GEMM on the CPU against a float64 GEMM over the reference-dequantized weight,
+// for the direct AVX2 kernel (m <= 4), the tiled OpenBLAS path and the scalar path.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <vector>
+
+#include "common/error.h"
+#include "quant/gemm_cpu.h"
+#include "quant/reference.h"
+#include "tests/quant/quant_test_util.h"
+
+using namespace strata::quant;
+
+namespace {
+
+// y64 = x . dq^T + bias in float64, with the magnitude sum that scales the fp32 error bound.
+struct Expected {
+  std::vector<double> y, magnitude;
+};
+
+Expected gemm_f64(const std::vector<float>& x, int64_t m, const std::vector<float>& dq, int64_t n,
+                  int64_t k, const float* bias) {
+  Expected e{std::vector<double>(size_t(m * n)), std::vector<double>(size_t(m * n))};
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      double s = bias ? bias[j] : 0.0, a = bias ? std::fabs(bias[j]) : 0.0;
+      for (int64_t t = 0; t < k; ++t) {
+        const double p = double(x[size_t(i * k + t)]) * double(dq[size_t(j * k + t)]);
+        s += p;
+        a += std::fabs(p);
+      }
+      e.y[size_t(i * n + j)] = s;
+      e.magnitude[size_t(i * n + j)] = a;
+    }
+  }
+  return e;
+}
+
+void check_gemm(std::mt19937_64& rng, const QuantFormat& f, int64_t m, int64_t n, int64_t k,
+                bool with_bias, CpuIsa isa) {
+  CAPTURE(format_name(f), m, n, k, with_bias, cpu_isa_name(isa));
+  const std::vector<float> w = test::random_matrix(rng, n, k, -1, 1, 8);
+  const std::vector<float> x = test::random_matrix(rng, m, k, -2, 2);
+  const std::vector<float> bias = test::random_matrix(rng, 1, n, -5, 5);
+  std::vector<uint8_t> packed(size_t(packed_bytes(f, n, k)));
+  quantize_ref(f, w.data(), n, k, packed.data());
+  const QuantMatrix qw{f, packed.data(), n, k};
+  std::vector<float> dq(size_t(n * k));
+  dequantize_ref(qw, 0, n, dq.data());
+
+  const float* b = with_bias ? bias.data() : nullptr;
+  const Expected e = gemm_f64(x, m, dq, n, k, b);
+  std::vector<float> y(size_t(m * n) + 1, 1234.0f);
+  quant_gemm_cpu(x.data(), m, qw, b, y.data(), isa);
+  // Any fp32 summation order is within (k + 2) u sum|x w| + |bias| (u = 2^-24) of the exact sum.
+  const double u = std::ldexp(1.0, -24);
+  for (size_t i = 0; i < size_t(m * n); ++i) {
+    const double tol = double(k + 2) * u * e.magnitude[i] + 1e-30;
+    INFO("y[" << i / size_t(n) << ", " << i % size_t(n) << "] = " << y[i] << ", float64 " << e.y[i]
+              << ", tolerance " << tol);
+    REQUIRE(std::fabs(double(y[i]) - e.y[i]) <= tol);
+  }
+  CHECK(y[size_t(m * n)] == 1234.0f);  // nothing written past y
+}
+
+}  // namespace
+
+TEST_CASE("fused CPU GEMM matches float64 over the dequantized weight", "[quant]") {
+  const uint64_t seed = test::fresh_seed();
+  CAPTURE(seed);
+  std::mt19937_64 rng(seed);
+  std::vector<CpuIsa> isas = {CpuIsa::kScalar};
+  if (detect_cpu_isa() == CpuIsa::kAvx2) isas.push_back(CpuIsa::kAvx2);
+  const QuantFormat formats[] = {{QuantBits::k4, 64, GroupAxis::kCols},
+                                 {QuantBits::k8, 32, GroupAxis::kCols},
+                                 {QuantBits::k4, 8, GroupAxis::kCols},
+                                 {QuantBits::k4, 64, GroupAxis::kRows},
+                                 {QuantBits::k8, 128, GroupAxis::kRows}};
+  for (CpuIsa isa : isas) {
+    for (const QuantFormat& f : formats) {
+      for (int64_t m : {1, 2, 3, 4, 5, 17}) {
+        for (auto [n, k] : {std::pair<int64_t, int64_t>{1, 1}, {7, 64}, {33, 200}, {130, 63}}) {
+          check_gemm(rng, f, m, n, k, (m + n) % 2 == 0, isa);
+        }
+      }
+      // Fresh random shapes (ragged k, both sides of the direct-kernel m limit).
+      std::uniform_int_distribution<int64_t> dm(1, 9), dn(1, 100), dk(1, 300);
+      for (int i = 0; i < 4; ++i) check_gemm(rng, f, dm(rng), dn(rng), dk(rng), i % 2 == 0, isa);
+      // Several tiles of kGemmTileFloats: n * k > 2^18 with a ragged k.
+      check_gemm(rng, f, 1, 200, 3001, true, isa);
+      check_gemm(rng, f, 6, 200, 3001, false, isa);
+    }
+  }
+}
+
+TEST_CASE("fused CPU GEMM edge shapes and argument checks", "[quant]") {
+  const QuantFormat f{};
+  std::vector<uint8_t> packed(size_t(packed_bytes(f, 3, 64)), 0);
+  const QuantMatrix w{f, packed.data(), 3, 64};
+  std::vector<float> x(2 * 64, 1.0f), y(2 * 3, 9.0f);
+  const float bias[3] = {1, 2, 3};
+  // Empty reduction: y = bias.
+  quant_gemm_cpu(x.data(), 2, {f, nullptr, 3, 0}, bias, y.data(), CpuIsa::kScalar);
+  CHECK(y == std::vector<float>{1, 2, 3, 1, 2, 3});
+  // m = 0 writes nothing.
+  y.assign(6, 9.0f);
+  quant_gemm_cpu(x.data(), 0, w, bias, y.data(), CpuIsa::kScalar);
+  CHECK(y == std::vector<float>(6, 9.0f));
+  CHECK_THROWS_AS(quant_gemm_cpu(x.data(), -1, w, bias, y.data(), CpuIsa::kScalar), strata::Error);
+  CHECK_THROWS_AS(quant_gemm_cpu(nullptr, 2, w, bias, y.data(), CpuIsa::kScalar), strata::Error);
+  CHECK_THROWS_AS(quant_gemm_cpu(x.data(), 2, w, bias, nullptr, CpuIsa::kScalar), strata::Error);
+  CHECK_THROWS_AS(quant_gemm_cpu(x.data(), 2, {f, nullptr, 3, 64}, bias, y.data(), CpuIsa::kScalar),
+                  strata::Error);
+}

@@ -1,0 +1,116 @@
+#include "planner/hardware_profile_yaml.h"
+
+#include "common/error.h"
+#include "planner/yaml_reader.h"
+
+namespace strata {
+
+namespace {
+
+enum class FieldKind { kRate, kCapacity };
+
+struct Field {
+  const char* key;
+  double HardwareProfile::*member;
+  FieldKind kind;
+};
+
+const Field kFields[] = {
+    {"host_to_device_bytes_per_s", &HardwareProfile::host_to_device_bytes_per_s, FieldKind::kRate},
+    {"device_to_host_bytes_per_s", &HardwareProfile::device_to_host_bytes_per_s, FieldKind::kRate},
+    {"disk_read_bytes_per_s", &HardwareProfile::disk_read_bytes_per_s, FieldKind::kRate},
+    {"disk_write_bytes_per_s", &HardwareProfile::disk_write_bytes_per_s, FieldKind::kRate},
+    {"device_gemm_prefill_flops", &HardwareProfile::device_gemm_prefill_flops, FieldKind::kRate},
+    {"device_gemm_decode_flops", &HardwareProfile::device_gemm_decode_flops, FieldKind::kRate},
+    {"device_memory_bytes_per_s", &HardwareProfile::device_memory_bytes_per_s, FieldKind::kRate},
+    {"device_attention_bytes_per_s", &HardwareProfile::device_attention_bytes_per_s,
+     FieldKind::kRate},
+    {"host_attention_bytes_per_s", &HardwareProfile::host_attention_bytes_per_s, FieldKind::kRate},
+    {"cpu_flops", &HardwareProfile::cpu_flops, FieldKind::kRate},
+    {"dram_bytes_per_s", &HardwareProfile::dram_bytes_per_s, FieldKind::kRate},
+    {"device_capacity", &HardwareProfile::device_capacity_bytes, FieldKind::kCapacity},
+    {"host_capacity", &HardwareProfile::host_capacity_bytes, FieldKind::kCapacity},
+    {"disk_capacity", &HardwareProfile::disk_capacity_bytes, FieldKind::kCapacity},
+};
+constexpr const char* kActivationKey = "activation_bytes_per_element";
+
+std::string known_keys() {
+  std::string s = "name";
+  for (const Field& f : kFields) s += std::string(", ") + f.key;
+  return s + ", " + kActivationKey;
+}
+
+HardwareProfile read_profile(const YAML::Node& root, const std::string& source) {
+  YamlReader r(root, source);
+  HardwareProfile p;
+  if (r.has("name")) p.name = r.text("name");
+  for (const Field& f : kFields) {
+    p.*f.member = f.kind == FieldKind::kCapacity ? r.bytes(f.key) : r.number(f.key);
+  }
+  p.activation_bytes_per_element = r.integer(kActivationKey);
+  r.reject_unknown(known_keys());
+  try {
+    validate(p);
+  } catch (const InputError& e) {
+    fail_input(source, ": ", e.what());
+  }
+  return p;
+}
+
+}  // namespace
+
+HardwareProfile read_hardware_profile_yaml(const std::string& path) {
+  return read_profile(load_yaml_file(path), path);
+}
+
+HardwareProfile parse_hardware_profile_yaml(const std::string& text, const std::string& source) {
+  return read_profile(load_yaml_text(text, source), source);
+}
+
+std::string hardware_profile_to_yaml(const HardwareProfile& p) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  if (!p.name.empty()) out << YAML::Key << "name" << YAML::Value << p.name;
+  // Exact numbers (bytes for capacities) so a written profile reads back identical.
+  for (const Field& f : kFields) {
+    out << YAML::Key << f.key << YAML::Value << shortest_double(p.*f.member);
+  }
+  out << YAML::Key << kActivationKey << YAML::Value << p.activation_bytes_per_element;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+void write_hardware_profile_yaml(const HardwareProfile& profile, const std::string& path) {
+  validate(profile);
+  write_text_file(path, hardware_profile_to_yaml(profile));
+}
+
+void set_hardware_field(HardwareProfile& p, const std::string& key, const std::string& value) {
+  // Reuse the YAML reader's parsing and messages on a one-entry mapping.
+  YAML::Node node;
+  node[key] = value;
+  YamlReader r(node, "override " + key + "=" + value);
+  if (key == "name") {
+    p.name = value;
+    return;
+  }
+  if (key == kActivationKey) {
+    p.activation_bytes_per_element = r.integer(key);
+    return;
+  }
+  for (const Field& f : kFields) {
+    if (key != f.key) continue;
+    p.*f.member = f.kind == FieldKind::kCapacity ? r.bytes(key) : r.number(key);
+    return;
+  }
+  fail_input("unknown hardware profile field '", key, "' (known: ", known_keys(), ")");
+}
+
+std::vector<std::string> hardware_field_names() {
+  std::vector<std::string> names{"name"};
+  for (const Field& f : kFields) names.emplace_back(f.key);
+  names.emplace_back(kActivationKey);
+  return names;
+}
+
+}  // namespace strata

@@ -1,0 +1,54 @@
+// The planner: for a batch shape, a GLPK LP chooses the nine placement fractions minimising the
+// predicted time per generated token subject to every tier's peak memory (cost_model.h,
+// memory_model.h); an outer search enumerates batch shapes (and where attention runs) and keeps
+// the best. Formulation and derivations: docs/planner.md.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+
+#include "planner/cost_model.h"
+#include "planner/plan_inputs.h"
+#include "planner/policy.h"
+#include "planner/policy_check.h"
+
+namespace strata {
+
+// Where decode attention may run: searched, or fixed by the user.
+enum class AttentionChoice { kSearch, kDevice, kHost };
+
+struct PlannerOptions {
+  Compression compress_weight = Compression::kNone;
+  Compression compress_cache = Compression::kNone;
+  Overlap overlap = Overlap::kOn;
+  AttentionChoice attention = AttentionChoice::kSearch;
+  int64_t max_gpu_batch_size = 1024;  // searched: 1, 2, 4, ... up to this
+  int64_t max_num_gpu_batches = 64;   // searched: 1, 2, 3, 4, 6, 8, 12, ... up to this
+  // Called with every LP solution of the search (tests re-check each; a verbose CLI can list them).
+  std::function<void(const Policy&, const Prediction&)> on_solution;
+};
+
+struct Plan {
+  Policy policy;
+  Prediction prediction;
+  MemoryBreakdown memory;
+  int64_t lps_solved = 0;
+  double search_seconds = 0;
+};
+
+// The LP plans against capacity * (1 - kCapacityMargin) so the solver's feasibility tolerance
+// never yields a plan over the real capacity.
+constexpr double kCapacityMargin = 1e-6;
+
+// Best fractions for the batch shape, attention place, compression and overlap of `config`
+// (its fractions are ignored), or nullopt when no placement fits. Among placements within 1e-9
+// of the best time, the one with the least total transfer time is returned (ties would otherwise
+// be broken arbitrarily by the simplex).
+std::optional<Policy> solve_placement(const PlanInputs& inputs, const Policy& config);
+
+// Searches batch shapes; throws InputError naming the tier and the shortfall in bytes when even
+// the smallest batch cannot be placed (infeasibility.h).
+Plan plan_policy(const PlanInputs& inputs, const PlannerOptions& options = {});
+
+}  // namespace strata

@@ -1,0 +1,180 @@
+// Cost model terms checked by hand on a toy model with round hardware numbers, the throughput
+// definitions, and agreement between the LP's memory rows and the independent check.
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "planner/cost_model.h"
+#include "planner/memory_model.h"
+#include "planner/policy_check.h"
+#include "tests/planner/planner_test_util.h"
+
+namespace strata {
+namespace {
+
+// 2 layers, hidden 64 (one head of 64), ffn 128: W = 4*64*64*2 + 2*64*128*2 + (9*64+128)*2
+// = 66944 bytes, C = 2*64*2 = 256 bytes, A = 64*2 = 128 bytes, 65536 FLOPs per token.
+PlanInputs toy_inputs() {
+  PlanInputs in;
+  in.model.name = "toy";
+  in.model.num_layers = 2;
+  in.model.hidden = 64;
+  in.model.num_heads = 1;
+  in.model.ffn = 128;
+  in.model.vocab = 100;
+  in.model.max_positions = 100;
+  HardwareProfile& hw = in.hardware;
+  hw.name = "round";
+  hw.host_to_device_bytes_per_s = 1e9;
+  hw.device_to_host_bytes_per_s = 1e9;
+  hw.disk_read_bytes_per_s = 1e8;
+  hw.disk_write_bytes_per_s = 1e8;
+  hw.device_gemm_prefill_flops = 1e12;
+  hw.device_gemm_decode_flops = 1e11;
+  hw.device_memory_bytes_per_s = 1e10;
+  hw.device_attention_bytes_per_s = 1e10;
+  hw.host_attention_bytes_per_s = 1e9;
+  hw.cpu_flops = 1e10;
+  hw.dram_bytes_per_s = 1e10;
+  hw.device_capacity_bytes = hw.host_capacity_bytes = hw.disk_capacity_bytes = 1e12;
+  in.workload.prompt_len = 10;
+  in.workload.gen_len = 3;  // decode steps 1 and 2, cached 10 and 11 tokens
+  return in;
+}
+
+Policy toy_policy() {
+  Policy p;
+  p.gpu_batch_size = 2;
+  p.num_gpu_batches = 3;  // N = 6
+  return p;
+}
+
+double busy(const Stage& st, Resource r, const Policy& p) {
+  return st.busy[static_cast<int>(r)].at(p);
+}
+
+TEST_CASE("toy sizes by hand", "[planner]") {
+  const BlockSizes z = block_sizes(toy_inputs(), toy_policy());
+  CHECK(z.layer_weights == 66944);
+  CHECK(z.kv_token == 256);
+  CHECK(z.act_token == 128);
+  CHECK(z.bytes.layer_flops_per_token == 65536);
+  CHECK(z.block == 6);
+}
+
+TEST_CASE("decode layer terms by hand", "[planner]") {
+  const PlanInputs in = toy_inputs();
+  Policy p = toy_policy();
+  const CostModel model(in, p);
+  REQUIRE(model.stages().size() == 5);  // prefill layer, prefill head, 2 decode steps, decode head
+  const Stage& step1 = model.stages()[2];
+  CHECK(step1.name == "decode layer, steps 1-1");
+  CHECK(step1.count == 2);  // one step x 2 layers
+  // All on the device: 3 micro-batches x max(2*65536/1e11, 66944/1e10) (weight-read bound)
+  // + attention over 6 x 11 positions x 256 bytes / 1e10.
+  const double compute = 3 * 6.6944e-6 + 6 * 11 * 256 / 1e10;
+  CHECK(busy(step1, Resource::kCompute, p) == Approx(compute));
+  CHECK(busy(step1, Resource::kHostToDevice, p) == 0);
+  CHECK(model.stage_seconds(step1, p) == Approx(compute));
+
+  p.weights = {0, 1, 0};  // next layer's weights cross PCIe once per layer: 66944 / 1e9
+  CHECK(busy(step1, Resource::kHostToDevice, p) == Approx(6.6944e-5));
+  CHECK(model.stage_seconds(step1, p) == Approx(6.6944e-5));
+  p.weights = {0, 0, 1};  // ... and are read from disk first: 66944 / 1e8
+  CHECK(busy(step1, Resource::kDiskRead, p) == Approx(6.6944e-4));
+  CHECK(model.stage_seconds(step1, p) == Approx(6.6944e-4));
+
+  p.weights = {1, 0, 0};
+  p.cache = {0, 1, 0};  // device attention loads 6 x 10 cached tokens, stores 6 new ones
+  CHECK(busy(step1, Resource::kHostToDevice, p) == Approx(6 * 10 * 256 / 1e9));
+  CHECK(busy(step1, Resource::kDeviceToHost, p) == Approx(6 * 256 / 1e9));
+  p.cache = {0, 0, 1};
+  CHECK(busy(step1, Resource::kDiskRead, p) == Approx(6 * 10 * 256 / 1e8));
+  CHECK(busy(step1, Resource::kDiskWrite, p) == Approx(6 * 256 / 1e8));
+
+  p.activations = {0, 1, 0};  // hidden states in and out of their home, 6 x 128 bytes each way
+  CHECK(busy(step1, Resource::kHostToDevice, p) == Approx(6 * 10 * 256 / 1e9 + 6 * 128 / 1e9));
+}
+
+TEST_CASE("host attention terms by hand", "[planner]") {
+  const PlanInputs in = toy_inputs();
+  Policy p = toy_policy();
+  p.attention = AttentionPlace::kHost;
+  p.cache = {0, 1, 0};
+  const CostModel model(in, p);
+  const Stage& step1 = model.stages()[2];
+  // GEMMs as before plus the host scan of 6 x 11 x 256 bytes at 1e9 (above the FLOP bound
+  // 6 x 4 x 11 x 64 / 1e10); q + new K/V go down, the attention output comes up.
+  CHECK(busy(step1, Resource::kCompute, p) == Approx(3 * 6.6944e-6 + 6 * 11 * 256 / 1e9));
+  CHECK(busy(step1, Resource::kDeviceToHost, p) == Approx(6 * (128 + 256) / 1e9));
+  CHECK(busy(step1, Resource::kHostToDevice, p) == Approx(6 * 128 / 1e9));
+}
+
+TEST_CASE("throughputs follow FlexGen's definitions", "[planner]") {
+  const PlanInputs in = toy_inputs();
+  Policy p = toy_policy();
+  p.weights = {0.5, 0.25, 0.25};
+  const CostModel model(in, p);
+  const Prediction r = model.predict(p);
+  double prefill = 0, decode = 0;
+  for (const Stage& st : model.stages()) {
+    (st.phase == Phase::kPrefill ? prefill : decode) += st.count * model.stage_seconds(st, p);
+  }
+  CHECK(r.prefill_seconds == Approx(prefill));
+  CHECK(r.decode_seconds == Approx(decode));
+  CHECK(r.prefill_tokens_per_s == Approx(6 * 10 / prefill));
+  CHECK(r.decode_tokens_per_s == Approx(6 * 2 / decode));
+  CHECK(r.total_tokens_per_s == Approx(6 * 3 / (prefill + decode)));
+  CHECK(r.seconds_per_token == Approx((prefill + decode) / 18));
+  // Without overlap every stage takes the sum of its resources: never faster.
+  Policy serial = p;
+  serial.overlap = Overlap::kOff;
+  CHECK(CostModel(in, serial).predict(serial).total_seconds >= r.total_seconds);
+}
+
+TEST_CASE("compression shortens transfers of offloaded data", "[planner]") {
+  const PlanInputs in = test::t4_inputs("opt-30b", 512, 32);
+  Policy p;
+  p.gpu_batch_size = 16;
+  p.num_gpu_batches = 4;
+  p.weights = {0, 1, 0};
+  p.cache = {0, 1, 0};
+  const double plain = predict(in, p).busy_seconds[static_cast<int>(Resource::kHostToDevice)];
+  p.compress_weight = p.compress_cache = Compression::kQ4;
+  const double q4 = predict(in, p).busy_seconds[static_cast<int>(Resource::kHostToDevice)];
+  CHECK(q4 < plain / 3.0);  // 36 bytes per 64 values instead of 128 (the LM head stays fp16)
+}
+
+TEST_CASE("LP memory rows agree with the independent check", "[planner]") {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  auto random_placement = [&](bool device_allowed) {
+    double a = device_allowed ? u(rng) : 0.0, b = u(rng), c = u(rng);
+    const double s = a + b + c;
+    return Placement{a / s, b / s, c / s};
+  };
+  for (const char* model : {"opt-125m", "opt-350m", "opt-30b"}) {
+    for (int trial = 0; trial < 20; ++trial) {
+      const PlanInputs in = test::t4_inputs(model, 16 + trial * 37, 1 + trial * 5);
+      Policy p;
+      p.gpu_batch_size = 1 + trial % 7;
+      p.num_gpu_batches = 1 + trial % 3;
+      p.attention = trial % 2 ? AttentionPlace::kHost : AttentionPlace::kDevice;
+      p.compress_weight = trial % 3 ? Compression::kQ4 : Compression::kNone;
+      p.compress_cache = trial % 4 ? Compression::kQ8 : Compression::kNone;
+      p.weights = random_placement(true);
+      p.cache = random_placement(p.attention == AttentionPlace::kDevice);
+      p.activations = random_placement(true);
+      const MemoryBreakdown m = memory_breakdown(in, p);
+      for (const PeakForm& f : peak_memory_forms(in, p)) {
+        const int i = static_cast<int>(f.tier);
+        const TierBytes& t = f.phase == Phase::kPrefill ? m.prefill[i] : m.decode[i];
+        INFO(model << " trial " << trial << " tier " << to_string(f.tier));
+        CHECK(f.bytes.at(p) == Approx(t.total()).epsilon(1e-12));
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace strata

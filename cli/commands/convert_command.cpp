@@ -1,0 +1,99 @@
+// strata convert: a Hugging Face OPT directory into a Strata weight store (docs/store.md), or
+// --verify of an existing store's checksums.
+#include <iomanip>
+#include <iostream>
+#include <memory>
+
+#include "cli/app.h"
+#include "cli/commands/command.h"
+#include "common/error.h"
+#include "engine/io/store_writer.h"
+#include "offload/weight_store.h"
+
+namespace strata::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ConvertFlags {
+  fs::path model;
+  fs::path out;
+  fs::path verify;
+  bool force = false;
+  bool quiet = false;
+};
+
+WarningSink warning_printer(bool quiet) {
+  if (quiet) return {};
+  return [](const std::string& line) { std::cerr << "strata: warning: " << line << std::endl; };
+}
+
+// One line per bad tensor or file on stdout, then a summary; exit 1 if anything is bad.
+int run_verify(const ConvertFlags& f) {
+  WeightStoreOptions options;
+  options.io.warn = warning_printer(f.quiet);
+  WeightStore store = WeightStore::open(f.verify, options);
+  const StoreVerifyReport report = store.verify();
+  for (const StoreProblem& p : report.problems) std::cout << p.line() << "\n";
+  const size_t total = store.manifest().tensors.size() + store.manifest().side_files.size();
+  std::cout << f.verify.string() << ": " << std::fixed << std::setprecision(2)
+            << double(report.bytes_checked) / (1 << 20) << " MiB checked, ";
+  if (report.ok()) {
+    std::cout << "all " << store.manifest().tensors.size() << " tensors and "
+              << store.manifest().side_files.size() << " side files match their checksums"
+              << std::endl;
+    return kExitOk;
+  }
+  std::cout << report.problems.size() << " problem(s) in " << total
+            << " tensors and side files" << std::endl;
+  return kExitFailure;
+}
+
+int run_convert(const ConvertFlags& f) {
+  STRATA_CHECK_INPUT(!f.model.empty() && !f.out.empty(),
+                     "convert: give --model HF_DIR --out STORE, or --verify STORE");
+  std::error_code ec;
+  STRATA_CHECK_INPUT(!fs::exists(f.out, ec) || f.force, f.out.string(),
+                     ": already exists (pass --force to replace it)");
+  STRATA_CHECK_INPUT(!fs::exists(f.out, ec) || !fs::equivalent(f.out, f.model, ec), f.out.string(),
+                     ": is the model directory itself; choose another --out");
+  ConvertOptions options;
+  options.model_dir = f.model;
+  options.store_dir = f.out;
+  options.writer.existing = f.force ? WeightStoreWriterOptions::Existing::replace
+                                    : WeightStoreWriterOptions::Existing::refuse;
+  options.writer.io.warn = warning_printer(f.quiet);
+  options.progress = f.quiet ? nullptr : &std::cerr;
+  const ConvertSummary s = convert_hf_to_store(options);
+  if (!f.quiet) {
+    std::cerr << "strata: wrote " << f.out.string() << ": " << s.tensors << " tensors in "
+              << s.files << " files, " << std::fixed << std::setprecision(2)
+              << double(s.bytes) / (1 << 20) << " MiB in " << std::setprecision(1) << s.seconds
+              << " s" << std::endl;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_convert_command(CLI::App& parent) {
+  auto flags = std::make_shared<ConvertFlags>();
+  CLI::App* app = parent.add_subcommand(
+      "convert", "Convert a Hugging Face OPT directory into a Strata weight store (4096-aligned, "
+                 "checksummed, one file per layer), or verify a store's checksums");
+  app->footer(
+      "Examples:\n"
+      "  strata convert --model models/opt-125m --out stores/opt-125m\n"
+      "  strata convert --verify stores/opt-125m   (exit 0: all good; 1: one line per bad "
+      "tensor)");
+  CLI::Option* model = app->add_option("--model", flags->model, "Hugging Face OPT model directory");
+  CLI::Option* out = app->add_option("--out", flags->out, "Store directory to create");
+  CLI::Option* verify = app->add_option("--verify", flags->verify,
+                                        "Check every checksum of this store instead");
+  CLI::Option* force = app->add_flag("--force", flags->force, "Replace an existing store at --out");
+  app->add_flag("--quiet,-q", flags->quiet, "Print nothing but errors (and --verify's report)");
+  verify->excludes(model)->excludes(out)->excludes(force);
+  return {app, [flags] { return flags->verify.empty() ? run_convert(*flags) : run_verify(*flags); }};
+}
+
+}  // namespace strata::cli

@@ -27,7 +27,8 @@ int run_app(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer("Run 'strata COMMAND --help' for a command's options.");
   const std::vector<Command> commands = {add_run_command(app), add_generate_command(app),
-                                         add_tokenize_command(app)};
+                                         add_tokenize_command(app), add_merge_command(app),
+                                         add_convert_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -44,6 +45,8 @@ int run_app(int argc, char** argv) {
       if (c.app->parsed()) return c.run();
     }
     return kExitBadInput;
+  } catch (const Interrupted&) {
+    return kExitInterrupted;  // the job already said what was saved and how to resume
   } catch (const InputError& e) {
     print_error(e.what());
     return kExitBadInput;

@@ -17,6 +17,8 @@ struct Command {
 Command add_run_command(CLI::App& parent);
 Command add_generate_command(CLI::App& parent);
 Command add_tokenize_command(CLI::App& parent);
+Command add_convert_command(CLI::App& parent);
+Command add_merge_command(CLI::App& parent);
 
 // Options shared by the commands that generate: sampling defaults and the backend.
 void add_sampling_options(CLI::App& app, RequestDefaults& defaults);

@@ -1,10 +1,10 @@
 // strata run: a batch job from a JSONL file of requests to a JSONL file of results.
-#include <iomanip>
 #include <iostream>
 #include <memory>
 
 #include "cli/app.h"
 #include "cli/commands/command.h"
+#include "cli/job/shard.h"
 
 namespace strata::cli {
 
@@ -21,7 +21,11 @@ Command add_run_command(CLI::App& parent) {
       "Output: one line per request, in input order:\n"
       "  {\"id\", \"text\", \"token_ids\", \"finish_reason\" (stop|length), \"prompt_tokens\", "
       "\"completion_tokens\"}\n"
-      "The output file appears only when the whole job has finished.\n"
+      "OpenAI Batch lines ({\"custom_id\", \"method\", \"url\", \"body\"}) are accepted too and "
+      "answered in\nOpenAI Batch output format.\n"
+      "The output file appears only when the whole job has finished; finished requests are\n"
+      "journaled as they finish (OUTPUT.journal), so after Ctrl-C, kill or a crash, the same\n"
+      "command with --resume continues where it stopped.\n"
       "Example: strata run --model examples/models/opt-fortunes-tiny --input "
       "examples/requests.jsonl --output results.jsonl");
   app->add_option("--model", opts->model_dir, "Hugging Face OPT model directory "
@@ -35,17 +39,35 @@ Command add_run_command(CLI::App& parent) {
       ->capture_default_str();
   add_sampling_options(*app, opts->defaults);
   add_backend_option(*app, *backend);
+  app->add_option("--shard", opts->shard, "Run only slice i of N of the requests (i/N, from 0); "
+                  "join the outputs with strata merge")
+      ->capture_default_str();
+  app->add_flag("--resume", opts->resume, "Continue an interrupted run of the same job from its "
+                "journal (OUTPUT.journal), keeping every finished result");
+  app->add_flag("--strict", opts->strict, "OpenAI Batch input: fail the whole job on a bad line "
+                "(default: that line gets an error line in the output)");
+  app->add_option("--metrics", opts->metrics, "Also write the job's figures as JSON to this file");
   app->add_flag("--quiet,-q", opts->quiet, "Print nothing but errors");
   return {app, [opts, backend] {
             opts->backend = parse_backend_request(*backend);
-            const BatchJobSummary s = run_batch_job(*opts, std::cerr);
-            if (!opts->quiet) {
-              const double gen_s = s.stats.prefill_seconds + s.stats.decode_seconds;
-              std::cerr << std::fixed << std::setprecision(1) << "strata: " << s.requests
-                        << " requests, " << s.stats.generated_tokens << " tokens generated in "
-                        << s.seconds << " s (" << s.stats.generated_tokens / std::max(gen_s, 1e-9)
-                        << " tokens/s while generating); wrote " << opts->output.string() << "\n";
-            }
+            const JobMetrics m = run_batch_job(*opts, std::cerr);
+            if (!opts->quiet) std::cerr << m.summary_line() << "; wrote " << opts->output.string() << "\n";
+            return int(kExitOk);
+          }};
+}
+
+Command add_merge_command(CLI::App& parent) {
+  auto output = std::make_shared<std::filesystem::path>();
+  auto shards = std::make_shared<std::vector<std::filesystem::path>>();
+  CLI::App* app = parent.add_subcommand(
+      "merge", "Join the outputs of strata run --shard i/N into one file in input order");
+  app->footer("Example: strata merge --output results.jsonl results-*.jsonl\n"
+              "Every shard 0..N-1 of the same input must be given once (any order); each shard's "
+              "OUTPUT.shard.json sidecar says which slice it holds.");
+  app->add_option("--output", *output, "The merged JSONL file")->required();
+  app->add_option("shards", *shards, "Shard outputs")->required();
+  return {app, [output, shards] {
+            merge_shards(*shards, *output);
             return int(kExitOk);
           }};
 }

@@ -4,11 +4,18 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <numeric>
 #include <ostream>
 
 #include "cli/job/atomic_file.h"
+#include "cli/job/file_digest.h"
+#include "cli/job/interrupt.h"
+#include "cli/job/journal.h"
+#include "cli/job/openai_batch.h"
+#include "cli/job/progress.h"
 #include "cli/job/request.h"
+#include "cli/job/shard.h"
 #include "cli/model_loading.h"
 #include "common/error.h"
 
@@ -38,9 +45,9 @@ SequenceRequest to_sequence(const Request& r, const RequestDefaults& d,
   return s;
 }
 
-// ordered_json keeps the documented field order in every line.
 nlohmann::ordered_json result_line(const Request& r, const SequenceRequest& s,
-                                   const SequenceResult& res) {
+                                   const SequenceResult& res, const std::string& model_name) {
+  if (r.openai) return openai_result_line(r, model_name, int64_t(s.prompt_ids.size()), res);
   return {{"id", r.id},
           {"text", res.text},
           {"token_ids", res.token_ids},
@@ -60,62 +67,126 @@ void check_output_path(const BatchJobOptions& o) {
                      ": the output would overwrite the input");
 }
 
+// What makes two runs the same job: a journal written under another header is refused.
+nlohmann::ordered_json journal_header(const BatchJobOptions& o, const std::string& digest) {
+  const RequestDefaults& d = o.defaults;
+  return {{"strata_journal", 1},
+          {"input_digest", digest},
+          {"model", std::filesystem::weakly_canonical(o.model_dir).string()},
+          {"shard", o.shard},
+          {"strict", o.strict},
+          {"defaults", {{"max_new_tokens", d.max_new_tokens}, {"temperature", d.temperature},
+                        {"top_p", d.top_p}, {"top_k", d.top_k}, {"seed", d.seed}}}};
+}
+
 }  // namespace
 
-BatchJobSummary run_batch_job(const BatchJobOptions& o, std::ostream& log) {
+JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
   const auto start = std::chrono::steady_clock::now();
   STRATA_CHECK_INPUT(o.batch_size >= 1, "--batch-size: must be at least 1");
+  const ShardSpec shard = ShardSpec::parse(o.shard);
   check_output_path(o);
-  const std::vector<Request> requests = read_requests(o.input);
+  const std::vector<Request> all = read_requests(o.input, o.strict ? BadLines::fail : BadLines::report);
+  const std::string digest = file_digest(o.input);
+  const auto [first, last] = shard.slice(int64_t(all.size()));
+  const std::vector<Request> requests(all.begin() + first, all.begin() + last);
   const LoadedTokenizer tok = load_tokenizer(o.model_dir);
-  std::vector<SequenceRequest> seqs;
-  seqs.reserve(requests.size());
-  for (const Request& r : requests) {
-    seqs.push_back(to_sequence(r, o.defaults, tok, o.input.string()));
+  const std::string model_name = std::filesystem::weakly_canonical(o.model_dir).filename().string();
+
+  // Validate every request before any work; a bad OpenAI line becomes an error line instead.
+  std::vector<SequenceRequest> seqs(requests.size());
+  std::map<int64_t, nlohmann::ordered_json> lines;  // finished output lines by request index
+  std::vector<std::pair<int64_t, nlohmann::ordered_json>> failed;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const Request& r = requests[i];
+    std::string error = r.error;
+    if (error.empty()) {
+      try {
+        seqs[i] = to_sequence(r, o.defaults, tok, o.input.string());
+      } catch (const InputError& e) {
+        if (!r.openai || o.strict) throw;
+        error = e.what();
+      }
+    }
+    if (!error.empty()) failed.emplace_back(int64_t(i), openai_error_line(r, error));
   }
 
-  const std::unique_ptr<OptModel> model = load_model(o.model_dir);
-  // After every input is known good, so a bad input's error stays the only line on stderr.
-  const BackendChoice choice = choose_backend(o.backend);
-  if (!choice.notice.empty() && !o.quiet) log << "strata: " << choice.notice << "\n";
-  const std::unique_ptr<Backend> backend = make_backend(choice.kind);
+  const auto journal_path = std::filesystem::path(o.output.string() + ".journal");
+  const auto header = journal_header(o, digest);
+  Journal journal = o.resume ? Journal::resume(journal_path, header, lines)
+                             : Journal::create(journal_path, header);
+  JobMetrics metrics;
+  metrics.resumed = int64_t(lines.size());
+  metrics.failed = int64_t(failed.size());
+  std::vector<std::pair<int64_t, nlohmann::ordered_json>> new_failures;
+  for (auto& f : failed) {
+    if (!lines.count(f.first)) new_failures.push_back(f);
+  }
+  if (!new_failures.empty()) journal.append(new_failures);
+  for (auto& f : new_failures) lines[f.first] = f.second;
 
-  // Bucket by prompt length: neighbours in length share a micro-batch, so padding stays low.
-  std::vector<size_t> order(seqs.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+  // Pending requests, bucketed by prompt length so that neighbours share a micro-batch.
+  std::vector<size_t> pending;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (!lines.count(int64_t(i))) pending.push_back(i);
+  }
+  std::stable_sort(pending.begin(), pending.end(), [&](size_t a, size_t b) {
     return seqs[a].prompt_ids.size() < seqs[b].prompt_ids.size();
   });
-  Generator generator(*model, tok.tokenizer, *backend);
-  std::vector<SequenceResult> results(seqs.size());
-  for (size_t first = 0; first < order.size(); first += size_t(o.batch_size)) {
-    const size_t count = std::min(size_t(o.batch_size), order.size() - first);
-    std::vector<SequenceRequest> batch;
-    for (size_t i = 0; i < count; ++i) batch.push_back(seqs[order[first + i]]);
-    std::vector<SequenceResult> out = generator.generate(batch);
-    for (size_t i = 0; i < count; ++i) results[order[first + i]] = std::move(out[i]);
-    if (!o.quiet) {
-      const GenerationStats& st = generator.stats();
-      const double secs = st.prefill_seconds + st.decode_seconds;
-      log << "strata: " << first + count << "/" << order.size() << " requests, "
-          << st.generated_tokens << " tokens generated, "
-          << (secs > 0 ? double(st.generated_tokens) / secs : 0.0) << " tokens/s\n";
+  Progress progress(log, Progress::style_for_stderr(o.quiet), int64_t(requests.size()),
+                    int64_t(lines.size()));
+  if (!pending.empty()) {
+    const std::unique_ptr<OptModel> model = load_model(o.model_dir);
+    // After every input is known good, so a bad input's error stays the only line on stderr.
+    const BackendChoice choice = choose_backend(o.backend);
+    if (!choice.notice.empty() && !o.quiet) log << "strata: " << choice.notice << "\n";
+    const std::unique_ptr<Backend> backend = make_backend(choice.kind);
+    Generator generator(*model, tok.tokenizer, *backend);
+    const InterruptGuard interrupt;
+    try {
+      for (size_t at = 0; at < pending.size(); at += size_t(o.batch_size)) {
+        if (interrupt.flag().load()) throw Interrupted();
+        const size_t count = std::min(size_t(o.batch_size), pending.size() - at);
+        std::vector<SequenceRequest> batch;
+        for (size_t i = 0; i < count; ++i) batch.push_back(seqs[pending[at + i]]);
+        const int64_t tokens_before = generator.stats().generated_tokens;
+        const std::vector<SequenceResult> out = generator.generate(batch, &interrupt.flag());
+        std::vector<std::pair<int64_t, nlohmann::ordered_json>> done;
+        for (size_t i = 0; i < count; ++i) {
+          const size_t r = pending[at + i];
+          done.emplace_back(int64_t(r), result_line(requests[r], seqs[r], out[i], model_name));
+        }
+        journal.append(done);  // durable before it counts as done
+        for (auto& d : done) lines[d.first] = std::move(d.second);
+        metrics.sequences += int64_t(count);
+        progress.advance(int64_t(count), generator.stats().generated_tokens - tokens_before);
+      }
+    } catch (const Interrupted&) {
+      progress.finish();
+      log << "strata: interrupted; " << lines.size() << "/" << requests.size()
+          << " requests are saved in " << journal.path().string()
+          << "; run the same command with --resume to continue" << std::endl;
+      throw;
     }
+    metrics.stats = generator.stats();
   }
+  progress.finish();
 
   AtomicFile output(o.output);
-  for (size_t i = 0; i < requests.size(); ++i) {
-    output.stream() << result_line(requests[i], seqs[i], results[i])
-                           .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+  for (const auto& [index, line] : lines) {
+    output.stream() << line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
                     << "\n";
   }
   output.commit();
+  if (!shard.whole()) {
+    ShardRecord{shard, digest, first, int64_t(requests.size()), int64_t(all.size())}.write(o.output);
+  }
+  journal.remove();
 
-  BatchJobSummary summary;
-  summary.requests = int64_t(requests.size());
-  summary.stats = generator.stats();
-  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return summary;
+  metrics.requests = int64_t(requests.size());
+  metrics.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!o.metrics.empty()) metrics.write(o.metrics);
+  return metrics;
 }
 
 }  // namespace strata::cli

@@ -1,6 +1,7 @@
 // The batch job behind `strata run`: read and validate every request, load the model, bucket
-// requests by prompt length into micro-batches, generate, and write one output line per input
-// line, in input order, atomically (the output appears only when complete).
+// requests by prompt length into micro-batches, generate, journal each micro-batch's results,
+// and write one output line per input line, in input order, atomically (the output appears only
+// when complete).
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <iosfwd>
 
 #include "engine/backend/backend_kind.h"
+#include "cli/job/job_metrics.h"
 #include "engine/generate/generator.h"
 
 namespace strata::cli {
@@ -25,18 +27,19 @@ struct BatchJobOptions {
   std::filesystem::path model_dir;
   std::filesystem::path input;
   std::filesystem::path output;
+  std::filesystem::path metrics;  // empty: no metrics file
   RequestDefaults defaults;
   int64_t batch_size = 8;
   BackendRequest backend = BackendRequest::automatic;
+  std::string shard = "0/1";      // i/N
+  bool resume = false;
+  bool strict = false;            // OpenAI files: a bad line fails the job instead of one line
   bool quiet = false;
 };
 
-struct BatchJobSummary {
-  int64_t requests = 0;
-  GenerationStats stats;
-  double seconds = 0.0;
-};
-
-BatchJobSummary run_batch_job(const BatchJobOptions& options, std::ostream& log);
+// Runs the job; the journal (OUTPUT.journal) records finished requests as they finish, and a
+// run with `resume` continues an interrupted one. Throws Interrupted after saving the work when
+// Ctrl-C or SIGTERM arrives (with a line on `log` saying how to resume).
+JobMetrics run_batch_job(const BatchJobOptions& options, std::ostream& log);
 
 }  // namespace strata::cli

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <set>
 
+#include "cli/job/openai_batch.h"
 #include "common/error.h"
 
 namespace strata::cli {
@@ -75,14 +76,7 @@ std::string parse_message(const nlohmann::json::parse_error& e) {
 
 }  // namespace
 
-Request parse_request(const std::string& text, const std::string& file, int64_t line) {
-  const std::string where = file + ":" + std::to_string(line);
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    fail_input(where, ": malformed JSON: ", parse_message(e));
-  }
+Request parse_request_fields(const nlohmann::json& j, const std::string& where, int64_t line) {
   STRATA_CHECK_INPUT(j.is_object(), where, ": expected a JSON object with a \"prompt\" field");
   for (const auto& [key, value] : j.items()) {
     STRATA_CHECK_INPUT(known_fields().count(key), where, ": unknown field '", key,
@@ -110,7 +104,19 @@ Request parse_request(const std::string& text, const std::string& file, int64_t 
   return req;
 }
 
-std::vector<Request> read_requests(const std::filesystem::path& path) {
+Request parse_request(const std::string& text, const std::string& file, int64_t line) {
+  const std::string where = file + ":" + std::to_string(line);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    fail_input(where, ": malformed JSON: ", parse_message(e));
+  }
+  if (is_openai_line(j)) return parse_openai_request(j, where, line);
+  return parse_request_fields(j, where, line);
+}
+
+std::vector<Request> read_requests(const std::filesystem::path& path, BadLines bad_lines) {
   std::ifstream in(path, std::ios::binary);
   STRATA_CHECK_INPUT(in.good(), path.string(), ": cannot open");
   std::vector<Request> requests;
@@ -118,7 +124,26 @@ std::vector<Request> read_requests(const std::filesystem::path& path) {
   for (int64_t line = 1; std::getline(in, text); ++line) {
     if (!text.empty() && text.back() == '\r') text.pop_back();  // CRLF files
     if (text.find_first_not_of(" \t") == std::string::npos) continue;
-    requests.push_back(parse_request(text, path.string(), line));
+    const bool openai_file = !requests.empty() && requests.front().openai;
+    try {
+      Request r = parse_request(text, path.string(), line);
+      STRATA_CHECK_INPUT(requests.empty() || r.openai == openai_file, path.string(), ":", line,
+                         ": this line is ", r.openai ? "an OpenAI Batch line" : "a Strata line",
+                         " but the file started with ", openai_file ? "OpenAI Batch" : "Strata",
+                         " lines; one file holds one format");
+      requests.push_back(std::move(r));
+    } catch (const InputError& e) {
+      // OpenAI Batch semantics: one bad line fails that request, not the job.
+      if (!openai_file || bad_lines == BadLines::fail) throw;
+      Request bad;
+      bad.line = line;
+      bad.openai = true;
+      const auto j = nlohmann::json::parse(text, nullptr, false);
+      bad.id = j.is_object() && j.contains("custom_id") ? j["custom_id"]
+                                                         : nlohmann::json("line-" + std::to_string(line));
+      bad.error = e.what();
+      requests.push_back(std::move(bad));
+    }
   }
   STRATA_CHECK_INPUT(!requests.empty(), path.string(), ": no requests (the file is empty)");
   return requests;

@@ -1,6 +1,8 @@
 // Request: one line of a JSONL job, validated. Only "prompt" is required; absent options take
 // the command-line defaults. Input format (one JSON object per line, blank lines skipped):
 //   {"id", "prompt", "max_tokens", "temperature", "top_p", "top_k", "stop", "seed"}
+// or OpenAI Batch lines (cli/job/openai_batch.h); the first request line decides the file's
+// format.
 #pragma once
 
 #include <cstdint>
@@ -22,13 +24,23 @@ struct Request {
   std::optional<int32_t> top_k;
   std::optional<uint64_t> seed;
   std::vector<std::string> stop;
+  bool openai = false;         // an OpenAI Batch line: output in OpenAI Batch shape
+  bool chat = false;           // /v1/chat/completions (prompt made by the chat template)
+  std::string error;           // non-empty: the line is bad (OpenAI files without --strict)
 };
+
+enum class BadLines { fail, report };  // report: an error line in the output (OpenAI files)
+
+// Validates the native fields of a JSON object. Throws InputError "WHERE: field 'x': ...".
+Request parse_request_fields(const nlohmann::json& j, const std::string& where, int64_t line);
 
 // Parses one line (already known not to be blank). Throws InputError "FILE:LINE: ...".
 Request parse_request(const std::string& text, const std::string& file, int64_t line);
 
 // Reads and validates every line of a JSONL file. Throws InputError on the first bad line, or
-// when the file has no request at all.
-std::vector<Request> read_requests(const std::filesystem::path& path);
+// when the file has no request at all. In an OpenAI Batch file with BadLines::report, a bad line
+// becomes a Request whose `error` says what is wrong, and the job goes on.
+std::vector<Request> read_requests(const std::filesystem::path& path,
+                                   BadLines bad_lines = BadLines::fail);
 
 }  // namespace strata::cli

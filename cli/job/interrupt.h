@@ -1,0 +1,21 @@
+// Ctrl-C (SIGINT) and SIGTERM during a job: the first asks the job to stop at the next step and
+// save its work; a second one kills the process at once (the default action is restored).
+#pragma once
+
+#include <atomic>
+
+namespace strata::cli {
+
+// Installs the handlers for the lifetime of the object (restoring the previous ones after).
+class InterruptGuard {
+ public:
+  InterruptGuard();
+  ~InterruptGuard();
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+  // Set once a signal arrived; the generation loop polls it between steps.
+  const std::atomic<bool>& flag() const;
+};
+
+}  // namespace strata::cli

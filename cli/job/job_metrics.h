@@ -1,0 +1,27 @@
+// The figures of a finished batch job: the summary line on stderr and the --metrics JSON file.
+// Throughputs follow FlexGen's definitions: prefill = prompt tokens / prefill time, decode =
+// tokens after each sequence's first / decode time, total = generated tokens / (prefill + decode).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "engine/generate/generator.h"
+
+namespace strata::cli {
+
+struct JobMetrics {
+  int64_t requests = 0;          // lines in this run's output
+  int64_t resumed = 0;           // of which found finished in the journal
+  int64_t failed = 0;            // error lines (OpenAI files without --strict)
+  int64_t sequences = 0;         // generated in this run
+  GenerationStats stats;
+  double wall_seconds = 0.0;
+
+  nlohmann::ordered_json to_json() const;
+  std::string summary_line() const;  // one line for stderr
+  void write(const std::filesystem::path& path) const;
+};
+
+}  // namespace strata::cli

@@ -28,7 +28,8 @@ int run_app(int argc, char** argv) {
   app.footer("Run 'strata COMMAND --help' for a command's options.");
   const std::vector<Command> commands = {add_run_command(app), add_generate_command(app),
                                          add_tokenize_command(app), add_merge_command(app),
-                                         add_convert_command(app)};
+                                         add_convert_command(app), add_plan_command(app),
+                                         add_profile_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -134,6 +134,7 @@ void write_text_file(const std::string& path, const std::string& text) {
     std::ofstream out(tmp, std::ios::trunc);
     if (!out) fail_input(path, ": cannot open for writing");
     out << text;
+    if (!text.empty() && text.back() != '\n') out << '\n';  // text files end with a newline
     if (!out.flush()) fail_input(path, ": write failed");
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {

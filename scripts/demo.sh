@@ -4,7 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-bash scripts/build.sh >/dev/null
+log="$(mktemp -t strata-build.XXXXXX.log)"
+if ! bash scripts/build.sh >"$log" 2>&1; then
+  tail -n 40 "$log" >&2
+  echo "demo: the build failed; full log in $log" >&2
+  exit 1
+fi
+rm -f "$log"
 model="${1:-examples/models/opt-fortunes-tiny}"
 requests="${2:-examples/requests.jsonl}"
 output="${3:-build/demo-results.jsonl}"

@@ -19,6 +19,8 @@ Command add_generate_command(CLI::App& parent);
 Command add_tokenize_command(CLI::App& parent);
 Command add_convert_command(CLI::App& parent);
 Command add_merge_command(CLI::App& parent);
+Command add_plan_command(CLI::App& parent);
+Command add_profile_command(CLI::App& parent);
 
 // Options shared by the commands that generate: sampling defaults and the backend.
 void add_sampling_options(CLI::App& app, RequestDefaults& defaults);

@@ -1,0 +1,150 @@
+#include "cli/plan/plan_options.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "engine/models/opt/opt_config.h"
+#include "planner/byte_size.h"
+#include "planner/hardware_profile_yaml.h"
+#include "planner/model_geometry.h"
+
+namespace strata::cli {
+namespace {
+
+// The dtype the checkpoint stores its weights in, from config.json's torch_dtype (f16 when
+// absent, as every released OPT checkpoint is).
+StorageFormat stored_weight_format(const std::filesystem::path& model_dir) {
+  std::ifstream in(model_dir / "config.json");
+  const auto j = nlohmann::json::parse(in, nullptr, false);
+  if (!j.is_object() || !j.contains("torch_dtype") || !j["torch_dtype"].is_string()) {
+    return StorageFormat::kF16;
+  }
+  const std::string dtype = j["torch_dtype"];
+  if (dtype == "float32") return StorageFormat::kF32;
+  if (dtype == "bfloat16") return StorageFormat::kBF16;
+  return StorageFormat::kF16;
+}
+
+ModelGeometry geometry_of(const std::filesystem::path& model_dir) {
+  const OptConfig c = OptConfig::load(model_dir);
+  ModelGeometry g;
+  g.name = std::filesystem::weakly_canonical(model_dir).filename().string();
+  g.num_layers = c.num_layers;
+  g.hidden = c.hidden_size;
+  g.num_heads = c.num_heads;
+  g.ffn = c.ffn_dim;
+  g.vocab = c.vocab_size;
+  g.max_positions = c.max_positions;
+  g.word_embed_proj_dim = c.word_embed_proj_dim;
+  g.final_layer_norm = c.final_layer_norm;
+  g.weight_format = stored_weight_format(model_dir);
+  return g;
+}
+
+HardwareProfile load_profile(const std::string& hardware, std::string* notice) {
+  if (hardware == "t4-flexgen") return t4_flexgen_profile();
+  if (!hardware.empty()) {
+    STRATA_CHECK_INPUT(std::filesystem::exists(hardware), "--hardware ", hardware,
+                       ": no such file (give a profile YAML from strata profile, or t4-flexgen)");
+    return read_hardware_profile_yaml(hardware);
+  }
+  const std::filesystem::path cached = cached_profile_path();
+  if (std::filesystem::exists(cached)) return read_hardware_profile_yaml(cached.string());
+  if (notice) {
+    *notice = "no hardware profile for this machine (run strata profile); planning with "
+              "FlexGen's T4 figures (--hardware t4-flexgen)";
+  }
+  return t4_flexgen_profile();
+}
+
+void set_capacity(double& field, const std::string& text, const char* flag) {
+  if (text.empty()) return;
+  const std::optional<double> bytes = parse_byte_size(text);
+  STRATA_CHECK_INPUT(bytes.has_value(), flag, ": '", text,
+                     "' is not a size (examples: 16GiB, 1.5TB, 200GB, 123456)");
+  field = *bytes;
+}
+
+}  // namespace
+
+std::filesystem::path cached_profile_path() {
+  std::filesystem::path base;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
+    base = xdg;
+  } else if (const char* home = std::getenv("HOME"); home && *home) {
+    base = std::filesystem::path(home) / ".cache";
+  } else {
+    base = std::filesystem::temp_directory_path();
+  }
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof host - 1);
+  return base / "strata" / (std::string("hardware-") + host + ".yaml");
+}
+
+void add_model_and_hardware_options(CLI::App& app, PlanCliOptions& o) {
+  auto* model = app.add_option("--model", o.model_dir, "Hugging Face OPT model directory");
+  auto* dummy = app.add_option("--dummy", o.dummy, "Plan for an OPT shape without its files: "
+                               "opt-125m, opt-350m, opt-1.3b, opt-2.7b, opt-6.7b, opt-13b, "
+                               "opt-30b, opt-66b, opt-175b");
+  model->excludes(dummy);
+  app.add_option("--hardware", o.hardware,
+                 "Hardware profile: a YAML file written by strata profile, or t4-flexgen "
+                 "(FlexGen's T4 box); default: this machine's cached profile");
+  app.add_option("--device-mem", o.device_mem, "Device memory Strata may use (e.g. 16GiB); "
+                 "default: the profile's");
+  app.add_option("--host-mem", o.host_mem, "Host (CPU DRAM) memory Strata may use (e.g. 200GiB)");
+  app.add_option("--disk-mem", o.disk_mem, "Disk space Strata may use for offloading (e.g. 1.5TB)");
+  app.add_flag("--cpu-attention", o.cpu_attention,
+               "Run decode attention on the host, where the KV cache lives (no KV on the device)");
+  app.add_flag("--no-overlap", o.no_overlap, "Plan for transfers that do not overlap compute");
+}
+
+void add_workload_options(CLI::App& app, PlanCliOptions& o) {
+  app.add_option("--prompt-len", o.prompt_len, "Prompt tokens per sequence")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--gen-len", o.gen_len, "Generated tokens per sequence")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--num-requests", o.num_requests,
+                 "Requests in the job; a block never holds more (default: unbounded)")
+      ->check(CLI::PositiveNumber);
+}
+
+void add_compression_options(CLI::App& app, PlanCliOptions& o) {
+  app.add_flag("--compress-weight", o.compress_weight,
+               "Weights stored group-wise 4-bit (group 64), as FlexGen's flag");
+  app.add_flag("--compress-cache", o.compress_cache,
+               "KV cache stored group-wise 4-bit (group 64 along head_dim)");
+}
+
+PlanInputs make_plan_inputs(const PlanCliOptions& o, std::string* notice) {
+  STRATA_CHECK_INPUT(!o.model_dir.empty() || !o.dummy.empty(),
+                     "give the model: --model DIR or --dummy NAME (e.g. --dummy opt-6.7b)");
+  PlanInputs in;
+  in.model = o.dummy.empty() ? geometry_of(o.model_dir) : opt_geometry(o.dummy);
+  in.hardware = load_profile(o.hardware, notice);
+  set_capacity(in.hardware.device_capacity_bytes, o.device_mem, "--device-mem");
+  set_capacity(in.hardware.host_capacity_bytes, o.host_mem, "--host-mem");
+  set_capacity(in.hardware.disk_capacity_bytes, o.disk_mem, "--disk-mem");
+  in.workload.prompt_len = o.prompt_len;
+  in.workload.gen_len = o.gen_len;
+  in.workload.num_requests = o.num_requests;
+  validate(in);
+  return in;
+}
+
+PlannerOptions make_planner_options(const PlanCliOptions& o) {
+  PlannerOptions p;
+  p.compress_weight = o.compress_weight ? Compression::kQ4 : Compression::kNone;
+  p.compress_cache = o.compress_cache ? Compression::kQ4 : Compression::kNone;
+  p.overlap = o.no_overlap ? Overlap::kOff : Overlap::kOn;
+  if (o.cpu_attention) p.attention = AttentionChoice::kHost;
+  return p;
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,47 @@
+// The planner's inputs as the command line gives them, shared by `strata plan` and (through
+// --policy auto) the commands that run a model: the model (a directory or a --dummy preset), the
+// hardware profile (a YAML file, a preset name, or the profile cached for this machine), tier
+// capacities that override the profile's, and the workload.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "planner/lp_planner.h"
+#include "planner/plan_inputs.h"
+
+namespace strata::cli {
+
+struct PlanCliOptions {
+  std::filesystem::path model_dir;  // or
+  std::string dummy;                // an OPT preset name: opt-125m ... opt-175b
+  std::string hardware;             // YAML file or preset ("t4-flexgen"); empty: cached profile
+  std::string device_mem, host_mem, disk_mem;  // sizes like "16GiB"; empty: the profile's
+  int64_t prompt_len = 512;
+  int64_t gen_len = 32;
+  std::optional<int64_t> num_requests;
+  bool compress_weight = false;     // FlexGen's flags: group-wise 4-bit
+  bool compress_cache = false;
+  bool cpu_attention = false;
+  bool no_overlap = false;
+};
+
+// Where `strata profile` caches this machine's profile: $XDG_CACHE_HOME/strata (or
+// ~/.cache/strata)/hardware-HOSTNAME.yaml.
+std::filesystem::path cached_profile_path();
+
+// The model, hardware and capacity options (not the workload ones, which `run` takes from its
+// requests).
+void add_model_and_hardware_options(CLI::App& app, PlanCliOptions& o);
+void add_workload_options(CLI::App& app, PlanCliOptions& o);
+void add_compression_options(CLI::App& app, PlanCliOptions& o);
+
+// Builds and validates the inputs; InputError names the flag or file at fault. `notice` gets a
+// line when no profile was given or cached and the FlexGen T4 preset stands in.
+PlanInputs make_plan_inputs(const PlanCliOptions& o, std::string* notice);
+PlannerOptions make_planner_options(const PlanCliOptions& o);
+
+}  // namespace strata::cli

@@ -1,0 +1,179 @@
+#include "cli/profile/hardware_probe.h"
+
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "common/error.h"
+#include "engine/core/half.h"
+#include "offload/aligned_buffer.h"
+#include "offload/uring_file.h"
+#include "planner/byte_size.h"
+
+namespace strata::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Best (shortest) time of `reps` runs of fn after one warm-up run.
+template <typename Fn>
+double best_seconds(int reps, Fn&& fn) {
+  fn();
+  double best = 1e30;
+  for (int i = 0; i < reps; ++i) {
+    const auto start = Clock::now();
+    fn();
+    best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
+  }
+  return std::max(best, 1e-9);
+}
+
+void fill_random(float* data, size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (size_t i = 0; i < n; ++i) data[i] = dist(rng);
+}
+
+double copy_bytes_per_s() {
+  const size_t bytes = size_t(128) << 20;
+  AlignedBuffer src(bytes), dst(bytes);
+  std::memset(src.data(), 1, bytes);
+  return double(bytes) / best_seconds(3, [&] { std::memcpy(dst.data(), src.data(), bytes); });
+}
+
+// Achieved FLOP/s of y[m, n] = x[m, k] · w[n, k]ᵀ with f16 weights (the stored dtype).
+double gemm_flops(Backend& be, int64_t m, int64_t n, int64_t k) {
+  std::vector<float> x(size_t(m * k)), y(size_t(m * n)), wf(size_t(n * k));
+  fill_random(x.data(), x.size(), 1);
+  fill_random(wf.data(), wf.size(), 2);
+  std::vector<uint16_t> w(wf.size());
+  for (size_t i = 0; i < w.size(); ++i) w[i] = f32_to_f16(wf[i]);
+  const Tensor xt(x.data(), DType::f32, {m, k});
+  const Tensor wt(w.data(), DType::f16, {n, k});
+  Tensor yt(y.data(), DType::f32, {m, n});
+  const double s = best_seconds(3, [&] { be.linear(xt, wt, Tensor(), yt); });
+  return 2.0 * double(m) * double(n) * double(k) / s;
+}
+
+// Decode attention (one query per sequence) over a full cache: KV bytes scanned per second.
+double attention_bytes_per_s(Backend& be) {
+  const int64_t b = 8, slots = 512, hidden = 1024, heads = 16;
+  std::vector<float> q(size_t(b * hidden)), out(q.size());
+  std::vector<float> k(size_t(b * slots * hidden)), v(k.size());
+  fill_random(q.data(), q.size(), 3);
+  fill_random(k.data(), k.size(), 4);
+  fill_random(v.data(), v.size(), 5);
+  std::vector<uint8_t> valid(size_t(b * slots), 1);
+  AttentionArgs a;
+  a.q = Tensor(q.data(), DType::f32, {b, 1, hidden});
+  a.k_cache = Tensor(k.data(), DType::f32, {b, slots, hidden});
+  a.v_cache = Tensor(v.data(), DType::f32, {b, slots, hidden});
+  a.key_valid = valid.data();
+  a.first_query_slot = slots - 1;
+  a.num_heads = heads;
+  a.scale = 0.125f;
+  a.out = Tensor(out.data(), DType::f32, {b, 1, hidden});
+  const double s = best_seconds(3, [&] { be.attention(a); });
+  return double(k.size() + v.size()) * sizeof(float) / s;
+}
+
+struct DiskRates {
+  double read = 0, write = 0;
+  bool direct = true;
+};
+
+// Sequential 4 MiB requests through UringFile, as the weight store streams a layer.
+DiskRates disk_rates(const ProbeOptions& o) {
+  const size_t chunk = size_t(4) << 20;
+  const size_t total = std::max(chunk, o.disk_bytes / chunk * chunk);
+  const auto path = o.offload_dir / ("strata-profile-" + std::to_string(::getpid()) + ".tmp");
+  struct Remove {
+    std::filesystem::path p;
+    ~Remove() { std::error_code ec; std::filesystem::remove(p, ec); }
+  } remove{path};
+  AlignedBuffer buffer(total);
+  std::memset(buffer.data(), 0x5a, total);
+  std::vector<IoRequest> requests(total / chunk);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    requests[i].data = buffer.data<char>() + i * chunk;
+    requests[i].offset = i * chunk;
+    requests[i].length = chunk;
+  }
+  DiskRates r;
+  UringFileOptions wo;
+  wo.access = FileAccess::create;
+  wo.warn = [&](const std::string&) { r.direct = false; };
+  UringFile file = UringFile::open(path, wo);
+  r.write = double(total) / best_seconds(2, [&] {
+              file.write_many(requests);
+              file.throw_if_failed(requests, IoDirection::write);
+              file.sync();
+            });
+  UringFileOptions ro;
+  ro.warn = wo.warn;
+  UringFile reader = UringFile::open(path, ro);
+  r.read = double(total) / best_seconds(3, [&] {
+             reader.read_many(requests);
+             reader.throw_if_failed(requests, IoDirection::read);
+           });
+  return r;
+}
+
+double physical_ram_bytes() {
+  return double(::sysconf(_SC_PHYS_PAGES)) * double(::sysconf(_SC_PAGE_SIZE));
+}
+
+double free_disk_bytes(const std::filesystem::path& dir) {
+  struct statvfs s {};
+  STRATA_CHECK_INPUT(::statvfs(dir.c_str(), &s) == 0, dir.string(), ": cannot stat the file system");
+  return double(s.f_bavail) * double(s.f_frsize);
+}
+
+}  // namespace
+
+HardwareProfile probe_hardware(Backend& be, const ProbeOptions& o) {
+  STRATA_CHECK_INPUT(std::filesystem::is_directory(o.offload_dir), o.offload_dir.string(),
+                     ": the offload directory does not exist");
+  const auto say = [&](const std::string& line) { if (o.say) o.say(line); };
+  HardwareProfile p;
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof host - 1);
+  p.name = std::string(host) + (be.kind() == BackendKind::cuda ? "-cuda" : "-cpu");
+
+  const double copy = copy_bytes_per_s();
+  p.host_to_device_bytes_per_s = p.device_to_host_bytes_per_s = copy;
+  p.dram_bytes_per_s = p.device_memory_bytes_per_s = 2.0 * copy;  // a copy reads and writes
+  say("host<->device copies: " + format_gib(copy) + "/s (memcpy: the CPU backend's device is RAM)");
+
+  const DiskRates disk = disk_rates(o);
+  p.disk_read_bytes_per_s = disk.read;
+  p.disk_write_bytes_per_s = disk.write;
+  say("disk through io_uring" + std::string(disk.direct ? " (O_DIRECT)" : " (buffered: O_DIRECT refused, figures include the page cache)") +
+      ": read " + format_gib(disk.read) + "/s, write " + format_gib(disk.write) + "/s");
+
+  p.device_gemm_prefill_flops = gemm_flops(be, 512, 1024, 1024);
+  p.device_gemm_decode_flops = gemm_flops(be, 8, 2048, 2048);
+  p.cpu_flops = p.device_gemm_prefill_flops;
+  say("GEMM: prefill-shaped " + std::to_string(p.device_gemm_prefill_flops / 1e9) +
+      " GFLOP/s, decode-shaped " + std::to_string(p.device_gemm_decode_flops / 1e9) + " GFLOP/s");
+
+  p.device_attention_bytes_per_s = p.host_attention_bytes_per_s = attention_bytes_per_s(be);
+  say("decode attention: " + format_gib(p.host_attention_bytes_per_s) + "/s of KV cache scanned");
+
+  p.activation_bytes_per_element = 4;  // the CPU backend computes in fp32
+  const double ram = physical_ram_bytes();
+  p.device_capacity_bytes = o.device_capacity_bytes > 0 ? o.device_capacity_bytes : ram / 4;
+  p.host_capacity_bytes = std::max(ram * 0.75 - p.device_capacity_bytes, ram / 8);
+  p.disk_capacity_bytes = free_disk_bytes(o.offload_dir) * 0.9;
+  say("capacities: device " + format_gib(p.device_capacity_bytes) + ", host " +
+      format_gib(p.host_capacity_bytes) + ", disk " + format_gib(p.disk_capacity_bytes));
+  validate(p);
+  return p;
+}
+
+}  // namespace strata::cli

@@ -61,7 +61,7 @@ class FieldReader {
   std::string path(const char* field) const { return where_ + "." + field; }
 
  private:
-  const YAML::Node& node_;
+  const YAML::Node node_;  // a handle, held by value: callers pass temporaries (files[i])
   std::string source_;
   std::string where_;
 };

@@ -48,7 +48,7 @@ HardwareProfile t4_flexgen_profile() {
   // fitted write rate (CPU->disk, hidden states) was 2.015 GB/s.
   p.disk_read_bytes_per_s = 2.0e9;
   p.disk_write_bytes_per_s = 2.015 * GiB;
-  // FlexGen's fitted GEMM rates (cost_model.py mm_flops_p / mm_flops_g); T4 HBM 320 GB/s nominal.
+  // FlexGen's fitted GEMM rates (cost_model.py mm_flops_p / mm_flops_g); T4 GDDR6 320 GB/s nominal.
   p.device_gemm_prefill_flops = 21.24 * T;
   p.device_gemm_decode_flops = 4.3 * T;
   p.device_memory_bytes_per_s = 320e9;

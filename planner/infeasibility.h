@@ -8,9 +8,9 @@
 namespace strata {
 
 // Always throws InputError, e.g. "capacities too small for opt-175b: even the smallest batch
-// (gpu_batch_size 1, num_gpu_batches 1) needs 326.1 GiB across device+host+disk (weights
-// 324.9 GiB, ...), have 30.0 GiB (device 15.0 GiB, host 10.0 GiB, disk 5.0 GiB); short by
-// 296.1 GiB".
+// (gpu_batch_size 1, num_gpu_batches 1) needs 327.8 GiB across device+host+disk (weights
+// 325.2 GiB, ...), have 30.0 GiB (device 15.0 GiB, host 10.0 GiB, disk 5.0 GiB); short by
+// 297.8 GiB".
 [[noreturn]] void explain_infeasible(const PlanInputs& inputs, const PlannerOptions& options);
 
 }  // namespace strata

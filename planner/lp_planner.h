@@ -42,7 +42,7 @@ struct Plan {
 constexpr double kCapacityMargin = 1e-6;
 
 // Best fractions for the batch shape, attention place, compression and overlap of `config`
-// (its fractions are ignored), or nullopt when no placement fits. Among placements within 1e-9
+// (its fractions are ignored), or nullopt when no placement fits. Among placements within 1e-7
 // of the best time, the one with the least total transfer time is returned (ties would otherwise
 // be broken arbitrarily by the simplex).
 std::optional<Policy> solve_placement(const PlanInputs& inputs, const Policy& config);

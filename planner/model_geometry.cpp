@@ -15,10 +15,11 @@ struct Preset {
 
 // facebook/opt-*/config.json: num_hidden_layers, hidden_size, num_attention_heads, ffn_dim.
 // All share vocab_size 50272 and max_position_embeddings 2048.
-constexpr std::array<Preset, 8> kOptPresets = {{
+constexpr std::array<Preset, 9> kOptPresets = {{
     {"opt-125m", 12, 768, 12, 3072},
     {"opt-350m", 24, 1024, 16, 4096},
     {"opt-1.3b", 24, 2048, 32, 8192},
+    {"opt-2.7b", 32, 2560, 32, 10240},
     {"opt-6.7b", 32, 4096, 32, 16384},
     {"opt-13b", 40, 5120, 40, 20480},
     {"opt-30b", 48, 7168, 56, 28672},

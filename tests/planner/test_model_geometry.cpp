@@ -15,7 +15,8 @@ TEST_CASE("OPT presets have the HF parameter counts", "[planner]") {
   CHECK(parameter_count(opt_geometry("facebook/opt-350m")) == 331196416ull);
   CHECK(parameter_count(opt_geometry("opt-1.3b")) == 1315758080ull);
   CHECK(parameter_count(opt_geometry("opt-6.7b")) == 6658473984ull);
-  CHECK(opt_preset_names().size() == 8);
+  CHECK(parameter_count(opt_geometry("opt-2.7b")) == 2651596800ull);
+  CHECK(opt_preset_names().size() == 9);
   for (const std::string& name : opt_preset_names()) {
     const ModelGeometry m = opt_geometry(name);
     CHECK_NOTHROW(validate(m));

@@ -4,7 +4,7 @@
 #include <chrono>
 
 #include "common/error.h"
-#include "engine/generate/stop_matcher.h"
+#include "engine/generate/sequence_state.h"
 
 namespace strata {
 namespace {
@@ -15,58 +15,18 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// The per-sequence state of a decode loop.
-struct Sequence {
-  const SequenceRequest* request;
-  int64_t prompt_len = 0;    // real prompt tokens
-  int64_t budget = 0;        // tokens it may generate (max_tokens and the position limit)
-  bool done = false;
-  bool cut_at_stop = false;  // result.text already holds the text up to a stop string
-  SequenceRng rng;
-  StopMatcher stops;
-  SequenceResult result;
-};
-
-// Samples s's next token from its logits row and decides whether s is finished.
-void take_token(Sequence& s, std::span<const float> logits, const OptConfig& cfg,
-                const BpeTokenizer& tokenizer) {
-  const int32_t token = sample_token(logits, s.request->sampling, s.rng);
-  s.result.token_ids.push_back(token);
-  if (token == cfg.eos_token_id) {
-    s.done = true;
-    s.result.finish_reason = FinishReason::stop;
-    return;
-  }
-  if (!s.stops.empty()) {
-    const std::string text = tokenizer.decode(s.result.token_ids);
-    if (const auto at = s.stops.find(text)) {
-      s.done = s.cut_at_stop = true;
-      s.result.finish_reason = FinishReason::stop;
-      s.result.text = text.substr(0, *at);
-      return;
-    }
-  }
-  if (int64_t(s.result.token_ids.size()) >= s.budget) s.done = true;  // finish_reason length
-}
-
 }  // namespace
 
 std::vector<SequenceResult> Generator::generate(std::span<const SequenceRequest> batch,
                                                 const std::atomic<bool>* cancel) {
   const OptConfig& cfg = model_.config();
-  std::vector<Sequence> seqs;
+  std::vector<SequenceState> seqs;
   seqs.reserve(batch.size());
   int64_t prompt_len = 0, max_new = 0;
   for (const SequenceRequest& r : batch) {
-    const int64_t len = int64_t(r.prompt_ids.size());
-    STRATA_CHECK(len > 0 && len <= cfg.max_positions, "prompt of ", len, " tokens for ",
-                 cfg.max_positions, " positions");
-    // A sequence never outgrows max_position_embeddings (prompt + generated).
-    const int64_t budget = std::min(r.max_new_tokens, cfg.max_positions - len);
-    seqs.push_back({&r, len, budget, budget <= 0, false, SequenceRng(r.sampling.seed),
-                    StopMatcher(r.stop), {}});
-    prompt_len = std::max(prompt_len, len);
-    max_new = std::max(max_new, budget);
+    seqs.push_back(start_sequence(r, cfg));
+    prompt_len = std::max(prompt_len, seqs.back().prompt_len);
+    max_new = std::max(max_new, seqs.back().budget);
   }
 
   // Active sequences, in cache order; finished ones leave the batch and stop costing compute.
@@ -80,23 +40,18 @@ std::vector<SequenceResult> Generator::generate(std::span<const SequenceRequest>
     const int64_t b0 = int64_t(active.size());
     KvCache cache(cfg.num_layers, b0, slots, cfg.hidden_size);
     std::vector<uint8_t> key_valid(size_t(b0 * slots), 1);
-    std::vector<int32_t> ids(size_t(b0 * prompt_len)), positions(ids.size());
-    for (int64_t b = 0; b < b0; ++b) {
-      const Sequence& s = seqs[active[size_t(b)]];
-      const int64_t pad = prompt_len - s.prompt_len;  // left padding
-      for (int64_t t = 0; t < prompt_len; ++t) {
-        const bool real = t >= pad;
-        const size_t at = size_t(b * prompt_len + t);
-        ids[at] = real ? s.request->prompt_ids[size_t(t - pad)] : cfg.pad_token_id;
-        positions[at] = real ? int32_t(t - pad) : -1;  // transformers: cumsum(mask) * mask - 1
-        key_valid[size_t(b * slots + t)] = real;
-      }
-      stats_.prompt_tokens += s.prompt_len;
+    std::vector<const SequenceState*> prompts;
+    for (size_t i : active) {
+      prompts.push_back(&seqs[i]);
+      stats_.prompt_tokens += seqs[i].prompt_len;
     }
+    const PaddedPrompts padded =
+        pad_prompts(prompts, prompt_len, cfg.pad_token_id, key_valid.data(), slots);
     stats_.padded_tokens += b0 * prompt_len;
 
     std::vector<float> logits(size_t(b0 * cfg.vocab_size));
-    StepInput step{b0, prompt_len, ids.data(), positions.data(), 0, key_valid.data()};
+    StepInput step{b0, prompt_len, padded.ids.data(), padded.positions.data(), 0,
+                   key_valid.data()};
     auto start = Clock::now();
     model_.forward(backend_, step, cache, Tensor(logits.data(), DType::f32, {b0, cfg.vocab_size}));
     stats_.prefill_seconds += seconds_since(start);
@@ -106,7 +61,7 @@ std::vector<SequenceResult> Generator::generate(std::span<const SequenceRequest>
     for (int64_t slot = prompt_len;; ++slot) {
       std::vector<int64_t> keep;
       for (size_t b = 0; b < active.size(); ++b) {
-        Sequence& s = seqs[active[b]];
+        SequenceState& s = seqs[active[b]];
         take_token(s, {logits.data() + b * size_t(cfg.vocab_size), size_t(cfg.vocab_size)}, cfg,
                    tokenizer_);
         ++stats_.generated_tokens;
@@ -127,7 +82,7 @@ std::vector<SequenceResult> Generator::generate(std::span<const SequenceRequest>
       next.resize(size_t(b_count));
       next_pos.resize(size_t(b_count));
       for (int64_t b = 0; b < b_count; ++b) {
-        const Sequence& s = seqs[active[size_t(b)]];
+        const SequenceState& s = seqs[active[size_t(b)]];
         next[size_t(b)] = s.result.token_ids.back();
         next_pos[size_t(b)] = int32_t(slot - (prompt_len - s.prompt_len));
       }
@@ -138,13 +93,7 @@ std::vector<SequenceResult> Generator::generate(std::span<const SequenceRequest>
     stats_.decode_seconds += seconds_since(start);
   }
 
-  std::vector<SequenceResult> out;
-  out.reserve(seqs.size());
-  for (Sequence& s : seqs) {
-    if (!s.cut_at_stop) s.result.text = tokenizer_.decode(s.result.token_ids);
-    out.push_back(std::move(s.result));
-  }
-  return out;
+  return finish_results(seqs, tokenizer_);
 }
 
 }  // namespace strata

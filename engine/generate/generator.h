@@ -41,7 +41,18 @@ struct GenerationStats {
   double decode_seconds = 0.0;
 };
 
-class Generator {
+// What the batch job drives: the all-in-memory Generator or the offloading BlockGenerator.
+class SequenceGenerator {
+ public:
+  virtual ~SequenceGenerator() = default;
+  // Sequences that finish leave the batch, so they stop costing compute. When `cancel` is set
+  // between two steps, throws Interrupted (nothing of this batch is returned).
+  virtual std::vector<SequenceResult> generate(std::span<const SequenceRequest> batch,
+                                               const std::atomic<bool>* cancel) = 0;
+  virtual const GenerationStats& stats() const = 0;
+};
+
+class Generator final : public SequenceGenerator {
  public:
   Generator(const OptModel& model, const BpeTokenizer& tokenizer, Backend& backend)
       : model_(model), tokenizer_(tokenizer), backend_(backend) {}
@@ -49,8 +60,8 @@ class Generator {
   // Sequences that finish leave the batch, so they stop costing compute. When `cancel` is set
   // between two steps, throws Interrupted (nothing of this micro-batch is returned).
   std::vector<SequenceResult> generate(std::span<const SequenceRequest> batch,
-                                       const std::atomic<bool>* cancel = nullptr);
-  const GenerationStats& stats() const { return stats_; }
+                                       const std::atomic<bool>* cancel = nullptr) override;
+  const GenerationStats& stats() const override { return stats_; }
 
  private:
   const OptModel& model_;

@@ -1,0 +1,61 @@
+#include "engine/executor/block_plan.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace strata {
+
+BlockShape worst_block(const ExecutorPolicy& policy, int64_t prompt_len, int64_t gen_len) {
+  BlockShape s;
+  s.batches.assign(size_t(policy.num_gpu_batches), policy.gpu_batch_size);
+  s.prompt_lens.assign(size_t(policy.num_gpu_batches), prompt_len);
+  s.slots_needed = std::max<int64_t>(1, prompt_len + gen_len - 1);
+  return s;
+}
+
+BlockPlan plan_block(const OptConfig& c, const ExecutorPolicy& policy, const BlockShape& shape) {
+  BlockPlan p{KvLayout(c.num_layers, c.hidden_size, shape.slots_needed, shape.batches,
+                       policy.cache),
+              {}, {}, 0, 0, 0, 0};
+  const int64_t k_count = int64_t(shape.batches.size());
+  const int64_t on_device = std::llround(double(k_count) * policy.activations.device);
+  const size_t f32 = sizeof(float);
+  for (int64_t k = 0; k < k_count; ++k) {
+    const int64_t n = shape.batches[size_t(k)], rows = n * shape.prompt_lens[size_t(k)];
+    const size_t bytes = size_t(rows * c.hidden_size) * f32;
+    p.hidden_home.push_back(k < on_device ? Place::device : Place::host);
+    p.hidden_bytes.push_back(bytes);
+    if (k >= on_device) p.hidden_work_bytes = std::max(p.hidden_work_bytes, bytes);
+    p.logits_bytes = std::max(p.logits_bytes, size_t(n * c.vocab_size) * f32);
+    // OptWorkspace: normed, q, k, v, attn [rows, hidden], ffn [rows, ffn], proj [rows, proj];
+    // plus the last positions [n, hidden].
+    const int64_t per_row = 5 * c.hidden_size + c.ffn_dim + c.word_embed_proj_dim;
+    p.scratch_bytes = std::max(p.scratch_bytes, size_t(rows * per_row + n * c.hidden_size) * f32);
+    p.host_scratch_bytes = std::max(p.host_scratch_bytes, 2 * size_t(n * c.hidden_size) * f32);
+  }
+  return p;
+}
+
+TierBytes planned_bytes(const WeightLayout& w, const BlockPlan& b) {
+  TierBytes t;
+  const size_t slots = BlockPlan::kSlots;
+  t.add(Place::device, MemoryUse::weights, w.device_home_bytes);
+  t.add(Place::host, MemoryUse::weights, w.host_home_bytes);
+  t.add(Place::disk, MemoryUse::weights, w.disk_bytes);
+  t.add(Place::device, MemoryUse::buffers, 2 * w.work_bytes);
+  t.add(Place::host, MemoryUse::buffers, 2 * w.staging_bytes);
+  for (Place p : {Place::device, Place::host, Place::disk}) {
+    t.add(p, MemoryUse::cache, b.kv.tier_bytes(p));
+  }
+  t.add(Place::device, MemoryUse::buffers, slots * b.kv.work_bytes());
+  t.add(Place::host, MemoryUse::buffers, slots * b.kv.staging_bytes());
+  for (size_t k = 0; k < b.hidden_home.size(); ++k) {
+    t.add(b.hidden_home[k], MemoryUse::activations, b.hidden_bytes[k]);
+  }
+  t.add(Place::device, MemoryUse::buffers,
+        slots * b.hidden_work_bytes + b.logits_bytes + b.scratch_bytes);
+  t.add(Place::host, MemoryUse::buffers, b.host_scratch_bytes);
+  return t;
+}
+
+}  // namespace strata

@@ -1,0 +1,62 @@
+#include "engine/executor/tiered_attention.h"
+
+#include <cstring>
+
+namespace strata {
+
+RowKv TieredAttention::locate(int64_t p, bool& on_host) const {
+  const KvLayout& kv = kv_.layout();
+  const int64_t sf = kv.slots() * kv.hidden();
+  const KvRows& dev = kv.rows(k_, Place::device);
+  const KvRows& host = kv.rows(k_, Place::host);
+  const KvRows& disk = kv.rows(k_, Place::disk);
+  const Place place = kv.place_of(k_, p);
+  on_host = at_home_ && place != Place::device;
+  if (place == Place::device) {
+    return row_kv(kv_.home(layer_, k_, Place::device), dev.count, p - dev.first, sf);
+  }
+  if (at_home_ && place == Place::host) {
+    return row_kv(kv_.home(layer_, k_, Place::host), host.count, p - host.first, sf);
+  }
+  if (at_home_) return row_kv(buffers_.staging, disk.count, p - disk.first, sf);
+  return row_kv(buffers_.work, host.count + disk.count, p - host.first, sf);
+}
+
+void TieredAttention::attend(Backend& be, const AttentionStep& s) {
+  const StepInput& in = *s.in;
+  const int64_t e = kv_.layout().hidden(), slots = kv_.layout().slots(), t = in.new_tokens;
+  const size_t step_bytes = size_t(t * e) * sizeof(float);
+  for (int64_t a = 0; a < in.batch; ++a) {
+    const int64_t p = rows_[a];
+    bool on_host = false;
+    const RowKv row = locate(p, on_host);
+    // Append this step's T keys and values of sequence a at its slots.
+    std::memcpy(row.k + in.first_slot * e, s.k.data<float>() + a * t * e, step_bytes);
+    std::memcpy(row.v + in.first_slot * e, s.v.data<float>() + a * t * e, step_bytes);
+    AttentionArgs args;
+    args.k_cache = Tensor(row.k, DType::f32, {1, slots, e});
+    args.v_cache = Tensor(row.v, DType::f32, {1, slots, e});
+    args.key_valid = in.key_valid + p * slots;
+    args.first_query_slot = in.first_slot;
+    args.num_heads = s.num_heads;
+    args.scale = s.scale;
+    float* q = s.q.data<float>() + a * t * e;
+    float* out = s.out.data<float>() + a * t * e;
+    if (!on_host) {
+      args.q = Tensor(q, DType::f32, {1, t, e}, Place::device);
+      args.out = Tensor(out, DType::f32, {1, t, e}, Place::device);
+      be.attention(args);
+      continue;
+    }
+    // Host attention: only q and the output cross the bus, never the cache.
+    float* host_q = buffers_.host_scratch;
+    float* host_out = host_q + t * e;
+    std::memcpy(host_q, q, step_bytes);
+    args.q = Tensor(host_q, DType::f32, {1, t, e}, Place::host);
+    args.out = Tensor(host_out, DType::f32, {1, t, e}, Place::host);
+    host_.attention(args);
+    std::memcpy(out, host_out, step_bytes);
+  }
+}
+
+}  // namespace strata

@@ -1,0 +1,56 @@
+// TieredAttention: the executor's KvAttention for compute (layer j, micro-batch k). Each active
+// sequence appends its new keys and values where its cache is read from — its device home, the
+// device working region (host and disk rows loaded for this compute), or, for host attention
+// (cpu_attention, decode), its host home or the host staging region of the disk rows — and
+// attends there. One attention call per sequence: the CPU attention op treats every sequence
+// independently, so this is bitwise what one batched call computes.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/backend/backend.h"
+#include "engine/executor/kv_tiers.h"
+#include "engine/models/kv_attention.h"
+#include "engine/models/opt/opt_forward.h"
+
+namespace strata {
+
+// K and V ([slots, hidden] each) of row r of a region of n rows: K [n, S, E] then V [n, S, E].
+struct RowKv {
+  float* k;
+  float* v;
+};
+inline RowKv row_kv(float* region, int64_t n, int64_t r, int64_t slot_floats) {
+  return {region + r * slot_floats, region + (n + r) * slot_floats};
+}
+
+struct TieredAttentionBuffers {
+  float* work = nullptr;          // device: K, V of the micro-batch's host then disk rows
+  float* staging = nullptr;       // host: K, V of its disk rows, as read from the file
+  float* host_scratch = nullptr;  // host: q and the output of one sequence, [2, T, hidden]
+};
+
+class TieredAttention final : public KvAttention {
+ public:
+  // rows: [batch] physical row of each active sequence. at_home: attention runs where the
+  // cache lives (host rows in their home, disk rows in staging) on `host`.
+  TieredAttention(const KvTiers& kv, int64_t layer, int64_t k, const int64_t* rows, bool at_home,
+                  TieredAttentionBuffers buffers, Backend& host)
+      : kv_(kv), layer_(layer), k_(k), rows_(rows), at_home_(at_home), buffers_(buffers),
+        host_(host) {}
+
+  void attend(Backend& be, const AttentionStep& s) override;
+
+ private:
+  // Where sequence row p's cache is read and appended, and whether on the host.
+  RowKv locate(int64_t p, bool& on_host) const;
+
+  const KvTiers& kv_;
+  int64_t layer_, k_;
+  const int64_t* rows_;
+  bool at_home_;
+  TieredAttentionBuffers buffers_;
+  Backend& host_;
+};
+
+}  // namespace strata

@@ -1,0 +1,66 @@
+// WeightLayout: where every row of every weight lives and where it goes when a stage runs. The
+// model runs as stages: 0 = embedding, 1..L = decoder layers, L+1 = head (FlexGen's InputEmbed,
+// TransformerLayer, OutputEmbed). Each tensor is split by row ranges within the tensor —
+// [disk rows | host rows | device rows] — so the realised fractions match the policy to within
+// one row per tensor (1-D tensors split by element). A stage that is entirely device-resident is
+// computed in place; any other stage is assembled, every row in order, in a device working arena
+// (two of them, so stage s+1 loads while stage s computes). Pure arithmetic: the memory plan
+// checked before any work and the executor that allocates use the same layout.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/core/dtype.h"
+#include "engine/executor/executor_policy.h"
+#include "engine/models/opt/opt_config.h"
+
+namespace strata {
+
+// Rows of one tensor on each tier, in file order [disk | host | device]: disk rows come first
+// so their read starts at the tensor's 4096-aligned offset in the store.
+struct RowSplit {
+  int64_t disk = 0, host = 0, device = 0;
+};
+RowSplit split_rows(int64_t rows, const TierShares& shares);
+
+struct WeightTensorLayout {
+  std::string name;             // store name ("decoder.layers.3.fc1.weight")
+  DType dtype = DType::f32;
+  std::vector<int64_t> shape;   // [rows, cols] or [rows]
+  size_t row_bytes = 0;
+  RowSplit split;
+  size_t device_offset = 0;     // its device rows in the device home arena
+  size_t host_offset = 0;       // its host rows in the host home arena
+  int64_t rows() const { return shape[0]; }
+  size_t bytes() const { return size_t(rows()) * row_bytes; }
+};
+
+struct StageLayout {
+  std::vector<size_t> tensors;          // indexes into WeightLayout::tensors
+  std::vector<size_t> work_offsets;     // each tensor's place in a device working arena
+  std::vector<size_t> staging_offsets;  // its disk rows' place in a host staging buffer
+  size_t work_bytes = 0;
+  size_t staging_bytes = 0;             // 0: nothing of this stage is on disk
+  bool device_resident = false;         // every row homed on the device: nothing moves
+};
+
+struct WeightLayout {
+  std::vector<WeightTensorLayout> tensors;  // each stored tensor once (a tied head shares)
+  std::vector<StageLayout> stages;
+  size_t device_home_bytes = 0;
+  size_t host_home_bytes = 0;
+  uint64_t disk_bytes = 0;     // rows read from the store when their stage runs
+  size_t work_bytes = 0;       // one device working arena (the largest streamed stage)
+  size_t staging_bytes = 0;    // one host staging buffer for disk rows (the largest)
+};
+
+using DTypeOf = std::function<DType(const std::string& tensor_name)>;
+
+WeightLayout layout_weights(const OptConfig& config, const DTypeOf& dtype_of,
+                            const TierShares& shares);
+
+}  // namespace strata

@@ -1,0 +1,138 @@
+#include "engine/executor/weight_tiers.h"
+
+#include <cstring>
+#include <map>
+
+#include "common/error.h"
+
+namespace strata {
+namespace {
+
+DType parse_store_dtype(const StoreTensor& t) {
+  if (t.dtype == "f32") return DType::f32;
+  if (t.dtype == "f16") return DType::f16;
+  if (t.dtype == "bf16") return DType::bf16;
+  fail_input("tensor ", t.name, ": store dtype ", t.dtype,
+             " is not supported by the executor (f32, f16, bf16)");
+}
+
+}  // namespace
+
+DTypeOf WeightTiers::store_dtypes(const WeightStore& store) {
+  return [&store](const std::string& name) { return parse_store_dtype(store.require(name)); };
+}
+
+WeightTiers::WeightTiers(WeightStore store, const OptConfig& config, const TierShares& shares,
+                         TierMemory& memory)
+    : store_(std::move(store)), config_(config),
+      layout_(layout_weights(config, store_dtypes(store_), shares)) {
+  for (const WeightTensorLayout& t : layout_.tensors) {
+    const StoreTensor& stored = store_.require(t.name);
+    STRATA_CHECK_INPUT(stored.shape == t.shape && stored.length == t.bytes(),
+                       store_.dir().string(), ": tensor ", t.name,
+                       " does not have the shape config.json gives");
+  }
+  device_home_ = memory.allocate(Place::device, MemoryUse::weights, layout_.device_home_bytes);
+  host_home_ = memory.allocate(Place::host, MemoryUse::weights, layout_.host_home_bytes);
+  memory.count(Place::disk, MemoryUse::weights, layout_.disk_bytes);
+  for (int slot = 0; slot < kSlots; ++slot) {
+    work_[size_t(slot)] = memory.allocate(Place::device, MemoryUse::buffers, layout_.work_bytes);
+    staging_[size_t(slot)] = memory.allocate(Place::host, MemoryUse::buffers, layout_.staging_bytes);
+  }
+  for (const WeightTensorLayout& t : layout_.tensors) {
+    const StoreTensor& stored = store_.require(t.name);
+    const uint64_t host_begin = uint64_t(t.split.disk) * t.row_bytes;
+    const uint64_t device_begin = host_begin + uint64_t(t.split.host) * t.row_bytes;
+    if (t.split.host > 0) {
+      store_.read_into(stored, host_begin, uint64_t(t.split.host) * t.row_bytes,
+                       host_home_.data<char>() + t.host_offset);
+    }
+    if (t.split.device > 0) {
+      store_.read_into(stored, device_begin, uint64_t(t.split.device) * t.row_bytes,
+                       device_home_.data<char>() + t.device_offset);
+    }
+  }
+}
+
+uint64_t WeightTiers::read_disk_rows(int64_t stage, int slot) {
+  char* staging = staging_[size_t(slot)].data<char>();
+  const StageLayout& s = layout_.stages[size_t(stage)];
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < s.tensors.size(); ++i) {
+    const WeightTensorLayout& t = layout_.tensors[s.tensors[i]];
+    if (t.split.disk == 0) continue;
+    const uint64_t length = uint64_t(t.split.disk) * t.row_bytes;
+    store_.read_into(store_.require(t.name), 0, length, staging + s.staging_offsets[i]);
+    bytes += length;
+  }
+  return bytes;
+}
+
+uint64_t WeightTiers::assemble(int64_t stage, int slot) {
+  const char* staging = staging_[size_t(slot)].data<char>();
+  char* work = work_[size_t(slot)].data<char>();
+  const StageLayout& s = layout_.stages[size_t(stage)];
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < s.tensors.size(); ++i) {
+    const WeightTensorLayout& t = layout_.tensors[s.tensors[i]];
+    char* dst = work + s.work_offsets[i];
+    const size_t disk = size_t(t.split.disk) * t.row_bytes;
+    const size_t host = size_t(t.split.host) * t.row_bytes;
+    const size_t device = size_t(t.split.device) * t.row_bytes;
+    if (disk > 0) std::memcpy(dst, staging + s.staging_offsets[i], disk);
+    if (host > 0) std::memcpy(dst + disk, host_home_.data<char>() + t.host_offset, host);
+    // Device rows move device→device into the arena so a matrix is one contiguous operand:
+    // split GEMMs would not be bitwise identical to the all-in-memory path.
+    if (device > 0) std::memcpy(dst + disk + host, device_home_.data<char>() + t.device_offset, device);
+    bytes += disk + host + device;
+  }
+  return bytes;
+}
+
+Tensor WeightTiers::view(const WeightTensorLayout& t, char* bytes) const {
+  return t.shape.size() == 2 ? Tensor(bytes, t.dtype, {t.shape[0], t.shape[1]}, Place::device)
+                             : Tensor(bytes, t.dtype, {t.shape[0]}, Place::device);
+}
+
+StageWeights WeightTiers::stage_weights(int64_t stage, int slot) const {
+  char* work = work_[size_t(slot)].data<char>();
+  const StageLayout& s = layout_.stages[size_t(stage)];
+  std::map<std::string, Tensor> by_name;
+  for (size_t i = 0; i < s.tensors.size(); ++i) {
+    const WeightTensorLayout& t = layout_.tensors[s.tensors[i]];
+    char* bytes = s.device_resident ? device_home_.data<char>() + t.device_offset
+                                    : work + s.work_offsets[i];
+    by_name[t.name] = view(t, bytes);
+  }
+  const auto get = [&](const std::string& name) {
+    const auto it = by_name.find(name);
+    return it == by_name.end() ? Tensor() : it->second;
+  };
+  StageWeights w;
+  if (stage == 0 || stage == stage_count() - 1) {
+    w.globals.embed_tokens = get("decoder.embed_tokens.weight");
+    w.globals.embed_positions = get("decoder.embed_positions.weight");
+    w.globals.project_in = get("decoder.project_in.weight");
+    w.globals.project_out = get("decoder.project_out.weight");
+    w.globals.final_norm = {get("decoder.final_layer_norm.weight"),
+                            get("decoder.final_layer_norm.bias")};
+    w.globals.lm_head = config_.tied_head ? w.globals.embed_tokens : get("lm_head.weight");
+    return w;
+  }
+  const std::string pre = "decoder.layers." + std::to_string(stage - 1) + ".";
+  const auto linear = [&](const std::string& name) {
+    return LinearWeights{get(pre + name + ".weight"), get(pre + name + ".bias")};
+  };
+  w.layer.q = linear("self_attn.q_proj");
+  w.layer.k = linear("self_attn.k_proj");
+  w.layer.v = linear("self_attn.v_proj");
+  w.layer.out = linear("self_attn.out_proj");
+  w.layer.attn_norm = {get(pre + "self_attn_layer_norm.weight"),
+                       get(pre + "self_attn_layer_norm.bias")};
+  w.layer.fc1 = linear("fc1");
+  w.layer.fc2 = linear("fc2");
+  w.layer.ffn_norm = {get(pre + "final_layer_norm.weight"), get(pre + "final_layer_norm.bias")};
+  return w;
+}
+
+}  // namespace strata

@@ -1,0 +1,44 @@
+// BlockGenerator: the generation loop over the offloading executor. A call takes up to one block
+// (gpu_batch_size × num_gpu_batches sequences), cuts it into micro-batches of gpu_batch_size
+// consecutive sequences, and runs prefill and decode steps of every micro-batch through the
+// block schedule (engine/executor/block_executor.h). Padding, positions, sampling, stopping and
+// the leaving of finished sequences are the Generator's (sequence_state.h), per micro-batch, so
+// a micro-batch yields exactly what Generator::generate yields for the same sequences.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "engine/executor/executor_policy.h"
+#include "engine/executor/executor_report.h"
+#include "engine/executor/weight_tiers.h"
+#include "engine/generate/generator.h"
+
+namespace strata {
+
+class BlockGenerator final : public SequenceGenerator {
+ public:
+  // Opens the converted store and reads the device and host rows of every weight into their
+  // homes. Throws InputError for a bad policy or store.
+  BlockGenerator(const std::filesystem::path& store_dir, const BpeTokenizer& tokenizer,
+                 Backend& backend, ExecutorOptions options);
+
+  std::vector<SequenceResult> generate(std::span<const SequenceRequest> batch,
+                                       const std::atomic<bool>* cancel = nullptr) override;
+  const GenerationStats& stats() const override { return stats_; }
+  const ExecutorReport& report() const { return report_; }
+  const OptConfig& config() const { return config_; }
+  int64_t block_size() const { return options_.policy.block_size(); }
+
+ private:
+  OptConfig config_;
+  const BpeTokenizer& tokenizer_;
+  Backend& backend_;
+  ExecutorOptions options_;
+  TierMemory memory_;  // the weights' bytes; each block adds its own to a copy
+  std::unique_ptr<WeightTiers> weights_;
+  GenerationStats stats_;
+  ExecutorReport report_;
+};
+
+}  // namespace strata

@@ -14,7 +14,8 @@ rm -f "$log"
 model="${1:-examples/models/opt-fortunes-tiny}"
 requests="${2:-examples/requests.jsonl}"
 output="${3:-build/demo-results.jsonl}"
-./build/cli/strata run --model "$model" --input "$requests" --output "$output"
+# --resume: a demo interrupted earlier continues instead of refusing its journal.
+./build/cli/strata run --model "$model" --input "$requests" --output "$output" --resume
 python3 - "$requests" "$output" <<'PY'
 import json, sys
 requests = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]

@@ -19,6 +19,7 @@ Command add_generate_command(CLI::App& parent);
 Command add_tokenize_command(CLI::App& parent);
 Command add_convert_command(CLI::App& parent);
 Command add_merge_command(CLI::App& parent);
+Command add_bench_command(CLI::App& parent);  // issue 3: offloading executor benchmark
 Command add_plan_command(CLI::App& parent);
 Command add_profile_command(CLI::App& parent);
 

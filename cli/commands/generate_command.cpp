@@ -1,9 +1,11 @@
 // strata generate: one prompt, its completion printed to stdout.
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
 #include "cli/app.h"
 #include "cli/commands/command.h"
+#include "cli/generation_engine.h"
 #include "cli/model_loading.h"
 #include "common/error.h"
 
@@ -16,6 +18,7 @@ struct GenerateOptions {
   std::vector<std::string> stop;
   RequestDefaults defaults;
   std::string backend = "auto";
+  ExecutionFlags execution;
 };
 
 int generate_one(const GenerateOptions& o) {
@@ -28,12 +31,16 @@ int generate_one(const GenerateOptions& o) {
   req.max_new_tokens = o.defaults.max_new_tokens;
   req.sampling = {o.defaults.temperature, o.defaults.top_p, o.defaults.top_k, o.defaults.seed};
   req.stop = o.stop;
-  const std::unique_ptr<OptModel> model = load_model(o.model_dir);
   const BackendChoice choice = choose_backend(parse_backend_request(o.backend));
+  const int64_t prompt_len = int64_t(req.prompt_ids.size());
+  const EngineRequest request{o.model_dir, o.execution, 1, prompt_len,
+                              std::max<int64_t>(1, std::min(req.max_new_tokens,
+                                                            tok.config.max_positions - prompt_len)),
+                              choice.kind, &std::cerr};
+  check_engine_request(request);  // a policy that cannot fit fails before the notice
   if (!choice.notice.empty()) std::cerr << "strata: " << choice.notice << "\n";
-  const std::unique_ptr<Backend> backend = make_backend(choice.kind);
-  Generator generator(*model, tok.tokenizer, *backend);
-  const std::vector<SequenceResult> out = generator.generate({&req, 1});
+  const GenerationEngine engine = make_generation_engine(request, tok.tokenizer);
+  const std::vector<SequenceResult> out = engine.generator->generate({&req, 1}, nullptr);
   std::cout << out[0].text << std::endl;
   return kExitOk;
 }
@@ -45,11 +52,14 @@ Command add_generate_command(CLI::App& parent) {
   CLI::App* app = parent.add_subcommand("generate", "Complete one prompt and print the text");
   app->footer("Example: strata generate --model examples/models/opt-fortunes-tiny "
               "--prompt \"The best way to\" --max-new-tokens 40");
-  app->add_option("--model", o->model_dir, "Hugging Face OPT model directory")->required();
+  app->add_option("--model", o->model_dir,
+                  "Hugging Face OPT model directory, or a store made by strata convert")
+      ->required();
   app->add_option("--prompt", o->prompt, "The text to complete")->required();
   app->add_option("--stop", o->stop, "Stop before this string (repeatable)");
   add_sampling_options(*app, o->defaults);
   add_backend_option(*app, o->backend);
+  add_execution_options(*app, o->execution);
   return {app, [o] { return generate_one(*o); }};
 }
 

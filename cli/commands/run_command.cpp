@@ -4,6 +4,7 @@
 
 #include "cli/app.h"
 #include "cli/commands/command.h"
+#include "cli/execution_flags.h"
 #include "cli/job/shard.h"
 
 namespace strata::cli {
@@ -22,14 +23,21 @@ Command add_run_command(CLI::App& parent) {
       "  {\"id\", \"text\", \"token_ids\", \"finish_reason\" (stop|length), \"prompt_tokens\", "
       "\"completion_tokens\"}\n"
       "OpenAI Batch lines ({\"custom_id\", \"method\", \"url\", \"body\"}) are accepted too and "
-      "answered in\nOpenAI Batch output format.\n"
+      "answered in\nOpenAI Batch output format; chat messages become the prompt \"SYSTEM\\n\\nUser: "
+      "...\\nAssistant: ...\\n\n...Assistant:\" (a bad line gets an error line, or fails the job "
+      "with --strict).\n"
       "The output file appears only when the whole job has finished; finished requests are\n"
       "journaled as they finish (OUTPUT.journal), so after Ctrl-C, kill or a crash, the same\n"
-      "command with --resume continues where it stopped.\n"
+      "command with --resume continues where it stopped (a run without --resume refuses to\n"
+      "replace a journal). --shard i/N runs one slice; strata merge joins the slices.\n"
       "Example: strata run --model examples/models/opt-fortunes-tiny --input "
-      "examples/requests.jsonl --output results.jsonl");
+      "examples/requests.jsonl --output results.jsonl\n"
+      "Offloading (docs/executor.md): any flag of that group, or --model naming a store, runs the\n"
+      "three-tier executor, e.g. --percent 0 100 0 100 100 0 --gpu-batch-size 8 "
+      "--num-gpu-batches 4 --offload-dir /ssd");
   app->add_option("--model", opts->model_dir, "Hugging Face OPT model directory "
-                  "(config.json, *.safetensors, vocab.json, merges.txt)")
+                  "(config.json, *.safetensors, vocab.json, merges.txt), or a store made by "
+                  "strata convert (runs the offloading executor)")
       ->required();
   app->add_option("--input", opts->input, "JSONL file of requests")->required();
   app->add_option("--output", opts->output, "JSONL file to write the results to")->required();
@@ -39,11 +47,17 @@ Command add_run_command(CLI::App& parent) {
       ->capture_default_str();
   add_sampling_options(*app, opts->defaults);
   add_backend_option(*app, *backend);
-  app->add_option("--shard", opts->shard, "Run only slice i of N of the requests (i/N, from 0); "
-                  "join the outputs with strata merge")
-      ->capture_default_str();
+  add_execution_options(*app, opts->execution);
+  app->add_option("--shard", opts->shard, "Run only slice i of N of the requests (i/N, from 0) "
+                  "and write OUTPUT.shard.json beside the output; join the outputs with strata "
+                  "merge (docs/scale-out.md)")
+      ->check(CLI::Validator(
+          [](std::string& v) { return v.empty() ? std::string("expected i/N, e.g. 0/4") : ""; },
+          "i/N"));
   app->add_flag("--resume", opts->resume, "Continue an interrupted run of the same job from its "
-                "journal (OUTPUT.journal), keeping every finished result");
+                "journal (OUTPUT.journal), keeping every finished result; without a journal, "
+                "start the job from the beginning, so it is safe to always pass. Refused when "
+                "the input or the settings changed since the journal began");
   app->add_flag("--strict", opts->strict, "OpenAI Batch input: fail the whole job on a bad line "
                 "(default: that line gets an error line in the output)");
   app->add_option("--metrics", opts->metrics, "Also write the job's figures as JSON to this file");

@@ -41,4 +41,17 @@ void AtomicFile::commit() {
   committed_ = true;
 }
 
+void AtomicFile::remove_leftovers(const std::filesystem::path& target) {
+  const auto dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+  const std::string prefix = target.filename().string() + ".tmp-";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
+        name.find_first_not_of("0123456789", prefix.size()) == std::string::npos) {
+      std::filesystem::remove(entry.path(), ec);  // best effort, like the destructor's
+    }
+  }
+}
+
 }  // namespace strata::cli

@@ -19,6 +19,9 @@ class AtomicFile {
   std::ostream& stream() { return out_; }
   // Flushes, fsyncs and renames over the target. Throws Error on any failure.
   void commit();
+  // Deletes TARGET.tmp-PID files that writers killed before commit() left behind. Only for a
+  // caller that knows it is the target's one writer (a batch job holding its journal's lock).
+  static void remove_leftovers(const std::filesystem::path& target);
 
  private:
   std::filesystem::path target_;

@@ -16,6 +16,7 @@
 #include "cli/job/progress.h"
 #include "cli/job/request.h"
 #include "cli/job/shard.h"
+#include "cli/generation_engine.h"  // issue 3 hook
 #include "cli/model_loading.h"
 #include "common/error.h"
 
@@ -65,6 +66,15 @@ void check_output_path(const BatchJobOptions& o) {
   std::error_code ec;
   STRATA_CHECK_INPUT(!std::filesystem::equivalent(o.input, o.output, ec), o.output.string(),
                      ": the output would overwrite the input");
+  // Checked now, not when the job is done and the metrics file is written.
+  if (!o.metrics.empty()) {
+    const auto dir = o.metrics.has_parent_path() ? o.metrics.parent_path() : ".";
+    STRATA_CHECK_INPUT(std::filesystem::is_directory(dir) && ::access(dir.c_str(), W_OK) == 0,
+                       "--metrics ", o.metrics.string(), ": its directory does not exist or is "
+                       "not writable");
+    STRATA_CHECK_INPUT(!std::filesystem::equivalent(o.input, o.metrics, ec) && o.metrics != o.output,
+                       "--metrics ", o.metrics.string(), ": would overwrite the input or output");
+  }
 }
 
 // What makes two runs the same job: a journal written under another header is refused.
@@ -83,8 +93,11 @@ nlohmann::ordered_json journal_header(const BatchJobOptions& o, const std::strin
 
 JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
   const auto start = std::chrono::steady_clock::now();
+  // From the start, so that Ctrl-C while inputs and weights load also ends with exit 130 and
+  // the resume hint, not with the default action's bare death.
+  const InterruptGuard interrupt;
   STRATA_CHECK_INPUT(o.batch_size >= 1, "--batch-size: must be at least 1");
-  const ShardSpec shard = ShardSpec::parse(o.shard);
+  const ShardSpec shard = o.shard.empty() ? ShardSpec{} : ShardSpec::parse(o.shard);
   check_output_path(o);
   const std::vector<Request> all = read_requests(o.input, o.strict ? BadLines::fail : BadLines::report);
   const std::string digest = file_digest(o.input);
@@ -110,11 +123,23 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
     }
     if (!error.empty()) failed.emplace_back(int64_t(i), openai_error_line(r, error));
   }
+  // --- issue 3 hook (cli/generation_engine.h): an offloading policy must fit the capacities
+  // for this job's longest prompt and generation; refused here, before the journal or any
+  // weight is touched ---
+  const BackendChoice choice = choose_backend(o.backend);
+  const EngineRequest engine_request = make_engine_request(
+      o.model_dir, o.execution, o.batch_size, seqs, tok.config, choice.kind, o.quiet ? nullptr : &log);
+  check_engine_request(engine_request);
+  // --- end of issue 3 hook ---
 
   const auto journal_path = std::filesystem::path(o.output.string() + ".journal");
   const auto header = journal_header(o, digest);
   Journal journal = o.resume ? Journal::resume(journal_path, header, lines)
                              : Journal::create(journal_path, header);
+  // The journal's lock makes this run the output's one writer: earlier, killed runs' partial
+  // outputs can go.
+  AtomicFile::remove_leftovers(o.output);
+  AtomicFile::remove_leftovers(ShardRecord::sidecar_of(o.output));
   JobMetrics metrics;
   metrics.resumed = int64_t(lines.size());
   metrics.failed = int64_t(failed.size());
@@ -136,17 +161,18 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
   Progress progress(log, Progress::style_for_stderr(o.quiet), int64_t(requests.size()),
                     int64_t(lines.size()));
   if (!pending.empty()) {
-    const std::unique_ptr<OptModel> model = load_model(o.model_dir);
     // After every input is known good, so a bad input's error stays the only line on stderr.
-    const BackendChoice choice = choose_backend(o.backend);
     if (!choice.notice.empty() && !o.quiet) log << "strata: " << choice.notice << "\n";
-    const std::unique_ptr<Backend> backend = make_backend(choice.kind);
-    Generator generator(*model, tok.tokenizer, *backend);
-    const InterruptGuard interrupt;
+    // --- issue 3 hook (cli/generation_engine.h): the all-in-memory Generator, or the offloading
+    // executor when an offloading flag is given or --model is a store ---
+    const GenerationEngine engine = make_generation_engine(engine_request, tok.tokenizer);
+    SequenceGenerator& generator = *engine.generator;
+    const size_t chunk = engine.batch_size;  // a block of the executor, else --batch-size
+    // --- end of issue 3 hook ---
     try {
-      for (size_t at = 0; at < pending.size(); at += size_t(o.batch_size)) {
+      for (size_t at = 0; at < pending.size(); at += chunk) {
         if (interrupt.flag().load()) throw Interrupted();
-        const size_t count = std::min(size_t(o.batch_size), pending.size() - at);
+        const size_t count = std::min(chunk, pending.size() - at);
         std::vector<SequenceRequest> batch;
         for (size_t i = 0; i < count; ++i) batch.push_back(seqs[pending[at + i]]);
         const int64_t tokens_before = generator.stats().generated_tokens;
@@ -158,17 +184,19 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
         }
         journal.append(done);  // durable before it counts as done
         for (auto& d : done) lines[d.first] = std::move(d.second);
-        metrics.sequences += int64_t(count);
+        for (const SequenceResult& res : out) metrics.sequences += res.token_ids.empty() ? 0 : 1;
         progress.advance(int64_t(count), generator.stats().generated_tokens - tokens_before);
       }
     } catch (const Interrupted&) {
       progress.finish();
+      const std::string command = resume_command_line();
       log << "strata: interrupted; " << lines.size() << "/" << requests.size()
-          << " requests are saved in " << journal.path().string()
-          << "; run the same command with --resume to continue" << std::endl;
+          << " requests are saved in " << journal.path().string() << "; to continue, run: "
+          << (command.empty() ? "the same command with --resume" : command) << std::endl;
       throw;
     }
     metrics.stats = generator.stats();
+    if (!o.quiet) engine.print_report(log);  // issue 3: executor times and placed bytes
   }
   progress.finish();
 
@@ -177,9 +205,14 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
     output.stream() << line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
                     << "\n";
   }
+  // A sidecar left by an earlier run would vouch for this output; it is written anew after it.
+  std::error_code ignored;
+  std::filesystem::remove(ShardRecord::sidecar_of(o.output), ignored);
   output.commit();
-  if (!shard.whole()) {
-    ShardRecord{shard, digest, first, int64_t(requests.size()), int64_t(all.size())}.write(o.output);
+  if (!o.shard.empty()) {  // even 0/1: a one-task array still merges like any other
+    const ShardRecord record{shard, digest, first, int64_t(requests.size()), int64_t(all.size()),
+                             {{"defaults", header["defaults"]}, {"strict", header["strict"]}}};
+    record.write(o.output);
   }
   journal.remove();
 

@@ -9,6 +9,7 @@
 #include <iosfwd>
 
 #include "engine/backend/backend_kind.h"
+#include "cli/execution_flags.h"  // issue 3
 #include "cli/job/job_metrics.h"
 #include "engine/generate/generator.h"
 
@@ -31,10 +32,11 @@ struct BatchJobOptions {
   RequestDefaults defaults;
   int64_t batch_size = 8;
   BackendRequest backend = BackendRequest::automatic;
-  std::string shard = "0/1";      // i/N
+  std::string shard;              // i/N; empty: the whole job (no OUTPUT.shard.json)
   bool resume = false;
   bool strict = false;            // OpenAI files: a bad line fails the job instead of one line
   bool quiet = false;
+  ExecutionFlags execution;       // issue 3: offloading executor flags (cli/execution_flags.h)
 };
 
 // Runs the job; the journal (OUTPUT.journal) records finished requests as they finish, and a

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <atomic>
+#include <csignal>
+#include <string>
 
 namespace strata::cli {
 
@@ -16,6 +18,14 @@ class InterruptGuard {
 
   // Set once a signal arrived; the generation loop polls it between steps.
   const std::atomic<bool>& flag() const;
+
+ private:
+  void (*previous_int_)(int) = SIG_DFL;   // restored by the destructor
+  void (*previous_term_)(int) = SIG_DFL;
 };
+
+// The command line of this process, shell-quoted, with --resume added when it lacks it: what
+// to run to continue an interrupted job. Empty when /proc/self/cmdline cannot be read.
+std::string resume_command_line();
 
 }  // namespace strata::cli

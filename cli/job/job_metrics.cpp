@@ -27,7 +27,12 @@ nlohmann::ordered_json JobMetrics::to_json() const {
   j["failed_requests"] = failed;
   j["prompt_tokens"] = stats.prompt_tokens;
   j["padded_prompt_tokens"] = stats.padded_tokens;
-  j["padding_efficiency"] = ratio(double(stats.prompt_tokens), double(stats.padded_tokens));
+  // Real prompt tokens / prompt slots with padding; null when this run prefilled nothing (every
+  // request was resumed from the journal or failed).
+  j["padding_efficiency"] = stats.padded_tokens > 0
+                                ? nlohmann::ordered_json(double(stats.prompt_tokens) /
+                                                         double(stats.padded_tokens))
+                                : nlohmann::ordered_json(nullptr);
   j["generated_tokens"] = stats.generated_tokens;
   j["throughput_tokens_per_s"] = {
       {"prefill", ratio(double(stats.prompt_tokens), stats.prefill_seconds)},
@@ -45,17 +50,20 @@ nlohmann::ordered_json JobMetrics::to_json() const {
 
 std::string JobMetrics::summary_line() const {
   const auto j = to_json();
+  char padding[32] = "n/a";
+  if (j["padding_efficiency"].is_number()) {
+    std::snprintf(padding, sizeof padding, "%.0f%%", 100.0 * j["padding_efficiency"].get<double>());
+  }
   char line[400];
   std::snprintf(line, sizeof line,
                 "strata: %lld requests (%lld resumed, %lld failed), %lld tokens generated in "
                 "%.1f s; throughput prefill %.1f, decode %.1f, total %.1f tokens/s; "
-                "padding efficiency %.0f%%",
+                "padding efficiency %s",
                 static_cast<long long>(requests), static_cast<long long>(resumed),
                 static_cast<long long>(failed), static_cast<long long>(stats.generated_tokens),
                 wall_seconds, j["throughput_tokens_per_s"]["prefill"].get<double>(),
                 j["throughput_tokens_per_s"]["decode"].get<double>(),
-                j["throughput_tokens_per_s"]["total"].get<double>(),
-                100.0 * j["padding_efficiency"].get<double>());
+                j["throughput_tokens_per_s"]["total"].get<double>(), padding);
   return line;
 }
 

@@ -15,7 +15,7 @@ struct JobMetrics {
   int64_t requests = 0;          // lines in this run's output
   int64_t resumed = 0;           // of which found finished in the journal
   int64_t failed = 0;            // error lines (OpenAI files without --strict)
-  int64_t sequences = 0;         // generated in this run
+  int64_t sequences = 0;         // generated at least one token in this run (decode throughput)
   GenerationStats stats;
   double wall_seconds = 0.0;
 

@@ -1,6 +1,7 @@
 #include "cli/job/journal.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -28,6 +29,24 @@ std::string differences(const nlohmann::ordered_json& was, const nlohmann::order
   return out;
 }
 
+// One run at a time per journal: a second `strata run` on the same --output (a requeued task
+// whose first copy still runs) would interleave its lines. flock is released when the fd closes.
+// Where the filesystem has no locks (ENOLCK, ENOSYS, EOPNOTSUPP: Lustre without -o flock), the
+// job runs unprotected rather than not at all.
+void lock_or_refuse(const UniqueFd& fd, const std::filesystem::path& path) {
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+    fail_input(path.string(), ": another strata run is working on this job (same --output); wait "
+               "for it to end, or give each run its own --output");
+  }
+}
+
+// After a reboot the journal must still be found: sync the directory entry once, at creation.
+void fsync_parent(const std::filesystem::path& path) {
+  const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.valid()) ::fsync(fd.get());  // best effort: some filesystems refuse fsync on a dir
+}
+
 }  // namespace
 
 Journal Journal::create(const std::filesystem::path& path, const nlohmann::ordered_json& header) {
@@ -37,14 +56,19 @@ Journal Journal::create(const std::filesystem::path& path, const nlohmann::order
                "to continue it, or delete the file to start over");
   }
   STRATA_CHECK_INPUT(fd.valid(), path.string(), ": cannot create: ", std::strerror(errno));
+  lock_or_refuse(fd, path);
   Journal j(path, std::move(fd));
   j.write_all(dump(header));
+  fsync_parent(path);
   return j;
 }
 
 Journal Journal::resume(const std::filesystem::path& path, const nlohmann::ordered_json& header,
                         std::map<int64_t, nlohmann::ordered_json>& done) {
-  if (!std::filesystem::exists(path)) return create(path, header);
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
+  if (!fd.valid() && errno == ENOENT) return create(path, header);  // nothing to resume: start
+  STRATA_CHECK_INPUT(fd.valid(), path.string(), ": cannot open: ", std::strerror(errno));
+  lock_or_refuse(fd, path);
   std::ifstream in(path, std::ios::binary);
   std::string text;
   uint64_t good_bytes = 0;  // bytes of complete, parsed lines: what survives a torn tail
@@ -53,23 +77,33 @@ Journal Journal::resume(const std::filesystem::path& path, const nlohmann::order
     const auto j = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (line == 1) {
       STRATA_CHECK_INPUT(j.is_object() && j.contains("strata_journal"), path.string(),
-                         ":1: not a Strata journal");
+                         ":1: not a Strata journal; delete it to start over");
+      if (j.contains("input_digest") && j["input_digest"] != header["input_digest"]) {
+        fail_input(path.string(), ": the input file changed since this job began (digest ",
+                   j["input_digest"].dump(), ", now ", header["input_digest"].dump(),
+                   "); restore it, or delete the journal to start over");
+      }
       if (j != header) {
         fail_input(path.string(), ": this journal belongs to another job: ",
-                   differences(j, header), "; delete it to start over");
+                   differences(j, header), "; run with the same settings, or delete the journal "
+                   "to start over");
       }
     } else {
-      if (j.is_discarded() || !j.contains("index") || !j.contains("line")) break;
+      if (j.is_discarded() || !j.contains("index") || !j["index"].is_number_integer() ||
+          !j.contains("line")) {
+        break;
+      }
       done[j["index"].get<int64_t>()] = j["line"];
     }
     good_bytes += text.size() + 1;
   }
-  STRATA_CHECK_INPUT(good_bytes > 0, path.string(), ": empty or torn header; delete it to start over");
   // Cut a torn tail so later appends start on a line boundary.
-  std::filesystem::resize_file(path, good_bytes);
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
-  STRATA_CHECK_INPUT(fd.valid(), path.string(), ": cannot reopen: ", std::strerror(errno));
-  return Journal(path, std::move(fd));
+  STRATA_CHECK_INPUT(::ftruncate(fd.get(), off_t(good_bytes)) == 0, path.string(),
+                     ": cannot cut its torn tail: ", std::strerror(errno));
+  Journal j(path, std::move(fd));
+  // No complete header: killed while the journal was being created, so nothing had finished.
+  if (good_bytes == 0) j.write_all(dump(header));
+  return j;
 }
 
 void Journal::append(const std::vector<std::pair<int64_t, nlohmann::ordered_json>>& lines) {

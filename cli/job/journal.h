@@ -19,9 +19,11 @@ namespace strata::cli {
 class Journal {
  public:
   // A fresh journal. Refuses to replace an existing one (that is an interrupted job's work).
+  // The journal is flock'ed while open: a second run of the same job is refused, not interleaved.
   static Journal create(const std::filesystem::path& path, const nlohmann::ordered_json& header);
-  // Reopens an interrupted job's journal. Throws InputError when its header differs from
-  // `header` (another input, model or settings). `done` receives the finished lines by index.
+  // Reopens an interrupted job's journal, or creates one when there is none (so --resume is
+  // safe to always pass). Throws InputError when its header differs from `header` (the input
+  // changed, another model or settings). `done` receives the finished lines by index.
   static Journal resume(const std::filesystem::path& path, const nlohmann::ordered_json& header,
                         std::map<int64_t, nlohmann::ordered_json>& done);
 

@@ -15,7 +15,7 @@ std::string text_of(const nlohmann::json& content, const std::string& where) {
                      "array of text parts, got ", content.dump());
   std::string text;
   for (const auto& part : content) {
-    STRATA_CHECK_INPUT(part.is_object() && part.value("type", "") == "text" &&
+    STRATA_CHECK_INPUT(part.is_object() && part.contains("type") && part["type"] == "text" &&
                            part.contains("text") && part["text"].is_string(),
                        where, ": field 'content': only text parts are supported, got ",
                        part.dump());
@@ -59,9 +59,10 @@ Request parse_openai_request(const nlohmann::json& j, const std::string& where, 
   STRATA_CHECK_INPUT(j["custom_id"].is_string(), where, ": field 'custom_id': expected a string, got ",
                      j["custom_id"].dump());
   req.id = j["custom_id"];
-  const std::string method = j.value("method", "POST");
-  STRATA_CHECK_INPUT(method == "POST", where, ": field 'method': expected \"POST\", got \"",
-                     method, "\"");
+  // j.value("method", "POST") would throw a json type_error on a non-string method.
+  const nlohmann::json method = j.contains("method") ? j["method"] : nlohmann::json("POST");
+  STRATA_CHECK_INPUT(method == "POST", where, ": field 'method': expected \"POST\", got ",
+                     method.dump());
   STRATA_CHECK_INPUT(j.contains("url") && j["url"].is_string(), where,
                      ": field 'url' is missing (", kCompletions, " or ", kChat, ")");
   const std::string url = j["url"].get<std::string>();

@@ -9,7 +9,10 @@
 namespace strata::cli {
 namespace {
 
+// Plain lines: one every 10 s, and one at each tenth of the job, so that a short job's log still
+// shows it moving and a long one's shows it is alive.
 constexpr double kPlainIntervalSeconds = 10.0;
+constexpr int64_t kPlainSteps = 10;
 constexpr int kBarWidth = 30;
 
 std::string duration_text(double seconds) {
@@ -28,7 +31,7 @@ std::string duration_text(double seconds) {
 
 Progress::Progress(std::ostream& out, ProgressStyle style, int64_t total, int64_t already_done)
     : out_(out), style_(style), total_(total), done_(already_done), done_at_start_(already_done),
-      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+      done_at_draw_(already_done), start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
 
 ProgressStyle Progress::style_for_stderr(bool quiet) {
   if (quiet) return ProgressStyle::none;
@@ -49,8 +52,13 @@ void Progress::draw(bool force) {
   if (style_ == ProgressStyle::none) return;
   const auto now = std::chrono::steady_clock::now();
   const double since_draw = std::chrono::duration<double>(now - last_draw_).count();
-  if (style_ == ProgressStyle::lines && !force && since_draw < kPlainIntervalSeconds) return;
+  const bool new_step =
+      total_ > 0 && done_ * kPlainSteps / total_ > done_at_draw_ * kPlainSteps / total_;
+  if (style_ == ProgressStyle::lines && !force && !new_step && since_draw < kPlainIntervalSeconds) {
+    return;
+  }
   last_draw_ = now;
+  done_at_draw_ = done_;
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const int64_t done_here = done_ - done_at_start_;
   const double eta = done_here > 0 ? elapsed / double(done_here) * double(total_ - done_) : -1.0;

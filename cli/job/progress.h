@@ -1,5 +1,5 @@
 // Progress of a batch job on stderr: a redrawn bar on a terminal (requests done/total, generated
-// tokens/s, ETA), a plain line at most every `plain_interval` seconds otherwise (logs, Slurm).
+// tokens/s, ETA); otherwise (logs, Slurm) a plain line every 10 s and at each tenth of the job.
 #pragma once
 
 #include <chrono>
@@ -26,7 +26,7 @@ class Progress {
 
   std::ostream& out_;
   ProgressStyle style_;
-  int64_t total_, done_, done_at_start_, tokens_ = 0;
+  int64_t total_, done_, done_at_start_, done_at_draw_, tokens_ = 0;
   std::chrono::steady_clock::time_point start_, last_draw_;
   bool drawn_ = false;
 };

@@ -119,15 +119,28 @@ Request parse_request(const std::string& text, const std::string& file, int64_t 
 std::vector<Request> read_requests(const std::filesystem::path& path, BadLines bad_lines) {
   std::ifstream in(path, std::ios::binary);
   STRATA_CHECK_INPUT(in.good(), path.string(), ": cannot open");
-  std::vector<Request> requests;
+  std::vector<std::pair<int64_t, std::string>> texts;  // (1-based line, text), blanks skipped
   std::string text;
   for (int64_t line = 1; std::getline(in, text); ++line) {
     if (!text.empty() && text.back() == '\r') text.pop_back();  // CRLF files
     if (text.find_first_not_of(" \t") == std::string::npos) continue;
-    const bool openai_file = !requests.empty() && requests.front().openai;
+    texts.emplace_back(line, std::move(text));
+  }
+  // The first line that is a JSON object decides the format, so that a bad first line of an
+  // OpenAI Batch file (bad JSON, unknown url) is an error line too, not the end of the job.
+  bool openai_file = false;
+  for (const auto& [line, t] : texts) {
+    const auto j = nlohmann::json::parse(t, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object()) {
+      openai_file = is_openai_line(j);
+      break;
+    }
+  }
+  std::vector<Request> requests;
+  for (const auto& [line, text] : texts) {
     try {
       Request r = parse_request(text, path.string(), line);
-      STRATA_CHECK_INPUT(requests.empty() || r.openai == openai_file, path.string(), ":", line,
+      STRATA_CHECK_INPUT(r.openai == openai_file, path.string(), ":", line,
                          ": this line is ", r.openai ? "an OpenAI Batch line" : "a Strata line",
                          " but the file started with ", openai_file ? "OpenAI Batch" : "Strata",
                          " lines; one file holds one format");

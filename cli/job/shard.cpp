@@ -9,6 +9,24 @@
 #include "common/error.h"
 
 namespace strata::cli {
+namespace {
+
+// "defaults.seed 4 vs 0": the settings where `a` differs from `b`, for merge's refusal.
+std::string differences(const nlohmann::json& a, const nlohmann::json& b,
+                        const std::string& prefix = "") {
+  std::string out;
+  for (const auto& [key, value] : a.items()) {
+    const nlohmann::json other = b.contains(key) ? b[key] : nlohmann::json();
+    if (value == other) continue;
+    const std::string part = value.is_object() && other.is_object()
+                                 ? differences(value, other, prefix + key + ".")
+                                 : prefix + key + " " + value.dump() + " vs " + other.dump();
+    out += (out.empty() ? "" : ", ") + part;
+  }
+  return out;
+}
+
+}  // namespace
 
 ShardSpec ShardSpec::parse(const std::string& text) {
   const size_t slash = text.find('/');
@@ -32,7 +50,8 @@ void ShardRecord::write(const std::filesystem::path& output) const {
                                           {"input_digest", input_digest},
                                           {"first_request", first_request},
                                           {"requests", requests},
-                                          {"total_requests", total_requests}}
+                                          {"total_requests", total_requests},
+                                          {"settings", settings}}
                        .dump()
                 << "\n";
   file.commit();
@@ -56,12 +75,20 @@ ShardRecord ShardRecord::read(const std::filesystem::path& output) {
   r.first_request = j["first_request"].get<int64_t>();
   r.requests = j["requests"].get<int64_t>();
   r.total_requests = j["total_requests"].get<int64_t>();
+  STRATA_CHECK_INPUT(j.contains("settings") && j["settings"].is_object(), path.string(),
+                     ": field 'settings' is missing");
+  r.settings = j["settings"];
   return r;
 }
 
 void merge_shards(const std::vector<std::filesystem::path>& outputs,
                   const std::filesystem::path& merged) {
   STRATA_CHECK_INPUT(!outputs.empty(), "merge: no shard outputs given");
+  for (const auto& out : outputs) {
+    std::error_code ec;
+    STRATA_CHECK_INPUT(!std::filesystem::equivalent(out, merged, ec), merged.string(),
+                       ": the merged output would overwrite the shard output ", out.string());
+  }
   std::vector<std::pair<ShardRecord, std::filesystem::path>> shards;
   for (const auto& out : outputs) shards.emplace_back(ShardRecord::read(out), out);
   std::sort(shards.begin(), shards.end(), [](const auto& a, const auto& b) {
@@ -71,10 +98,15 @@ void merge_shards(const std::vector<std::filesystem::path>& outputs,
   const int64_t n = first.shard.count;
   for (size_t i = 0; i < shards.size(); ++i) {
     const auto& [rec, path] = shards[i];
-    STRATA_CHECK_INPUT(rec.shard.count == n && rec.input_digest == first.input_digest,
-                       path.string(), ": shard of another job (", rec.shard.index, "/",
-                       rec.shard.count, ", input ", rec.input_digest, ") than ",
-                       shards.front().second.string());
+    STRATA_CHECK_INPUT(rec.shard.count == n, path.string(), ": shard ", rec.shard.index, "/",
+                       rec.shard.count, " of a job split ", rec.shard.count, " ways, but ",
+                       shards.front().second.string(), " is shard ", first.shard.index, "/", n);
+    STRATA_CHECK_INPUT(rec.input_digest == first.input_digest, path.string(),
+                       ": shard of another input (digest ", rec.input_digest, ") than ",
+                       shards.front().second.string(), " (digest ", first.input_digest, ")");
+    STRATA_CHECK_INPUT(rec.settings == first.settings, path.string(), ": shard run with other "
+                       "settings than ", shards.front().second.string(), ": ",
+                       differences(rec.settings, first.settings));
     STRATA_CHECK_INPUT(i == 0 || rec.shard.index != shards[i - 1].first.shard.index,
                        path.string(), ": shard ", rec.shard.index, "/", n, " given twice");
   }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct ShardRecord {
   int64_t first_request = 0;  // index of the shard's first request in the whole input
   int64_t requests = 0;       // lines in the shard's output
   int64_t total_requests = 0;
+  // The settings that change results (sampling defaults, --strict): shards run with different
+  // ones are not one job, and merge refuses them.
+  nlohmann::json settings = nlohmann::json::object();
 
   static std::filesystem::path sidecar_of(const std::filesystem::path& output) {
     return output.string() + ".shard.json";
@@ -38,7 +42,7 @@ struct ShardRecord {
 };
 
 // Joins shard outputs (any order on the command line) into one file in input order; checks that
-// every shard 0..N-1 of the same input is present once and complete.
+// every shard 0..N-1 of the same input and settings is present once and complete.
 void merge_shards(const std::vector<std::filesystem::path>& shard_outputs,
                   const std::filesystem::path& merged);
 

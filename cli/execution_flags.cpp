@@ -1,0 +1,93 @@
+#include "cli/execution_flags.h"
+
+#include "common/error.h"
+#include "planner/byte_size.h"
+#include "planner/policy.h"
+#include "planner/policy_yaml.h"
+
+namespace strata::cli {
+namespace {
+
+std::optional<uint64_t> capacity(const std::string& text, const char* flag) {
+  if (text.empty()) return std::nullopt;
+  const std::optional<double> bytes = parse_byte_size(text);
+  STRATA_CHECK_INPUT(bytes.has_value(), flag, ": '", text,
+                     "' is not a size (examples: 16GiB, 1.5TB, 204GB, 123456)");
+  return uint64_t(*bytes);
+}
+
+TierShares shares(const Placement& p) { return {p.device, p.host, p.disk}; }
+
+}  // namespace
+
+bool ExecutionFlags::any() const {
+  return !device_mem.empty() || !host_mem.empty() || !disk_mem.empty() || !offload_dir.empty() ||
+         !policy_file.empty() || !percent.empty() || gpu_batch_size > 0 || num_gpu_batches > 0 ||
+         cpu_attention || no_overlap;
+}
+
+void add_execution_options(CLI::App& app, ExecutionFlags& f) {
+  const char* group = "Offloading (weights and KV cache over device, host and disk)";
+  app.add_option("--device-mem", f.device_mem, "Device memory to use (e.g. 16GiB); on the CPU "
+                 "backend a RAM budget. Default: no limit")->group(group);
+  app.add_option("--host-mem", f.host_mem, "Host memory to use (e.g. 64GiB). Default: no limit")
+      ->group(group);
+  app.add_option("--disk-mem", f.disk_mem, "Disk space to use under --offload-dir (e.g. "
+                 "500GiB). Default: no limit")->group(group);
+  app.add_option("--offload-dir", f.offload_dir, "Directory for the disk-resident KV cache "
+                 "(files removed at exit) and for models converted on first use")->group(group);
+  app.add_option("--policy", f.policy_file, "Policy YAML (as written by strata plan)")
+      ->check(CLI::ExistingFile)->group(group);
+  app.add_option("--percent", f.percent, "FlexGen's W_DEV W_HOST C_DEV C_HOST A_DEV A_HOST "
+                 "(0-100 each; disk takes the rest)")->expected(6)->group(group);
+  app.add_option("--gpu-batch-size", f.gpu_batch_size, "Sequences per micro-batch")
+      ->check(CLI::PositiveNumber)->group(group);
+  app.add_option("--num-gpu-batches", f.num_gpu_batches, "Micro-batches per block")
+      ->check(CLI::PositiveNumber)->group(group);
+  app.add_flag("--cpu-attention", f.cpu_attention, "Run decode attention where the KV cache "
+               "lives (host), instead of copying it to the device")->group(group);
+  app.add_flag("--no-overlap", f.no_overlap, "Run transfers one after another instead of "
+               "overlapping them with compute (for comparison)")->group(group);
+}
+
+ExecutorOptions resolve_executor_options(const ExecutionFlags& f, int64_t batch_size,
+                                         WarningSink warn) {
+  Policy policy;
+  policy.gpu_batch_size = batch_size;
+  if (!f.policy_file.empty()) policy = read_policy_yaml(f.policy_file.string());
+  if (!f.percent.empty()) {
+    STRATA_CHECK_INPUT(f.percent.size() == 6, "--percent: expected 6 numbers, got ",
+                       f.percent.size());
+    set_flexgen_percent(policy, {f.percent[0], f.percent[1], f.percent[2], f.percent[3],
+                                 f.percent[4], f.percent[5]});
+  }
+  if (f.gpu_batch_size > 0) policy.gpu_batch_size = f.gpu_batch_size;
+  if (f.num_gpu_batches > 0) policy.num_gpu_batches = f.num_gpu_batches;
+  if (f.cpu_attention) policy.attention = AttentionPlace::kHost;
+  if (f.no_overlap) policy.overlap = Overlap::kOff;
+  validate(policy);
+  STRATA_CHECK_INPUT(policy.compress_weight == Compression::kNone &&
+                         policy.compress_cache == Compression::kNone,
+                     "policy: compress_weight / compress_cache are not supported by the "
+                     "executor yet; use none");
+  ExecutorOptions o;
+  o.policy.gpu_batch_size = policy.gpu_batch_size;
+  o.policy.num_gpu_batches = policy.num_gpu_batches;
+  o.policy.weights = shares(policy.weights);
+  o.policy.cache = shares(policy.cache);
+  o.policy.activations = shares(policy.activations);
+  o.policy.attention =
+      policy.attention == AttentionPlace::kHost ? AttentionAt::kv_home : AttentionAt::device;
+  o.policy.overlap = policy.overlap == Overlap::kOn ? TransferOverlap::on : TransferOverlap::off;
+  validate(o.policy);
+  STRATA_CHECK_INPUT(o.policy.cache.disk <= 0 || !f.offload_dir.empty(), "the policy puts ",
+                     o.policy.cache.disk * 100, "% of the KV cache on disk: give --offload-dir");
+  o.capacities.device = capacity(f.device_mem, "--device-mem");
+  o.capacities.host = capacity(f.host_mem, "--host-mem");
+  o.capacities.disk = capacity(f.disk_mem, "--disk-mem");
+  o.offload_dir = f.offload_dir;
+  o.warn = std::move(warn);
+  return o;
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,38 @@
+// The flags that choose and shape the offloading executor (issue 3), shared by `strata run`,
+// `strata generate` and `strata bench`: tier capacities, the offload directory, a policy (YAML
+// file, FlexGen's six percentages, batch shape, cpu_attention, overlap). Plain data filled by
+// CLI11; resolve_executor_options() turns it into the engine's ExecutorOptions.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "engine/executor/executor_policy.h"
+
+namespace strata::cli {
+
+struct ExecutionFlags {
+  std::string device_mem, host_mem, disk_mem;  // "16GiB"; empty: no limit
+  std::filesystem::path offload_dir;
+  std::filesystem::path policy_file;
+  std::vector<double> percent;                 // W_DEV W_HOST C_DEV C_HOST A_DEV A_HOST
+  int64_t gpu_batch_size = 0;                  // 0: from the policy file, else --batch-size
+  int64_t num_gpu_batches = 0;                 // 0: from the policy file, else 1
+  bool cpu_attention = false;
+  bool no_overlap = false;
+
+  // Whether any executor flag was given.
+  bool any() const;
+};
+
+void add_execution_options(CLI::App& app, ExecutionFlags& flags);
+
+// The policy and capacities the flags describe; `batch_size` is the gpu_batch_size used when
+// neither --gpu-batch-size nor a policy file gives one. Throws InputError naming the flag.
+ExecutorOptions resolve_executor_options(const ExecutionFlags& flags, int64_t batch_size,
+                                         WarningSink warn);
+
+}  // namespace strata::cli

@@ -1,0 +1,158 @@
+#include "cli/generation_engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+#include "common/error.h"
+#include "engine/executor/capacity_check.h"
+#include "engine/io/hf_checkpoint.h"
+#include "engine/io/store_writer.h"
+#include "offload/weight_store.h"
+
+namespace strata::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Where converted models are cached: --offload-dir, else $XDG_CACHE_HOME/strata, else
+// ~/.cache/strata (the CLI reads the environment; the library never does).
+fs::path cache_root(const fs::path& offload_dir) {
+  if (!offload_dir.empty()) return offload_dir / "strata-stores";
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
+    return fs::path(xdg) / "strata" / "stores";
+  }
+  const char* home = std::getenv("HOME");
+  STRATA_CHECK_INPUT(home != nullptr && *home != '\0', "no cache folder for the converted model: "
+                     "give --offload-dir (neither XDG_CACHE_HOME nor HOME is set)");
+  return fs::path(home) / ".cache" / "strata" / "stores";
+}
+
+// Identifies a model directory's contents cheaply: its path, and each file's name, size and
+// modification time. A changed checkpoint gets a new cache entry.
+std::string model_key(const fs::path& model_dir) {
+  std::ostringstream text;
+  text << fs::weakly_canonical(model_dir).string();
+  std::vector<fs::directory_entry> entries(fs::directory_iterator(model_dir), {});
+  std::sort(entries.begin(), entries.end());
+  for (const fs::directory_entry& e : entries) {
+    if (!e.is_regular_file()) continue;
+    text << '|' << e.path().filename().string() << ':' << e.file_size() << ':'
+         << e.last_write_time().time_since_epoch().count();
+  }
+  std::ostringstream key;
+  key << std::hex << std::setw(16) << std::setfill('0') << std::hash<std::string>{}(text.str());
+  return key.str();
+}
+
+DTypeOf checkpoint_dtypes(const HfCheckpoint& ckpt) {
+  return [&ckpt](const std::string& name) {
+    const HfCheckpoint::Located& loc = ckpt.require(name);
+    STRATA_CHECK_INPUT(loc.entry->dtype.has_value() && *loc.entry->dtype != DType::i32,
+                       loc.file->path().string(), ": tensor ", loc.stored_name,
+                       ": dtype is not supported for weights (F32, F16 or BF16)");
+    return *loc.entry->dtype;
+  };
+}
+
+WarningSink warning_printer(std::ostream* log) {
+  if (log == nullptr) return {};
+  return [log](const std::string& line) { *log << "strata: warning: " << line << std::endl; };
+}
+
+}  // namespace
+
+bool is_store_dir(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_regular_file(dir / std::string(StoreManifest::kFileName), ec);
+}
+
+fs::path store_for(const fs::path& model_dir, const fs::path& offload_dir, std::ostream* log) {
+  if (is_store_dir(model_dir)) return model_dir;
+  STRATA_CHECK_INPUT(fs::is_directory(model_dir), model_dir.string(), ": not a directory");
+  const fs::path store = cache_root(offload_dir) / (fs::weakly_canonical(model_dir).filename().string() +
+                                                    "-" + model_key(model_dir));
+  if (is_store_dir(store)) return store;
+  fs::create_directories(store.parent_path());
+  if (log != nullptr) {
+    *log << "strata: converting " << model_dir.string() << " into " << store.string()
+         << " (first use)" << std::endl;
+  }
+  ConvertOptions options;
+  options.model_dir = model_dir;
+  options.store_dir = store;
+  options.writer.existing = WeightStoreWriterOptions::Existing::replace;
+  options.writer.io.warn = warning_printer(log);
+  options.progress = log;
+  convert_hf_to_store(options);
+  return store;
+}
+
+EngineRequest make_engine_request(const fs::path& model_dir, const ExecutionFlags& flags,
+                                  int64_t batch_size, std::span<const SequenceRequest> workload,
+                                  const OptConfig& config, BackendKind backend, std::ostream* log) {
+  EngineRequest r{model_dir, flags, batch_size, 1, 1, backend, log};
+  for (const SequenceRequest& s : workload) {
+    const int64_t len = int64_t(s.prompt_ids.size());
+    r.prompt_len = std::max(r.prompt_len, len);
+    r.gen_len = std::max(r.gen_len, std::min(s.max_new_tokens, config.max_positions - len));
+  }
+  return r;
+}
+
+bool uses_executor(const EngineRequest& r) {
+  return r.flags.any() || is_store_dir(r.model_dir);
+}
+
+namespace {
+
+ExecutorOptions checked_options(const EngineRequest& r) {
+  STRATA_CHECK_INPUT(r.backend == BackendKind::cpu, "the offloading executor runs on the CPU "
+                     "backend in this version; use --backend cpu");
+  ExecutorOptions options = resolve_executor_options(r.flags, r.batch_size, warning_printer(r.log));
+  const OptConfig config = OptConfig::load(r.model_dir);
+  if (is_store_dir(r.model_dir)) {
+    const WeightStore opened = WeightStore::open(r.model_dir);
+    check_policy_fits(config, WeightTiers::store_dtypes(opened), options, r.prompt_len, r.gen_len);
+  } else {
+    const HfCheckpoint ckpt = HfCheckpoint::open(r.model_dir);
+    check_policy_fits(config, checkpoint_dtypes(ckpt), options, r.prompt_len, r.gen_len);
+  }
+  return options;
+}
+
+}  // namespace
+
+void check_engine_request(const EngineRequest& r) {
+  if (uses_executor(r)) checked_options(r);
+}
+
+GenerationEngine make_generation_engine(const EngineRequest& r, const BpeTokenizer& tokenizer) {
+  GenerationEngine engine;
+  if (!uses_executor(r)) {
+    engine.model = std::make_unique<OptModel>(OptModel::load(r.model_dir));
+    engine.backend = make_backend(r.backend);
+    engine.generator = std::make_unique<Generator>(*engine.model, tokenizer, *engine.backend);
+    engine.batch_size = size_t(r.batch_size);
+    return engine;
+  }
+  // Before any weight is read or converted: does the policy fit the capacities?
+  const ExecutorOptions options = checked_options(r);
+  const fs::path store_dir = store_for(r.model_dir, r.flags.offload_dir, r.log);
+  engine.backend = make_backend(r.backend);
+  auto block = std::make_unique<BlockGenerator>(store_dir, tokenizer, *engine.backend, options);
+  engine.executor = block.get();
+  engine.batch_size = size_t(block->block_size());
+  engine.generator = std::move(block);
+  return engine;
+}
+
+void GenerationEngine::print_report(std::ostream& out) const {
+  if (executor != nullptr) out << "strata: " << executor->report().summary() << std::endl;
+}
+
+}  // namespace strata::cli

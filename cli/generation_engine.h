@@ -1,0 +1,64 @@
+// How a command generates: the all-in-memory Generator over a Hugging Face directory, or — when
+// an offloading flag is given or --model is a converted store — the offloading BlockGenerator
+// (engine/generate/block_generator.h) over a store; a Hugging Face directory is then converted
+// on first use into a cache folder (under --offload-dir, else $XDG_CACHE_HOME/strata), with
+// progress. The policy is checked against the capacities before any weight is read.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <memory>
+#include <span>
+
+#include "cli/execution_flags.h"
+#include "engine/backend/backend.h"
+#include "engine/generate/block_generator.h"
+#include "engine/models/opt/opt_model.h"
+
+namespace strata::cli {
+
+struct EngineRequest {
+  std::filesystem::path model_dir;
+  ExecutionFlags flags;
+  int64_t batch_size = 1;   // --batch-size: the all-in-memory batch, the default gpu_batch_size
+  int64_t prompt_len = 1;   // the workload's longest prompt (bos included)
+  int64_t gen_len = 1;      // and the most tokens any request may generate
+  BackendKind backend = BackendKind::cpu;
+  std::ostream* log = nullptr;  // conversion progress and warnings; nullptr: quiet
+};
+
+struct GenerationEngine {
+  std::unique_ptr<Backend> backend;
+  std::unique_ptr<OptModel> model;  // the all-in-memory path's weights
+  std::unique_ptr<SequenceGenerator> generator;
+  BlockGenerator* executor = nullptr;  // set when the offloading executor runs
+  size_t batch_size = 1;               // sequences per generate() call (a block for the executor)
+  // The executor's per-resource times and placed bytes, one line (nothing without executor).
+  void print_report(std::ostream& out) const;
+};
+
+// The request for a workload: its longest prompt and the most tokens any sequence may generate.
+EngineRequest make_engine_request(const std::filesystem::path& model_dir,
+                                  const ExecutionFlags& flags, int64_t batch_size,
+                                  std::span<const SequenceRequest> workload,
+                                  const OptConfig& config, BackendKind backend, std::ostream* log);
+
+// Whether the request runs the offloading executor (a flag given, or --model a store).
+bool uses_executor(const EngineRequest& request);
+
+// For the executor: resolves the policy and checks that it fits the capacities, reading only
+// config.json and tensor headers. InputError with the numbers that do not fit.
+void check_engine_request(const EngineRequest& request);
+
+bool is_store_dir(const std::filesystem::path& dir);
+
+// The store for `model_dir`: itself when it is a store, else its conversion in the cache
+// folder (made now when missing or stale).
+std::filesystem::path store_for(const std::filesystem::path& model_dir,
+                                const std::filesystem::path& offload_dir, std::ostream* log);
+
+GenerationEngine make_generation_engine(const EngineRequest& request,
+                                        const BpeTokenizer& tokenizer);
+
+}  // namespace strata::cli

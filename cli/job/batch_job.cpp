@@ -196,6 +196,7 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
       throw;
     }
     metrics.stats = generator.stats();
+    if (engine.executor) metrics.executor = engine.executor->report();
     if (!o.quiet) engine.print_report(log);  // issue 3: executor times and placed bytes
   }
   progress.finish();

@@ -17,6 +17,30 @@ int64_t peak_host_bytes() {
   return int64_t(usage.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
+// The offloading executor's own figures: each worker's busy time, the bytes each path moved,
+// and the bytes placed on each tier by use (the largest block's: the per-tier peak).
+void add_executor_figures(nlohmann::ordered_json& j, const ExecutorReport& r) {
+  j["time_per_resource_s"].update({{"disk_read", r.times.disk_read},
+                                   {"disk_write", r.times.disk_write},
+                                   {"host_to_device", r.times.copy_h2d},
+                                   {"device_to_host", r.times.copy_d2h},
+                                   {"compute", r.times.compute},
+                                   {"waiting_for_transfers", r.times.wait}});
+  j["bytes_moved"] = {{"disk_read", r.bytes.disk_read}, {"disk_write", r.bytes.disk_write},
+                      {"host_to_device", r.bytes.h2d}, {"device_to_host", r.bytes.d2h}};
+  // Per tier: what the executor placed there (the process RSS stays under "process_rss").
+  nlohmann::ordered_json& peak = j["peak_memory_bytes"];
+  peak["process_rss"] = peak["host"];
+  for (const Place tier : {Place::device, Place::host, Place::disk}) {
+    const TierUsage& u = r.placed[tier];
+    peak[to_string(tier)] = u.total();
+    j["placed_bytes_by_use"][to_string(tier)] = {{"weights", u.weights},
+                                                 {"kv_cache", u.cache},
+                                                 {"activations", u.activations},
+                                                 {"buffers", u.buffers}};
+  }
+}
+
 }  // namespace
 
 nlohmann::ordered_json JobMetrics::to_json() const {
@@ -38,13 +62,12 @@ nlohmann::ordered_json JobMetrics::to_json() const {
       {"prefill", ratio(double(stats.prompt_tokens), stats.prefill_seconds)},
       {"decode", ratio(double(stats.generated_tokens - sequences), stats.decode_seconds)},
       {"total", ratio(double(stats.generated_tokens), gen_seconds)}};
-  // Only compute is a separate resource until the offloading executor lands; its I/O queues
-  // (disk read/write, copies, waiting) will be reported here too.
   j["time_per_resource_s"] = {{"prefill_compute", stats.prefill_seconds},
                               {"decode_compute", stats.decode_seconds}};
   j["wall_seconds"] = wall_seconds;
   j["planner_prediction"] = nullptr;
-  j["peak_memory_bytes"] = {{"host", peak_host_bytes()}};
+  j["peak_memory_bytes"] = {{"host", peak_host_bytes()}};  // the process's peak RSS
+  if (executor) add_executor_figures(j, *executor);
   return j;
 }
 

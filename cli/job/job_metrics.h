@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 
+#include "engine/executor/executor_report.h"
 #include "engine/generate/generator.h"
 
 namespace strata::cli {
@@ -18,6 +20,7 @@ struct JobMetrics {
   int64_t sequences = 0;         // generated at least one token in this run (decode throughput)
   GenerationStats stats;
   double wall_seconds = 0.0;
+  std::optional<ExecutorReport> executor;  // when the offloading executor ran
 
   nlohmann::ordered_json to_json() const;
   std::string summary_line() const;  // one line for stderr

@@ -209,6 +209,30 @@ def main():
         ck.check(not any(PROGRESS.match(x) for x in rows), "no plain progress lines on a terminal")
         ck.check("padding efficiency" in text.splitlines()[-1] if text.strip() else False,
                  "the summary on its own last line", repr(text[-200:]))
+
+        print("metrics of the offloading executor")
+        offload = os.path.join(tmp, "offload")
+        os.makedirs(offload)
+        exe_metrics = os.path.join(tmp, "executor-metrics.json")
+        p = common.run_strata(base + ["--output", os.path.join(tmp, "exe.jsonl"), "--metrics",
+                                      exe_metrics, "--percent", 0, 50, 0, 100, 100, 0,
+                                      "--offload-dir", offload, "--quiet"])
+        if ck.check(p.returncode == 0, "a run with half the weights on disk", common.describe(p)):
+            m = json.load(open(exe_metrics, encoding="utf-8"))
+            times, moved, peak = m["time_per_resource_s"], m["bytes_moved"], m["peak_memory_bytes"]
+            ck.check(times.get("disk_read", 0) > 0 and moved.get("disk_read", 0) > 0,
+                     "metrics: the disk-read worker's time and bytes", str(times) + str(moved))
+            for key in ("disk_write", "host_to_device", "device_to_host", "compute",
+                        "waiting_for_transfers"):
+                ck.check(key in times, f"metrics: time of {key}", str(times))
+            placed = m.get("placed_bytes_by_use", {})
+            ck.check(peak.get("disk", 0) > 0 and placed.get("disk", {}).get("weights", 0) > 0,
+                     "metrics: weights placed on the disk tier", str(peak) + str(placed))
+            ck.check(placed.get("host", {}).get("kv_cache", 0) > 0 and
+                     placed.get("device", {}).get("kv_cache", 1) == 0,
+                     "metrics: the KV cache on the host, none on the device", str(placed))
+            ck.check(placed.get("host", {}).get("weights") == placed.get("disk", {}).get("weights"),
+                     "metrics: weights split half host, half disk", str(placed))
     ck.finish()
 
 

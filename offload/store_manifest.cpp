@@ -116,7 +116,18 @@ std::optional<size_t> store_dtype_size(std::string_view dtype) {
 }
 
 bool is_known_store_quant(std::string_view quant) {
-  return quant == "none" || quant == "w4g64" || quant == "w8g64";
+  if (quant == "none") return true;
+  // w4gN / w8gN, N a multiple of 8 in [8, 8192] (quant/format.h; offload/ does not link quant).
+  if (quant.size() < 4 || quant[0] != 'w' || (quant[1] != '4' && quant[1] != '8') ||
+      quant[2] != 'g' || quant[3] == '0' || quant.size() > 7) {
+    return false;
+  }
+  int group = 0;
+  for (const char c : quant.substr(3)) {
+    if (c < '0' || c > '9') return false;
+    group = group * 10 + (c - '0');
+  }
+  return group >= 8 && group <= 8192 && group % 8 == 0;
 }
 
 std::string crc_hex(uint32_t crc) {
@@ -185,7 +196,7 @@ StoreManifest StoreManifest::parse(const std::string& text, const std::string& s
                      "); re-run strata convert");
   m.quant = top.text("quant");
   STRATA_CHECK_INPUT(is_known_store_quant(m.quant), source, ": quant: '", m.quant,
-                     "' is not one of none, w4g64, w8g64");
+                     "' is not none, w4gN or w8gN (N: group size)");
   const YAML::Node model = root["model"];
   if (model.IsDefined() && !model.IsNull()) {
     STRATA_CHECK_INPUT(model.IsMap(), source, ": model: expected a mapping");

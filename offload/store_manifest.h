@@ -16,7 +16,8 @@ namespace strata {
 // file is padded with zeros to the next multiple of 4096 after it.
 struct StoreTensor {
   std::string name;            // canonical name ("decoder.layers.3.fc1.weight")
-  std::string dtype;           // "f32", "f16", "bf16" (packed quantized dtypes later)
+  std::string dtype;           // "f32", "f16", "bf16", or packed "q4g64" / "q8g128" (length
+                               // checked by the engine, which knows the packed layout)
   std::vector<int64_t> shape;  // row-major
   std::string file;            // data file inside the store ("layer_003.bin")
   uint64_t offset = 0;
@@ -43,7 +44,7 @@ struct StoreManifest {
   static constexpr std::string_view kFormatName = "strata-weight-store";
 
   int format_version = kFormatVersion;
-  std::string quant = "none";  // none | w4g64 | w8g64
+  std::string quant = "none";  // none | w4g64 | w8g64 | w4gN | w8gN
   std::vector<std::pair<std::string, std::string>> model;  // config.json scalars, in order
   std::vector<StoreFile> files;
   std::vector<StoreTensor> tensors;
@@ -57,7 +58,7 @@ struct StoreManifest {
 // Bytes per element of the dtypes whose size offload/ can check; empty for others.
 std::optional<size_t> store_dtype_size(std::string_view dtype);
 
-// Whether `quant` names a known quantization ("none", "w4g64", "w8g64").
+// Whether `quant` names a known quantization ("none", "w4g64", "w8g64", "w4g128", ...).
 bool is_known_store_quant(std::string_view quant);
 
 // "1a2b3c4d": how checksums are written in the manifest and in messages.

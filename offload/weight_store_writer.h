@@ -53,7 +53,7 @@ class WeightStoreWriter {
   WeightStoreWriter& operator=(const WeightStoreWriter&) = delete;
 
   void set_model_config(std::vector<std::pair<std::string, std::string>> fields);
-  void set_quant(std::string quant);  // "none" (default), "w4g64", "w8g64"
+  void set_quant(std::string quant);  // "none" (default), "w4g64", "w8g64", "w4gN", "w8gN"
 
   // Appends a tensor to data file `file` (created on first use). A file's tensors are added
   // together: starting another file closes the current one, which cannot be reopened.

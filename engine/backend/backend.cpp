@@ -53,7 +53,8 @@ void Backend::activation(Activation kind, Tensor& x) {
 
 void Backend::embedding(const Tensor& table, const int32_t* ids, Accumulate mode, Tensor& y) {
   check_f32_matrix(y, "embedding output");
-  STRATA_CHECK(table.rank() == 2 && table.dim(1) == y.dim(1), "embedding table ",
+  STRATA_CHECK(table.rank() == 2 && table.dim(1) == y.dim(1) && !is_quantized(table.dtype()),
+               "embedding table ",
                table.shape_string(), " for output ", y.shape_string());
   for (int64_t i = 0; i < y.dim(0); ++i) {
     STRATA_CHECK(ids[i] >= 0 && ids[i] < table.dim(0), "embedding id ", ids[i],

@@ -1,6 +1,7 @@
 // Backend: the op set every compute backend implements (CPU now, CUDA next). Public methods check
 // shapes and dtypes once, here, then call the backend's implementation (do_*), so each backend
-// only computes. Activations are fp32; weights may be f32, f16 or bf16.
+// only computes. Activations are fp32; weights may be f32, f16 or bf16, and a linear's weight
+// also q4/q8 (packed group-wise along each row, quant/format.h kCols; Tensor::packed).
 #pragma once
 
 #include <cstdint>

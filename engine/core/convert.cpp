@@ -21,7 +21,9 @@ void convert_to_f32(const void* src, DType dtype, int64_t n, float* dst) {
       for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_f32(s[i]);
       return;
     }
-    case DType::i32: break;
+    case DType::i32:
+    case DType::q4:
+    case DType::q8: break;  // packed: quant/dequantize_cpu.h
   }
   STRATA_CHECK(false, "cannot convert ", dtype_name(dtype), " to f32");
 }

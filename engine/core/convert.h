@@ -18,6 +18,8 @@ inline float element_f32(const void* src, DType dtype, int64_t i) {
     case DType::f16: return f16_to_f32(static_cast<const uint16_t*>(src)[i]);
     case DType::bf16: return bf16_to_f32(static_cast<const uint16_t*>(src)[i]);
     case DType::i32: return float(static_cast<const int32_t*>(src)[i]);
+    case DType::q4:
+    case DType::q8: break;  // packed matrices are never read element by element
   }
   return 0.0f;
 }

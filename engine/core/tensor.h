@@ -1,5 +1,7 @@
 // Tensor: a non-owning, row-major view (dtype, shape, place, pointer). Memory is owned by a
 // Buffer (offload/aligned_buffer.h) or an arena carved into many tensors; a Tensor never frees.
+// A packed quantized matrix (q4/q8, quant/format.h kCols) keeps its logical shape [rows, cols]
+// and its group size; its bytes are rows x format_row_bytes, so rows(begin, end) stays a view.
 #pragma once
 
 #include <array>
@@ -26,10 +28,22 @@ class Tensor {
     STRATA_CHECK(shape.size() <= kMaxDims, "tensor rank ", shape.size(), " > ", kMaxDims);
     for (int64_t d : shape) dims_[rank_++] = d;
   }
+  // A view of a packed quantized matrix [rows, cols]: `format` is q4 or q8 with its group size.
+  static Tensor packed(void* data, const TensorFormat& format, int64_t rows, int64_t cols,
+                       Place place = Place::host) {
+    STRATA_CHECK(is_quantized(format.dtype), "Tensor::packed with dtype ",
+                 dtype_name(format.dtype));
+    Tensor t(data, format.dtype, {rows, cols}, place);
+    t.group_size_ = format.group_size;
+    format_row_bytes(format, cols);  // checks the group size
+    return t;
+  }
 
   template <typename T = void>
   T* data() const { return static_cast<T*>(data_); }
   DType dtype() const { return dtype_; }
+  TensorFormat format() const { return TensorFormat(dtype_, group_size_); }
+  int32_t group_size() const { return group_size_; }  // q4/q8 only
   Place place() const { return place_; }
   int rank() const { return rank_; }
   int64_t dim(int i) const { return dims_[i < 0 ? rank_ + i : i]; }
@@ -38,7 +52,10 @@ class Tensor {
     for (int i = 0; i < rank_; ++i) n *= dims_[i];
     return n;
   }
-  size_t nbytes() const { return size_t(numel()) * dtype_size(dtype_); }
+  size_t nbytes() const {
+    if (is_quantized(dtype_)) return size_t(dims_[0]) * format_row_bytes(format(), dims_[1]);
+    return size_t(numel()) * dtype_size(dtype_);
+  }
   bool empty() const { return data_ == nullptr; }
 
   // Rows [begin, end) of the leading dimension, as a view.
@@ -52,16 +69,20 @@ class Tensor {
   }
   // The same bytes under another shape with the same element count.
   Tensor reshaped(std::initializer_list<int64_t> shape) const {
+    STRATA_CHECK(!is_quantized(dtype_), "reshape of a packed ", shape_string());
     Tensor t(data_, dtype_, shape, place_);
     STRATA_CHECK(t.numel() == numel(), "reshape ", shape_string(), " -> ", t.shape_string());
     return t;
   }
-  size_t row_bytes() const { return rank_ == 0 ? 0 : nbytes() / size_t(dims_[0] ? dims_[0] : 1); }
+  size_t row_bytes() const {
+    if (is_quantized(dtype_)) return format_row_bytes(format(), dims_[1]);
+    return rank_ == 0 ? 0 : nbytes() / size_t(dims_[0] ? dims_[0] : 1);
+  }
 
   std::string shape_string() const {
     std::string s = "[";
     for (int i = 0; i < rank_; ++i) s += (i ? ", " : "") + std::to_string(dims_[i]);
-    return s + "] " + std::string(dtype_name(dtype_));
+    return s + "] " + format_name(format());
   }
 
  private:
@@ -69,6 +90,7 @@ class Tensor {
   DType dtype_ = DType::f32;
   Place place_ = Place::host;
   int rank_ = 0;
+  int32_t group_size_ = 0;  // q4/q8: elements per quantization group
   std::array<int64_t, kMaxDims> dims_{};
 };
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "engine/core/dtype.h"
 #include "offload/uring_file_options.h"
 
 namespace strata {
@@ -49,6 +50,10 @@ struct ExecutorOptions {
   TierCapacities capacities;
   std::filesystem::path offload_dir;  // disk-resident KV cache files go in a folder made here
   WarningSink warn;                   // I/O fallback warnings (O_DIRECT refused on tmpfs, ...)
+  // FlexGen's compress_weight: the decoder layers' linear weights as q4/q8 (group 64). The
+  // executor runs whatever its store holds; this says which store to use or convert to
+  // (cli/generation_engine) and what the capacity check counts for an unconverted model.
+  std::optional<TensorFormat> compress_weight;
 };
 
 // Throws InputError naming the field: batch sizes >= 1, shares in [0, 1] summing to 1,

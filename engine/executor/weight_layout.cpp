@@ -55,9 +55,9 @@ WeightLayout layout_weights(const OptConfig& c, const DTypeOf& dtype_of,
       if (fresh) {
         WeightTensorLayout t;
         t.name = name;
-        t.dtype = dtype_of(name);
+        t.format = dtype_of(name);
         t.shape = shapes.at(name);
-        t.row_bytes = dtype_size(t.dtype) * size_t(t.shape.size() == 2 ? t.shape[1] : 1);
+        t.row_bytes = format_row_bytes(t.format, t.shape.size() == 2 ? t.shape[1] : 1);
         t.split = split_rows(t.rows(), shares);
         t.device_offset = out.device_home_bytes;
         t.host_offset = out.host_home_bytes;

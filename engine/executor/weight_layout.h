@@ -29,9 +29,9 @@ RowSplit split_rows(int64_t rows, const TierShares& shares);
 
 struct WeightTensorLayout {
   std::string name;             // store name ("decoder.layers.3.fc1.weight")
-  DType dtype = DType::f32;
+  TensorFormat format;          // its stored format (q4/q8: packed rows, see engine/core/dtype.h)
   std::vector<int64_t> shape;   // [rows, cols] or [rows]
-  size_t row_bytes = 0;
+  size_t row_bytes = 0;         // a packed row's bytes for q4/q8: row splits stay byte ranges
   RowSplit split;
   size_t device_offset = 0;     // its device rows in the device home arena
   size_t host_offset = 0;       // its host rows in the host home arena
@@ -58,7 +58,8 @@ struct WeightLayout {
   size_t staging_bytes = 0;    // one host staging buffer for disk rows (the largest)
 };
 
-using DTypeOf = std::function<DType(const std::string& tensor_name)>;
+// The stored format of each tensor (a plain DType converts implicitly).
+using DTypeOf = std::function<TensorFormat(const std::string& tensor_name)>;
 
 WeightLayout layout_weights(const OptConfig& config, const DTypeOf& dtype_of,
                             const TierShares& shares);

@@ -8,12 +8,14 @@
 namespace strata {
 namespace {
 
-DType parse_store_dtype(const StoreTensor& t) {
-  if (t.dtype == "f32") return DType::f32;
-  if (t.dtype == "f16") return DType::f16;
-  if (t.dtype == "bf16") return DType::bf16;
-  fail_input("tensor ", t.name, ": store dtype ", t.dtype,
-             " is not supported by the executor (f32, f16, bf16)");
+TensorFormat parse_store_dtype(const StoreTensor& t) {
+  const std::optional<TensorFormat> f = parse_tensor_format(t.dtype);
+  STRATA_CHECK_INPUT(f.has_value(), "tensor ", t.name, ": store dtype ", t.dtype,
+                     " is not supported by the executor (f32, f16, bf16, q4gN, q8gN)");
+  STRATA_CHECK_INPUT(!is_quantized(f->dtype) || t.shape.size() == 2, "tensor ", t.name,
+                     ": a quantized tensor must be a matrix, shape has ", t.shape.size(),
+                     " dimensions");
+  return *f;
 }
 
 }  // namespace
@@ -30,7 +32,8 @@ WeightTiers::WeightTiers(WeightStore store, const OptConfig& config, const TierS
     const StoreTensor& stored = store_.require(t.name);
     STRATA_CHECK_INPUT(stored.shape == t.shape && stored.length == t.bytes(),
                        store_.dir().string(), ": tensor ", t.name,
-                       " does not have the shape config.json gives");
+                       " does not have the shape (or the byte length) config.json and its dtype ",
+                       stored.dtype, " give");
   }
   device_home_ = memory.allocate(Place::device, MemoryUse::weights, layout_.device_home_bytes);
   host_home_ = memory.allocate(Place::host, MemoryUse::weights, layout_.host_home_bytes);
@@ -90,8 +93,12 @@ uint64_t WeightTiers::assemble(int64_t stage, int slot) {
 }
 
 Tensor WeightTiers::view(const WeightTensorLayout& t, char* bytes) const {
-  return t.shape.size() == 2 ? Tensor(bytes, t.dtype, {t.shape[0], t.shape[1]}, Place::device)
-                             : Tensor(bytes, t.dtype, {t.shape[0]}, Place::device);
+  if (is_quantized(t.format.dtype)) {
+    return Tensor::packed(bytes, t.format, t.shape[0], t.shape[1], Place::device);
+  }
+  const DType d = t.format.dtype;
+  return t.shape.size() == 2 ? Tensor(bytes, d, {t.shape[0], t.shape[1]}, Place::device)
+                             : Tensor(bytes, d, {t.shape[0]}, Place::device);
 }
 
 StageWeights WeightTiers::stage_weights(int64_t stage, int slot) const {

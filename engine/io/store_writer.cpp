@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "engine/core/quantize_matrix.h"
 #include "engine/io/hf_checkpoint.h"
 
 namespace strata {
@@ -79,7 +80,40 @@ std::vector<Planned> plan(const std::vector<StoreFileLayout>& layout, const HfCh
   return out;
 }
 
+constexpr const char* kAcceptedQuant =
+    "accepted: none, w4g64, w8g64, or w4gN / w8gN with N a multiple of 8 in [8, 8192]";
+
 }  // namespace
+
+WeightQuant parse_weight_quant(std::string_view text, std::string_view what) {
+  if (text == "none") return std::nullopt;
+  if (text.size() > 1 && text[0] == 'w') {
+    const std::string as_dtype = "q" + std::string(text.substr(1));
+    if (const std::optional<TensorFormat> f = parse_tensor_format(as_dtype);
+        f && is_quantized(f->dtype)) {
+      return *f;
+    }
+  }
+  fail_input(what, ": '", text, "' is not a weight quantization (", kAcceptedQuant, ")");
+}
+
+std::string weight_quant_name(const WeightQuant& quant) {
+  if (!quant) return "none";
+  return "w" + format_name(*quant).substr(1);
+}
+
+bool quantized_in_store(const std::string& name) {
+  if (name.rfind("decoder.layers.", 0) != 0) return false;
+  for (const char* suffix : {".self_attn.q_proj.weight", ".self_attn.k_proj.weight",
+                             ".self_attn.v_proj.weight", ".self_attn.out_proj.weight",
+                             ".fc1.weight", ".fc2.weight"}) {
+    const std::string_view s(suffix);
+    if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
 
 std::string store_layer_file(int64_t layer) {
   char name[32];
@@ -136,6 +170,8 @@ ConvertSummary convert_hf_to_store(const ConvertOptions& options) {
 
   WeightStoreWriter writer(options.store_dir, options.writer);
   writer.set_model_config(config_fields(read_text(config_path), config_path));
+  writer.set_quant(weight_quant_name(options.quant));
+  std::vector<char> source;  // a quantized tensor's checkpoint bytes
   ConvertSummary summary;
   uint64_t file_bytes = 0;
   size_t file_tensors = 0;
@@ -152,11 +188,23 @@ ConvertSummary convert_hf_to_store(const ConvertOptions& options) {
   for (size_t i = 0; i < planned.size(); ++i) {
     const Planned& t = planned[i];
     const SafetensorsEntry& e = *t.located->entry;
-    const StoreTensorSpec spec{t.name, std::string(dtype_name(*e.dtype)), t.shape, e.nbytes};
-    writer.add_tensor(t.file, spec, [&](void* dst) { ckpt.read(*t.located, dst); });
+    uint64_t length = e.nbytes;
+    if (options.quant && quantized_in_store(t.name)) {
+      const TensorFormat& q = *options.quant;
+      length = uint64_t(t.shape[0]) * format_row_bytes(q, t.shape[1]);
+      const StoreTensorSpec spec{t.name, format_name(q), t.shape, length};
+      writer.add_tensor(t.file, spec, [&](void* dst) {
+        source.resize(e.nbytes);
+        ckpt.read(*t.located, source.data());
+        quantize_matrix(source.data(), *e.dtype, t.shape[0], t.shape[1], q, dst, t.name);
+      });
+    } else {
+      const StoreTensorSpec spec{t.name, std::string(dtype_name(*e.dtype)), t.shape, e.nbytes};
+      writer.add_tensor(t.file, spec, [&](void* dst) { ckpt.read(*t.located, dst); });
+    }
     summary.tensors += 1;
-    summary.bytes += e.nbytes;
-    file_bytes += e.nbytes;
+    summary.bytes += length;
+    file_bytes += length;
     ++file_tensors;
     if (i + 1 == planned.size() || planned[i + 1].file != t.file) report_file(t.file);
   }

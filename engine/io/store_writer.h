@@ -3,15 +3,24 @@
 // one file per decoder layer (layer_000.bin, ...) plus globals.bin (embeddings, positions,
 // projections, final norm, untied head); config.json and the tokenizer files copied beside the
 // manifest so the store is a self-contained model directory.
+//
+// With a weight quantization (`strata convert --quant w4g64`), the six linear weight matrices of
+// every decoder layer (q, k, v, out projections, fc1, fc2) are stored pre-quantized: dtype
+// "q4g64" (quant/format.h, GroupAxis::kCols: groups along each row's input dimension), so rows
+// [r0, r1) stay one byte range. Everything else (embeddings, positions, projections, layer norms,
+// biases, an untied head) keeps its stored dtype.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "engine/core/dtype.h"
 #include "engine/models/opt/opt_config.h"
 #include "offload/weight_store_writer.h"
 
@@ -30,9 +39,21 @@ std::vector<StoreFileLayout> opt_store_layout(const OptConfig& config);
 std::string store_layer_file(int64_t layer);  // "layer_003.bin"
 inline constexpr const char* kStoreGlobalsFile = "globals.bin";
 
+// A store's weight quantization: nullopt = none, else q4 or q8 with a group size.
+using WeightQuant = std::optional<TensorFormat>;
+
+// "none" | "w4g64" | "w8g64" | "w4g128" ... ("w<4|8>g<N>", N a multiple of 8 in [8, 8192]).
+// Throws InputError "<what>: 'x' is not a weight quantization (accepted: ...)".
+WeightQuant parse_weight_quant(std::string_view text, std::string_view what);
+std::string weight_quant_name(const WeightQuant& quant);  // "none", "w4g64"
+// Whether a conversion with a quantization stores tensor `name` quantized (the decoder layers'
+// linear weights).
+bool quantized_in_store(const std::string& name);
+
 struct ConvertOptions {
   std::filesystem::path model_dir;
   std::filesystem::path store_dir;
+  WeightQuant quant;                // none: every tensor in its stored dtype
   WeightStoreWriterOptions writer;  // existing-store policy, I/O options, warning sink
   std::ostream* progress = nullptr;  // one line per data file written; nullptr: silent
 };

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "engine/models/opt/opt_model.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
 #include "offload/weight_store_writer.h"
+#include "quant/reference.h"
 #include "test_support.h"
 #include "test_tokenizer_fixture.h"
 
@@ -28,6 +30,8 @@ struct TinyOptOptions {
   bool tied = true;
   int64_t proj = 0;  // word_embed_proj_dim; 0 = hidden (no projection)
   DType dtype = DType::f32;
+  // Decoder linear weights stored pre-quantized (as strata convert --quant writes them).
+  std::optional<TensorFormat> quant;
   unsigned seed = 1;
 };
 
@@ -63,6 +67,18 @@ class TinyOptModel {
         const bool embed = name.find("embed") != std::string::npos;
         std::vector<float> v = random_floats(rng, size_t(n), norm ? 0.1f : (embed ? 0.5f : 0.15f),
                                              norm && name.ends_with(".weight") ? 1.0f : 0.0f);
+        if (o.quant && quantized_in_store(name)) {
+          const TensorFormat q = *o.quant;
+          const quant::QuantFormat qf{q.dtype == DType::q4 ? quant::QuantBits::k4
+                                                           : quant::QuantBits::k8,
+                                      q.group_size, quant::GroupAxis::kCols};
+          bytes_.emplace_back(size_t(quant::packed_bytes(qf, shape[0], shape[1])));
+          char* dst = bytes_.back().data();
+          quant::quantize_ref(qf, v.data(), shape[0], shape[1], reinterpret_cast<uint8_t*>(dst));
+          writer.add_tensor(f.file, {name, format_name(q), shape, bytes_.back().size()}, dst);
+          views[name] = Tensor::packed(dst, q, shape[0], shape[1]);
+          continue;
+        }
         bytes_.emplace_back(size_t(n) * dtype_size(o.dtype));
         char* dst = bytes_.back().data();
         for (int64_t i = 0; i < n; ++i) store_element(dst, o.dtype, i, v[size_t(i)]);
@@ -88,7 +104,9 @@ class TinyOptModel {
       case DType::f32: reinterpret_cast<float*>(dst)[i] = x; return;
       case DType::f16: reinterpret_cast<uint16_t*>(dst)[i] = f32_to_f16(x); return;
       case DType::bf16: reinterpret_cast<uint16_t*>(dst)[i] = f32_to_bf16(x); return;
-      case DType::i32: return;
+      case DType::i32:
+      case DType::q4:
+      case DType::q8: return;
     }
   }
 

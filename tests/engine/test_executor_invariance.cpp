@@ -151,6 +151,65 @@ TEST_CASE("executor: invariance holds for post-LN, projected, untied and f16 mod
   }
 }
 
+TEST_CASE("executor: invariance holds with q4/q8 weights, which stream as packed bytes",
+          "[executor][quant]") {
+  ut::TempDir tmp;
+  const std::filesystem::path offload = tmp / "offload";
+  std::filesystem::create_directories(offload);
+  const TierShares on_device{1, 0, 0}, on_disk{0, 0, 1};
+  int index = 0;
+  for (ut::TinyOptOptions opt :
+       {ut::TinyOptOptions{.quant = TensorFormat(DType::q4, 64), .seed = 31},
+        ut::TinyOptOptions{.post_ln = true, .dtype = DType::f16,
+                           .quant = TensorFormat(DType::q8, 32), .seed = 32},
+        ut::TinyOptOptions{.tied = false, .proj = 32, .quant = TensorFormat(DType::q4, 128),
+                           .seed = 33}}) {
+    const ut::TinyOptModel m(tmp / ("q" + std::to_string(index++)), opt);
+    const std::vector<SequenceRequest> reqs = requests(40 + unsigned(index), 9);
+    const std::vector<SequenceResult> want = reference(m, reqs, 2);
+    for (const TierShares& w : {on_device, TierShares{0.5, 0, 0.5}, on_disk,
+                                TierShares{0.2, 0.5, 0.3}}) {
+      for (const TierShares& c : {on_device, TierShares{0, 0.5, 0.5}}) {
+        for (AttentionAt at : {AttentionAt::device, AttentionAt::kv_home}) {
+          if (at == AttentionAt::kv_home && c.device > 0) continue;
+          for (TransferOverlap ov : {TransferOverlap::on, TransferOverlap::off}) {
+            ExecutorOptions o;
+            o.policy.gpu_batch_size = 2;
+            o.policy.num_gpu_batches = 2;
+            o.policy.weights = w;
+            o.policy.cache = c;
+            o.policy.attention = at;
+            o.policy.overlap = ov;
+            o.offload_dir = offload;
+            check_same(want, executor(m, reqs, o, nullptr),
+                       format_name(*opt.quant) + " " + describe(o.policy));
+          }
+        }
+      }
+    }
+  }
+
+  // All weights on disk: the bytes read per run are the packed bytes, about bits/16 of f16's.
+  const std::vector<SequenceRequest> reqs = requests(50, 4);
+  ExecutorOptions o;
+  o.policy.gpu_batch_size = 2;
+  o.policy.num_gpu_batches = 2;
+  o.policy.weights = on_disk;
+  o.offload_dir = offload;
+  ExecutorReport dense, packed;
+  const ut::TinyOptModel f16(tmp / "f16", {.dtype = DType::f16, .seed = 34});
+  const ut::TinyOptModel q4(
+      tmp / "q4", {.dtype = DType::f16, .quant = TensorFormat(DType::q4, 64), .seed = 34});
+  executor(f16, reqs, o, &dense);
+  executor(q4, reqs, o, &packed);
+  CHECK(packed.bytes.disk_read < dense.bytes.disk_read);
+  CHECK(packed.placed[Place::disk].weights < dense.placed[Place::disk].weights);
+  // Per layer: 4 h^2 + 2 h ffn weights go from 2 bytes to 36/64 bytes each.
+  const uint64_t h = 64, ffn = 128, layers = 2, linear = layers * (4 * h * h + 2 * h * ffn);
+  CHECK(dense.placed[Place::disk].weights - packed.placed[Place::disk].weights ==
+        linear * 2 - linear / 64 * 36);
+}
+
 TEST_CASE("executor: disk policies really stream through the disk and report it", "[executor]") {
   ut::TempDir tmp;
   const ut::TinyOptModel m(tmp.path(), {});

@@ -1,10 +1,14 @@
-// CpuBackend: fp32 compute over f32/f16/bf16 weights. GEMMs go to OpenBLAS; a non-f32 weight is
-// decoded a tile of rows at a time into a small scratch buffer, never as a whole fp32 matrix.
+// CpuBackend: fp32 compute over f32/f16/bf16 and q4/q8 (group-wise packed) weights. GEMMs go to
+// OpenBLAS; an f16/bf16 weight is decoded a tile of rows at a time into a small scratch buffer,
+// never as a whole fp32 matrix; a q4/q8 weight goes to quant's fused dequant-GEMM
+// (quant/gemm_cpu.h: AVX2 in-register dequantization for decode shapes, dequantized tiles +
+// sgemm otherwise), with the instruction set detected once when the backend is made.
 #pragma once
 
 #include <vector>
 
 #include "engine/backend/backend.h"
+#include "quant/cpu_isa.h"
 
 namespace strata {
 
@@ -23,6 +27,7 @@ class CpuBackend final : public Backend {
   void do_attention(const AttentionArgs& args) override;
 
   std::vector<float> weight_tile_;  // decoded rows of a non-f32 weight
+  quant::CpuIsa isa_ = quant::detect_cpu_isa();
 };
 
 }  // namespace strata

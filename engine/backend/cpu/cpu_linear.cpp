@@ -1,10 +1,11 @@
-// CPU linear: y = x · wᵀ + b through OpenBLAS sgemm.
+// CPU linear: y = x · wᵀ + b through OpenBLAS sgemm, or quant's fused dequant-GEMM for q4/q8.
 #include <cblas.h>
 
 #include <algorithm>
 
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/core/convert.h"
+#include "quant/gemm_cpu.h"
 
 namespace strata {
 namespace {
@@ -17,7 +18,14 @@ constexpr int64_t kTileFloats = 256 * 1024;
 void CpuBackend::do_linear(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& y) {
   const int64_t m = x.dim(0), k = x.dim(1), n = w.dim(0);
   if (m == 0 || n == 0) return;
-  if (w.dtype() == DType::f32) {
+  if (is_quantized(w.dtype())) {
+    const quant::QuantMatrix packed{
+        {w.dtype() == DType::q4 ? quant::QuantBits::k4 : quant::QuantBits::k8, w.group_size(),
+         quant::GroupAxis::kCols},
+        w.data<uint8_t>(), n, k};
+    // The bias is added below like the other paths (it may be f16/bf16).
+    quant::quant_gemm_cpu(x.data<float>(), m, packed, nullptr, y.data<float>(), isa_);
+  } else if (w.dtype() == DType::f32) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(m), int(n), int(k), 1.0f,
                 x.data<float>(), int(k), w.data<float>(), int(k), 0.0f, y.data<float>(), int(n));
   } else {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "engine/core/quantize_matrix.h"
 
 namespace strata {
 namespace {
@@ -107,6 +108,29 @@ OptWeights OptWeights::load(const OptConfig& c, const HfCheckpoint& ckpt) {
     w.arenas_.push_back(l.finish());
   }
   return w;
+}
+
+void OptWeights::quantize_linear_weights(const TensorFormat& format) {
+  for (size_t j = 0; j < layers.size(); ++j) {
+    OptLayerWeights& lw = layers[j];
+    Tensor* linear[] = {&lw.q.weight, &lw.k.weight, &lw.v.weight,
+                        &lw.out.weight, &lw.fc1.weight, &lw.fc2.weight};
+    size_t bytes = 0;
+    for (Tensor* t : linear) {
+      bytes += (size_t(t->dim(0)) * format_row_bytes(format, t->dim(1)) + 63) / 64 * 64;
+    }
+    AlignedBuffer arena(bytes);
+    size_t offset = 0;
+    for (Tensor* t : linear) {
+      STRATA_CHECK(!is_quantized(t->dtype()), "layer ", j, ": weights are already quantized");
+      char* dst = arena.data<char>() + offset;
+      quantize_matrix(t->data(), t->dtype(), t->dim(0), t->dim(1), format, dst,
+                      "decoder.layers." + std::to_string(j) + " " + t->shape_string());
+      *t = Tensor::packed(dst, format, t->dim(0), t->dim(1));
+      offset += (t->nbytes() + 63) / 64 * 64;
+    }
+    arenas_.push_back(std::move(arena));
+  }
 }
 
 }  // namespace strata

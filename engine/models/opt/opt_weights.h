@@ -43,6 +43,12 @@ struct OptWeights {
   // Reads and shape-checks every tensor. Throws InputError naming the file and the tensor.
   static OptWeights load(const OptConfig& config, const HfCheckpoint& checkpoint);
 
+  // Replaces each decoder layer's six linear weights (q, k, v, out, fc1, fc2) by their q4/q8
+  // packed form, the bytes `strata convert --quant` stores (engine/core/quantize_matrix.h), in
+  // one new arena per layer. For in-memory use of a quantization (strata perplexity); the dense
+  // arenas stay allocated.
+  void quantize_linear_weights(const TensorFormat& format);
+
   OptWeights() = default;
   OptWeights(OptWeights&&) = default;
   OptWeights& operator=(OptWeights&&) = default;

@@ -29,7 +29,8 @@ int run_app(int argc, char** argv) {
   const std::vector<Command> commands = {add_run_command(app), add_generate_command(app),
                                          add_tokenize_command(app), add_merge_command(app),
                                          add_convert_command(app), add_plan_command(app),
-                                         add_profile_command(app), add_bench_command(app)};
+                                         add_profile_command(app), add_bench_command(app),
+                                         add_perplexity_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

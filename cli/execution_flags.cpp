@@ -22,8 +22,8 @@ TierShares shares(const Placement& p) { return {p.device, p.host, p.disk}; }
 
 bool ExecutionFlags::any() const {
   return !device_mem.empty() || !host_mem.empty() || !disk_mem.empty() || !offload_dir.empty() ||
-         !policy_file.empty() || !percent.empty() || gpu_batch_size > 0 || num_gpu_batches > 0 ||
-         cpu_attention || no_overlap;
+         !policy.empty() || !percent.empty() || gpu_batch_size > 0 || num_gpu_batches > 0 ||
+         cpu_attention || no_cpu_attention || no_overlap || !compress_weight.empty();
 }
 
 void add_execution_options(CLI::App& app, ExecutionFlags& f) {
@@ -36,8 +36,17 @@ void add_execution_options(CLI::App& app, ExecutionFlags& f) {
                  "500GiB). Default: no limit")->group(group);
   app.add_option("--offload-dir", f.offload_dir, "Directory for the disk-resident KV cache "
                  "(files removed at exit) and for models converted on first use")->group(group);
-  app.add_option("--policy", f.policy_file, "Policy YAML (as written by strata plan)")
-      ->check(CLI::ExistingFile)->group(group);
+  app.add_option("--policy", f.policy, "auto (the planner, for this machine's cached profile, "
+                 "the capacities and the workload; flags given by hand win) or a policy YAML "
+                 "(as written by strata plan)")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return v == "auto" || std::filesystem::is_regular_file(v)
+                       ? std::string()
+                       : "'" + v + "': neither auto nor an existing policy file";
+          },
+          "auto|FILE"))
+      ->group(group);
   app.add_option("--percent", f.percent, "FlexGen's W_DEV W_HOST C_DEV C_HOST A_DEV A_HOST "
                  "(0-100 each; disk takes the rest)")->expected(6)->group(group);
   app.add_option("--gpu-batch-size", f.gpu_batch_size, "Sequences per micro-batch")
@@ -46,15 +55,26 @@ void add_execution_options(CLI::App& app, ExecutionFlags& f) {
       ->check(CLI::PositiveNumber)->group(group);
   app.add_flag("--cpu-attention", f.cpu_attention, "Run decode attention where the KV cache "
                "lives (host), instead of copying it to the device")->group(group);
+  app.add_flag("--no-cpu-attention", f.no_cpu_attention, "Run decode attention on the device "
+               "(the default of a hand-made policy; with --policy auto it keeps the planner from "
+               "choosing cpu_attention)")->group(group)->excludes("--cpu-attention");
+  app.add_option("--compress-weight", f.compress_weight, "Decoder weights as group-wise q4 or "
+                 "q8 (group 64; a Hugging Face directory is converted once into such a store; a "
+                 "store must already be quantized, see strata convert --quant)")->group(group);
   app.add_flag("--no-overlap", f.no_overlap, "Run transfers one after another instead of "
                "overlapping them with compute (for comparison)")->group(group);
 }
 
 ExecutorOptions resolve_executor_options(const ExecutionFlags& f, int64_t batch_size,
-                                         WarningSink warn) {
+                                         WarningSink warn, const Policy* planned) {
   Policy policy;
   policy.gpu_batch_size = batch_size;
-  if (!f.policy_file.empty()) policy = read_policy_yaml(f.policy_file.string());
+  if (planned != nullptr) {
+    policy = *planned;
+  } else if (!f.policy.empty()) {
+    STRATA_CHECK_INPUT(!f.policy_auto(), "--policy auto: the policy was not planned (internal)");
+    policy = read_policy_yaml(f.policy);
+  }
   if (!f.percent.empty()) {
     STRATA_CHECK_INPUT(f.percent.size() == 6, "--percent: expected 6 numbers, got ",
                        f.percent.size());
@@ -64,12 +84,18 @@ ExecutorOptions resolve_executor_options(const ExecutionFlags& f, int64_t batch_
   if (f.gpu_batch_size > 0) policy.gpu_batch_size = f.gpu_batch_size;
   if (f.num_gpu_batches > 0) policy.num_gpu_batches = f.num_gpu_batches;
   if (f.cpu_attention) policy.attention = AttentionPlace::kHost;
+  if (f.no_cpu_attention) policy.attention = AttentionPlace::kDevice;
   if (f.no_overlap) policy.overlap = Overlap::kOff;
+  if (!f.compress_weight.empty()) {
+    STRATA_CHECK_INPUT(f.compress_weight == "none" || f.compress_weight == "q4" ||
+                           f.compress_weight == "q8",
+                       "--compress-weight: '", f.compress_weight,
+                       "' is not a compression (accepted: q4, q8, none)");
+    policy.compress_weight = parse_compression(f.compress_weight);
+  }
   validate(policy);
-  STRATA_CHECK_INPUT(policy.compress_weight == Compression::kNone &&
-                         policy.compress_cache == Compression::kNone,
-                     "policy: compress_weight / compress_cache are not supported by the "
-                     "executor yet; use none");
+  STRATA_CHECK_INPUT(policy.compress_cache == Compression::kNone,
+                     "policy: compress_cache is not supported by the executor yet; use none");
   ExecutorOptions o;
   o.policy.gpu_batch_size = policy.gpu_batch_size;
   o.policy.num_gpu_batches = policy.num_gpu_batches;
@@ -86,6 +112,10 @@ ExecutorOptions resolve_executor_options(const ExecutionFlags& f, int64_t batch_
   o.capacities.host = capacity(f.host_mem, "--host-mem");
   o.capacities.disk = capacity(f.disk_mem, "--disk-mem");
   o.offload_dir = f.offload_dir;
+  if (policy.compress_weight != Compression::kNone) {  // FlexGen's group size, 64
+    o.compress_weight = TensorFormat(policy.compress_weight == Compression::kQ4 ? DType::q4
+                                                                                 : DType::q8, 64);
+  }
   o.warn = std::move(warn);
   return o;
 }

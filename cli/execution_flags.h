@@ -12,27 +12,37 @@
 
 #include "engine/executor/executor_policy.h"
 
+namespace strata {
+struct Policy;  // planner/policy.h
+}
+
 namespace strata::cli {
 
 struct ExecutionFlags {
   std::string device_mem, host_mem, disk_mem;  // "16GiB"; empty: no limit
   std::filesystem::path offload_dir;
-  std::filesystem::path policy_file;
+  std::string policy;  // "auto": the planner (cli/plan/auto_policy.h); else a policy YAML file
   std::vector<double> percent;                 // W_DEV W_HOST C_DEV C_HOST A_DEV A_HOST
   int64_t gpu_batch_size = 0;                  // 0: from the policy file, else --batch-size
   int64_t num_gpu_batches = 0;                 // 0: from the policy file, else 1
   bool cpu_attention = false;
+  bool no_cpu_attention = false;               // decode attention on the device, even under auto
   bool no_overlap = false;
+  std::string compress_weight;                 // "q4" | "q8" | "none"; empty: from the policy
 
   // Whether any executor flag was given.
   bool any() const;
+  // --policy auto: the planner chooses what the flags above do not fix.
+  bool policy_auto() const { return policy == "auto"; }
 };
 
 void add_execution_options(CLI::App& app, ExecutionFlags& flags);
 
 // The policy and capacities the flags describe; `batch_size` is the gpu_batch_size used when
 // neither --gpu-batch-size nor a policy file gives one. Throws InputError naming the flag.
+// With `planned` (--policy auto), the plan takes the place of the defaults and the policy file;
+// the flags given by hand still win (the planner already kept them fixed).
 ExecutorOptions resolve_executor_options(const ExecutionFlags& flags, int64_t batch_size,
-                                         WarningSink warn);
+                                         WarningSink warn, const Policy* planned = nullptr);
 
 }  // namespace strata::cli

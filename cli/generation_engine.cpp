@@ -1,6 +1,7 @@
 #include "cli/generation_engine.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <functional>
@@ -59,6 +60,24 @@ DTypeOf checkpoint_dtypes(const HfCheckpoint& ckpt) {
   };
 }
 
+// The formats a conversion with `quant` will store (for the capacity check before it runs).
+DTypeOf converted_dtypes(DTypeOf stored, const std::optional<TensorFormat>& quant) {
+  if (!quant) return stored;
+  return [stored, q = *quant](const std::string& name) {
+    return quantized_in_store(name) ? q : stored(name);
+  };
+}
+
+// --compress-weight with a store: the store must already hold weights of those bits.
+void check_store_quant(const fs::path& store, const std::optional<TensorFormat>& quant) {
+  if (!quant) return;
+  const std::string have = WeightStore::open(store).manifest().quant;
+  const std::string want = quant->dtype == DType::q4 ? "w4g" : "w8g";
+  STRATA_CHECK_INPUT(have.rfind(want, 0) == 0, store.string(), ": the store's weights are ",
+                     have, ", but --compress-weight asks for ", dtype_name(quant->dtype),
+                     "; convert with strata convert --quant ", want, "64, or drop the flag");
+}
+
 WarningSink warning_printer(std::ostream* log) {
   if (log == nullptr) return {};
   return [log](const std::string& line) { *log << "strata: warning: " << line << std::endl; };
@@ -71,11 +90,16 @@ bool is_store_dir(const fs::path& dir) {
   return fs::is_regular_file(dir / std::string(StoreManifest::kFileName), ec);
 }
 
-fs::path store_for(const fs::path& model_dir, const fs::path& offload_dir, std::ostream* log) {
-  if (is_store_dir(model_dir)) return model_dir;
+fs::path store_for(const fs::path& model_dir, const fs::path& offload_dir, std::ostream* log,
+                   const std::optional<TensorFormat>& quant) {
+  if (is_store_dir(model_dir)) {
+    check_store_quant(model_dir, quant);
+    return model_dir;
+  }
   STRATA_CHECK_INPUT(fs::is_directory(model_dir), model_dir.string(), ": not a directory");
+  const std::string suffix = quant ? "-" + weight_quant_name(quant) : "";
   const fs::path store = cache_root(offload_dir) / (fs::weakly_canonical(model_dir).filename().string() +
-                                                    "-" + model_key(model_dir));
+                                                    "-" + model_key(model_dir) + suffix);
   if (is_store_dir(store)) return store;
   fs::create_directories(store.parent_path());
   if (log != nullptr) {
@@ -85,6 +109,7 @@ fs::path store_for(const fs::path& model_dir, const fs::path& offload_dir, std::
   ConvertOptions options;
   options.model_dir = model_dir;
   options.store_dir = store;
+  options.quant = quant;
   options.writer.existing = WeightStoreWriterOptions::Existing::replace;
   options.writer.io.warn = warning_printer(log);
   options.progress = log;
@@ -101,6 +126,7 @@ EngineRequest make_engine_request(const fs::path& model_dir, const ExecutionFlag
     r.prompt_len = std::max(r.prompt_len, len);
     r.gen_len = std::max(r.gen_len, std::min(s.max_new_tokens, config.max_positions - len));
   }
+  plan_engine_request(r, std::max<int64_t>(1, int64_t(workload.size())));
   return r;
 }
 
@@ -113,19 +139,62 @@ namespace {
 ExecutorOptions checked_options(const EngineRequest& r) {
   STRATA_CHECK_INPUT(r.backend == BackendKind::cpu, "the offloading executor runs on the CPU "
                      "backend in this version; use --backend cpu");
-  ExecutorOptions options = resolve_executor_options(r.flags, r.batch_size, warning_printer(r.log));
+  STRATA_CHECK(!r.flags.policy_auto() || r.plan.has_value(), "--policy auto: not planned");
+  ExecutorOptions options = resolve_executor_options(r.flags, r.batch_size, warning_printer(r.log),
+                                                     r.plan ? &r.plan->policy : nullptr);
+  if (r.plan) options.capacities = r.plan->capacities;
   const OptConfig config = OptConfig::load(r.model_dir);
   if (is_store_dir(r.model_dir)) {
+    check_store_quant(r.model_dir, options.compress_weight);
     const WeightStore opened = WeightStore::open(r.model_dir);
     check_policy_fits(config, WeightTiers::store_dtypes(opened), options, r.prompt_len, r.gen_len);
   } else {
     const HfCheckpoint ckpt = HfCheckpoint::open(r.model_dir);
-    check_policy_fits(config, checkpoint_dtypes(ckpt), options, r.prompt_len, r.gen_len);
+    check_policy_fits(config, converted_dtypes(checkpoint_dtypes(ckpt), options.compress_weight),
+                      options, r.prompt_len, r.gen_len);
   }
   return options;
 }
 
+// Bytes by which the executor's own count of `o` passes each capacity (device, host, disk).
+std::array<double, 3> overshoot(const OptConfig& config, const DTypeOf& dtypes,
+                                const ExecutorOptions& o, const TierCapacities& caps,
+                                int64_t prompt_len, int64_t gen_len) {
+  const TierBytes need = planned_tier_bytes(config, dtypes, o.policy, prompt_len, gen_len);
+  const std::optional<uint64_t> cap[3] = {caps.device, caps.host, caps.disk};
+  std::array<double, 3> over{};
+  for (Place p : {Place::device, Place::host, Place::disk}) {
+    const size_t i = size_t(p);
+    if (cap[i]) over[i] = double(need[p].total()) - double(*cap[i]);
+  }
+  return over;
+}
+
 }  // namespace
+
+void plan_engine_request(EngineRequest& r, std::optional<int64_t> num_requests) {
+  if (!r.flags.policy_auto() || r.plan) return;
+  STRATA_CHECK_INPUT(r.backend == BackendKind::cpu, "the offloading executor runs on the CPU "
+                     "backend in this version; use --backend cpu");
+  const AutoPlanRequest request{r.model_dir, &r.flags, r.prompt_len, r.gen_len, num_requests,
+                                r.log};
+  const OptConfig config = OptConfig::load(r.model_dir);
+  if (is_store_dir(r.model_dir)) {
+    const WeightStore opened = WeightStore::open(r.model_dir);
+    const DTypeOf dtypes = WeightTiers::store_dtypes(opened);
+    r.plan = plan_auto_policy(request, [&](const ExecutorOptions& o, const TierCapacities& caps) {
+      return overshoot(config, dtypes, o, caps, r.prompt_len, r.gen_len);
+    });
+  } else {
+    const HfCheckpoint ckpt = HfCheckpoint::open(r.model_dir);
+    r.plan = plan_auto_policy(request, [&](const ExecutorOptions& o, const TierCapacities& caps) {
+      return overshoot(config, converted_dtypes(checkpoint_dtypes(ckpt), o.compress_weight), o,
+                       caps, r.prompt_len, r.gen_len);
+    });
+  }
+}
+
+ExecutorOptions engine_options(const EngineRequest& r) { return checked_options(r); }
 
 void check_engine_request(const EngineRequest& r) {
   if (uses_executor(r)) checked_options(r);
@@ -142,7 +211,8 @@ GenerationEngine make_generation_engine(const EngineRequest& r, const BpeTokeniz
   }
   // Before any weight is read or converted: does the policy fit the capacities?
   const ExecutorOptions options = checked_options(r);
-  const fs::path store_dir = store_for(r.model_dir, r.flags.offload_dir, r.log);
+  const fs::path store_dir = store_for(r.model_dir, r.flags.offload_dir, r.log,
+                                       options.compress_weight);
   engine.backend = make_backend(r.backend);
   auto block = std::make_unique<BlockGenerator>(store_dir, tokenizer, *engine.backend, options);
   engine.executor = block.get();

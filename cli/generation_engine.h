@@ -9,9 +9,11 @@
 #include <filesystem>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <span>
 
 #include "cli/execution_flags.h"
+#include "cli/plan/auto_policy.h"
 #include "engine/backend/backend.h"
 #include "engine/generate/block_generator.h"
 #include "engine/models/opt/opt_model.h"
@@ -26,6 +28,9 @@ struct EngineRequest {
   int64_t gen_len = 1;      // and the most tokens any request may generate
   BackendKind backend = BackendKind::cpu;
   std::ostream* log = nullptr;  // conversion progress and warnings; nullptr: quiet
+  // --policy auto: the planner's policy for this request (plan_engine_request()); it replaces
+  // the policy defaults, and the executor is held to the capacities it was planned for.
+  std::optional<AutoPlan> plan;
 };
 
 struct GenerationEngine {
@@ -47,16 +52,27 @@ EngineRequest make_engine_request(const std::filesystem::path& model_dir,
 // Whether the request runs the offloading executor (a flag given, or --model a store).
 bool uses_executor(const EngineRequest& request);
 
+// --policy auto: plans the request's policy for `num_requests` requests (cli/plan/auto_policy.h)
+// and checks the plan against the executor's own bytes; does nothing without --policy auto.
+// make_engine_request() calls it with the workload's size.
+void plan_engine_request(EngineRequest& request, std::optional<int64_t> num_requests);
+
+// The executor's options for the request, checked against the capacities (as
+// check_engine_request()); InputError with the numbers that do not fit.
+ExecutorOptions engine_options(const EngineRequest& request);
+
 // For the executor: resolves the policy and checks that it fits the capacities, reading only
 // config.json and tensor headers. InputError with the numbers that do not fit.
 void check_engine_request(const EngineRequest& request);
 
 bool is_store_dir(const std::filesystem::path& dir);
 
-// The store for `model_dir`: itself when it is a store, else its conversion in the cache
-// folder (made now when missing or stale).
+// The store for `model_dir`: itself when it is a store (which must hold `quant`'s bits when one
+// is asked for), else its conversion in the cache folder (made now when missing or stale),
+// with the decoder weights quantized as `quant` (--compress-weight) in an entry of its own.
 std::filesystem::path store_for(const std::filesystem::path& model_dir,
-                                const std::filesystem::path& offload_dir, std::ostream* log);
+                                const std::filesystem::path& offload_dir, std::ostream* log,
+                                const std::optional<TensorFormat>& quant = std::nullopt);
 
 GenerationEngine make_generation_engine(const EngineRequest& request,
                                         const BpeTokenizer& tokenizer);

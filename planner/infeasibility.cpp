@@ -39,14 +39,14 @@ Policy argmin(const LinearExpr& e, const Policy& config) {
   return p;
 }
 
-std::string contents(const TierBytes& t) {
+std::string contents(const PlannedTierBytes& t) {
   return str_cat("weights ", format_gib(t.weights), ", KV cache ", format_gib(t.cache),
                  ", activations ", format_gib(t.activations), ", buffers ", format_gib(t.buffers));
 }
 
-TierBytes sum(const std::array<TierBytes, 3>& tiers) {
-  TierBytes s;
-  for (const TierBytes& t : tiers) {
+PlannedTierBytes sum(const std::array<PlannedTierBytes, 3>& tiers) {
+  PlannedTierBytes s;
+  for (const PlannedTierBytes& t : tiers) {
     s.weights += t.weights;
     s.cache += t.cache;
     s.activations += t.activations;
@@ -74,7 +74,7 @@ void explain_infeasible(const PlanInputs& in, const PlannerOptions& options) {
     if (need <= have) continue;
     const MemoryBreakdown m = memory_breakdown(in, p);
     const int i = static_cast<int>(f.tier);
-    const TierBytes& t = f.phase == Phase::kPrefill ? m.prefill[i] : m.decode[i];
+    const PlannedTierBytes& t = f.phase == Phase::kPrefill ? m.prefill[i] : m.decode[i];
     fail_input(head, "at least ", format_gib(need), " of ", to_string(f.tier), " memory (",
                contents(t), "), have ", format_gib(have), "; short by ", format_gib(need - have));
   }

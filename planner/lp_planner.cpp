@@ -47,9 +47,37 @@ std::vector<int64_t> micro_batch_counts(int64_t max) {
   return out;
 }
 
+// The shapes to try along one axis: the hand-fixed value alone, else the searched list.
+std::vector<int64_t> batch_sizes(const PlannerOptions& o, int64_t max_block) {
+  if (o.gpu_batch_size) return {*o.gpu_batch_size};
+  std::vector<int64_t> out;
+  for (int64_t b = 1; b <= std::min(o.max_gpu_batch_size, max_block); b *= 2) out.push_back(b);
+  return out;
+}
+
+// A hand-fixed placement is not solved for: it fits the shape or it does not.
+std::optional<Policy> check_fixed_placement(const PlanInputs& in, Policy config,
+                                            const std::array<Placement, 3>& fixed) {
+  config.weights = fixed[0];
+  config.cache = fixed[1];
+  config.activations = fixed[2];
+  if (config.attention == AttentionPlace::kHost && config.cache.device > 0) return std::nullopt;
+  if (!check_policy(in, config).empty()) return std::nullopt;
+  return config;
+}
+
 }  // namespace
 
-std::optional<Policy> solve_placement(const PlanInputs& in, const Policy& config) {
+bool TierMask::allows(Tier tier) const {
+  return tier == Tier::kDevice ? device : tier == Tier::kHost ? host : disk;
+}
+
+const TierMask& PlacementLimits::of(DataKind kind) const {
+  return kind == DataKind::kWeights ? weights : kind == DataKind::kCache ? cache : activations;
+}
+
+std::optional<Policy> solve_placement(const PlanInputs& in, const Policy& config,
+                                      const PlacementLimits& limits) {
   const CostModel model(in, config);
   LinearProgram lp;
   for (DataKind kind : kKinds) {
@@ -57,7 +85,7 @@ std::optional<Policy> solve_placement(const PlanInputs& in, const Policy& config
       // Host attention keeps the KV cache off the device (policy.h).
       const bool pinned_off = kind == DataKind::kCache && tier == Tier::kDevice &&
                               config.attention == AttentionPlace::kHost;
-      lp.add_column(0.0, pinned_off ? 0.0 : 1.0, 0.0);
+      lp.add_column(0.0, pinned_off || !limits.of(kind).allows(tier) ? 0.0 : 1.0, 0.0);
     }
   }
   for (DataKind kind : kKinds) {
@@ -125,10 +153,15 @@ Plan plan_policy(const PlanInputs& in, const PlannerOptions& options) {
   std::optional<Plan> best;
   int64_t lps = 0;
   for (AttentionPlace place : places) {
-    for (int64_t b = 1; b <= std::min(options.max_gpu_batch_size, max_block); b *= 2) {
+    for (int64_t b : batch_sizes(options, max_block)) {
       bool any = false;
-      for (int64_t k : micro) {
-        if (b * k > max_block) break;
+      const std::vector<int64_t> ks = options.num_gpu_batches
+                                          ? std::vector<int64_t>{*options.num_gpu_batches}
+                                          : micro;
+      for (int64_t k : ks) {
+        // Sizes fixed by hand are tried whatever the request count (k = 1 with a fixed b).
+        const bool hand = options.num_gpu_batches || (options.gpu_batch_size && k == 1);
+        if (b * k > max_block && !hand) break;
         Policy config;
         config.gpu_batch_size = b;
         config.num_gpu_batches = k;
@@ -137,7 +170,9 @@ Plan plan_policy(const PlanInputs& in, const PlannerOptions& options) {
         config.compress_cache = options.compress_cache;
         config.overlap = options.overlap;
         ++lps;
-        const std::optional<Policy> policy = solve_placement(in, config);
+        const std::optional<Policy> policy =
+            options.placements ? check_fixed_placement(in, config, *options.placements)
+                               : solve_placement(in, config, options.limits);
         // Memory only grows with k (and with b), so the first infeasible shape ends the row.
         if (!policy) break;
         any = true;
@@ -149,6 +184,27 @@ Plan plan_policy(const PlanInputs& in, const PlannerOptions& options) {
       }
       if (!any) break;
     }
+  }
+  if (!best && options.placements) {
+    // The hand-given placement does not fit even the smallest shape tried: say where.
+    Policy smallest;
+    smallest.gpu_batch_size = options.gpu_batch_size.value_or(1);
+    smallest.num_gpu_batches = options.num_gpu_batches.value_or(1);
+    smallest.weights = (*options.placements)[0];
+    smallest.cache = (*options.placements)[1];
+    smallest.activations = (*options.placements)[2];
+    smallest.attention = places.front();
+    smallest.compress_weight = options.compress_weight;
+    smallest.compress_cache = options.compress_cache;
+    smallest.overlap = options.overlap;
+    std::string lines;
+    for (const std::string& line : check_policy(in, smallest)) {
+      lines += (lines.empty() ? "" : "; ") + line;
+    }
+    if (lines.empty()) lines = "decode attention on the host needs no KV cache on the device";
+    STRATA_CHECK_INPUT(false, "no batch shape fits the given placement for ", in.model.name,
+                       " (gpu_batch_size ", smallest.gpu_batch_size, " x num_gpu_batches ",
+                       smallest.num_gpu_batches, "): ", lines);
   }
   if (!best) explain_infeasible(in, options);
   best->memory = memory_breakdown(in, best->policy);

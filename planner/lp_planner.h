@@ -4,6 +4,7 @@
 // the best. Formulation and derivations: docs/planner.md.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -18,6 +19,23 @@ namespace strata {
 // Where decode attention may run: searched, or fixed by the user.
 enum class AttentionChoice { kSearch, kDevice, kHost };
 
+// Tiers one kind of data may be homed on. An executor that cannot home something on a tier
+// (the CPU executor keeps activations off the disk; without an offload directory it has no
+// place for a disk-resident KV cache) says so here and the LP keeps that fraction at 0.
+struct TierMask {
+  bool device = true;
+  bool host = true;
+  bool disk = true;
+  bool allows(Tier tier) const;
+};
+
+struct PlacementLimits {
+  TierMask weights;
+  TierMask cache;
+  TierMask activations;
+  const TierMask& of(DataKind kind) const;
+};
+
 struct PlannerOptions {
   Compression compress_weight = Compression::kNone;
   Compression compress_cache = Compression::kNone;
@@ -25,6 +43,13 @@ struct PlannerOptions {
   AttentionChoice attention = AttentionChoice::kSearch;
   int64_t max_gpu_batch_size = 1024;  // searched: 1, 2, 4, ... up to this
   int64_t max_num_gpu_batches = 64;   // searched: 1, 2, 3, 4, 6, 8, 12, ... up to this
+  PlacementLimits limits;
+  // Parts of the policy fixed by hand (`--policy auto` with --gpu-batch-size, --percent, ...):
+  // a fixed batch size is the only one tried; fixed placements are not solved for, only checked
+  // against the memory of each batch shape (policy_check.h), so the search picks the shape.
+  std::optional<int64_t> gpu_batch_size;
+  std::optional<int64_t> num_gpu_batches;
+  std::optional<std::array<Placement, 3>> placements;  // weights, cache, activations
   // Called with every LP solution of the search (tests re-check each; a verbose CLI can list them).
   std::function<void(const Policy&, const Prediction&)> on_solution;
 };
@@ -45,7 +70,8 @@ constexpr double kCapacityMargin = 1e-6;
 // (its fractions are ignored), or nullopt when no placement fits. Among placements within 1e-7
 // of the best time, the one with the least total transfer time is returned (ties would otherwise
 // be broken arbitrarily by the simplex).
-std::optional<Policy> solve_placement(const PlanInputs& inputs, const Policy& config);
+std::optional<Policy> solve_placement(const PlanInputs& inputs, const Policy& config,
+                                      const PlacementLimits& limits = {});
 
 // Searches batch shapes; throws InputError naming the tier and the shortfall in bytes when even
 // the smallest batch cannot be placed (infeasibility.h).

@@ -69,7 +69,7 @@ std::string format_memory(const MemoryBreakdown& m) {
   std::ostringstream out;
   out << "peak memory per tier (largest of prefill and decode):\n";
   for (Tier tier : {Tier::kDevice, Tier::kHost, Tier::kDisk}) {
-    const TierBytes& t = m.peak(tier);
+    const PlannedTierBytes& t = m.peak(tier);
     const double cap = m.capacity[static_cast<int>(tier)];
     out << "  " << pad(to_string(tier), 8) << format_gib(t.total()) << " of " << format_gib(cap) << " ("
         << fixed("%.1f%%", cap > 0 ? 100.0 * t.total() / cap : 0.0) << "): weights "

@@ -13,14 +13,14 @@ namespace {
 constexpr Tier kTiers[3] = {Tier::kDevice, Tier::kHost, Tier::kDisk};
 
 // One phase, written as "what sits where" rather than as LP coefficients.
-std::array<TierBytes, 3> phase_bytes(const BlockSizes& z, const Policy& p, bool prefill) {
+std::array<PlannedTierBytes, 3> phase_bytes(const BlockSizes& z, const Policy& p, bool prefill) {
   const double t = prefill ? z.prompt : 1.0;
   const double weights = z.layers * z.layer_weights + static_cast<double>(z.bytes.outside_weights);
   const double cache = z.layers * z.block * (z.prompt + z.gen) * z.kv_token;
   const double hidden = z.block * t * z.act_token;
-  std::array<TierBytes, 3> out;
+  std::array<PlannedTierBytes, 3> out;
   for (Tier tier : kTiers) {
-    TierBytes& tb = out[static_cast<int>(tier)];
+    PlannedTierBytes& tb = out[static_cast<int>(tier)];
     tb.weights = weights * fraction(p.weights, tier);
     tb.cache = cache * fraction(p.cache, tier);
     tb.activations = hidden * fraction(p.activations, tier);
@@ -33,11 +33,11 @@ std::array<TierBytes, 3> phase_bytes(const BlockSizes& z, const Policy& p, bool 
   const double hidden_slot = z.batch * t * z.act_token;
   const bool kv_to_device = prefill || p.attention == AttentionPlace::kDevice;
   const int ph = prefill ? 0 : 1;
-  TierBytes& dev = out[static_cast<int>(Tier::kDevice)];
+  PlannedTierBytes& dev = out[static_cast<int>(Tier::kDevice)];
   dev.buffers = 2 * weight_slot * (1 - p.weights.device) +
                 (kv_to_device ? 2 * kv_slot * (1 - p.cache.device) : 0) +
                 2 * hidden_slot * (1 - p.activations.device) + z.device_workspace[ph];
-  TierBytes& host = out[static_cast<int>(Tier::kHost)];
+  PlannedTierBytes& host = out[static_cast<int>(Tier::kHost)];
   host.buffers = 2 * weight_slot * p.weights.disk + 2 * kv_slot * p.cache.disk +
                  2 * hidden_slot * p.activations.disk + z.host_workspace[ph];
   return out;
@@ -45,7 +45,7 @@ std::array<TierBytes, 3> phase_bytes(const BlockSizes& z, const Policy& p, bool 
 
 }  // namespace
 
-const TierBytes& MemoryBreakdown::peak(Tier tier) const {
+const PlannedTierBytes& MemoryBreakdown::peak(Tier tier) const {
   const int i = static_cast<int>(tier);
   return decode[i].total() > prefill[i].total() ? decode[i] : prefill[i];
 }

@@ -12,7 +12,7 @@
 
 namespace strata {
 
-struct TierBytes {
+struct PlannedTierBytes {
   double weights = 0;      // homes of weights on this tier
   double cache = 0;        // homes of the KV cache (whole block, prompt_len + gen_len slots)
   double activations = 0;  // homes of the hidden states between layers
@@ -21,11 +21,11 @@ struct TierBytes {
 };
 
 struct MemoryBreakdown {
-  std::array<TierBytes, 3> prefill;   // indexed by Tier
-  std::array<TierBytes, 3> decode;
+  std::array<PlannedTierBytes, 3> prefill;   // indexed by Tier
+  std::array<PlannedTierBytes, 3> decode;
   std::array<double, 3> capacity{};   // usable bytes per tier
   // The phase in which `tier` holds the most.
-  const TierBytes& peak(Tier tier) const;
+  const PlannedTierBytes& peak(Tier tier) const;
 };
 
 MemoryBreakdown memory_breakdown(const PlanInputs& inputs, const Policy& policy);

@@ -1,9 +1,12 @@
 // strata bench: one block of synthetic requests (prompt_len random tokens each, gen_len greedy
 // tokens) through the offloading executor, reported as FlexGen does: prefill, decode and total
-// throughput (total = generated tokens / (prefill + decode time)), then one JSON line with the
-// same figures, the policy, per-resource times and the bytes placed on each tier. Every figure
-// is measured on a full run (none is projected).
+// throughput (total = generated tokens / (prefill + decode time)), each next to the cost model's
+// prediction for the policy that ran and the gap in %, then one JSON line with the same figures,
+// the policy, per-resource times and the bytes placed on each tier. Every figure is measured on
+// a full run (none is projected). The policy is the planner's (--policy auto, the default) for
+// this machine's cached profile; flags given by hand win over it.
 #include <iomanip>
+#include <sstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -25,6 +28,7 @@ struct BenchFlags {
   int64_t prompt_len = 512;
   int64_t gen_len = 32;
   uint64_t seed = 0;
+  int64_t num_requests = 256;  // --policy auto: the most sequences a planned block may hold
   ExecutionFlags execution;
   std::string backend = "cpu";
   bool quiet = false;
@@ -46,22 +50,47 @@ nlohmann::ordered_json policy_json(const ExecutorPolicy& p) {
           {"overlap", p.overlap == TransferOverlap::on}};
 }
 
+// measured / predicted - 1, in %; null when there is no prediction to compare with.
+nlohmann::ordered_json gap_percent(double measured, double predicted) {
+  if (!(predicted > 0)) return nullptr;
+  return 100.0 * (measured / predicted - 1.0);
+}
+
+std::string vs_prediction(double measured, double predicted) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(2) << "; predicted " << predicted << " token/s";
+  if (predicted > 0) {
+    out << std::showpos << std::setprecision(1) << " (" << 100.0 * (measured / predicted - 1.0)
+        << "%)";
+  }
+  return out.str();
+}
+
 int run_bench(BenchFlags& f) {
   STRATA_CHECK_INPUT(f.model.empty() != f.dummy.empty(), "bench: give --model DIR or --dummy NAME");
   STRATA_CHECK_INPUT(f.prompt_len >= 1 && f.gen_len >= 1, "bench: --prompt-len and --gen-len "
                      "must be at least 1");
   std::ostream* log = f.quiet ? nullptr : &std::cerr;
   const BackendChoice choice = choose_backend(parse_backend_request(f.backend));
-  // The flags always select the executor here: an all-on-device policy by default.
-  if (!f.execution.any()) f.execution.percent = {100, 0, 100, 0, 100, 0};
+  STRATA_CHECK_INPUT(f.num_requests >= 1, "bench: --num-requests must be at least 1");
+  // The planner by default; flags given by hand win over its plan.
+  if (f.execution.policy.empty()) f.execution.policy = "auto";
   const std::filesystem::path model =
       f.dummy.empty() ? f.model : dummy_store(f.dummy, f.execution.offload_dir, log);
   const LoadedTokenizer tok = load_tokenizer(model);
   STRATA_CHECK_INPUT(f.prompt_len + f.gen_len <= tok.config.max_positions, "bench: --prompt-len ",
                      f.prompt_len, " + --gen-len ", f.gen_len, " exceed max_position_embeddings ",
                      tok.config.max_positions);
-  const ExecutorOptions options = resolve_executor_options(f.execution, 1, {});
+  EngineRequest request{model, f.execution, 1, f.prompt_len, f.gen_len, choice.kind, log};
+  plan_engine_request(request, f.num_requests);
+  const ExecutorOptions options = engine_options(request);
   const int64_t block = options.policy.block_size();
+  // The cost model's figures for exactly this policy, planned or given by hand.
+  const PolicyPrediction predicted =
+      request.plan ? PolicyPrediction{request.plan->prediction, request.plan->profile_path}
+                   : predict_executor_policy(model, f.execution, options,
+                                             Workload{f.prompt_len, f.gen_len, block}, log);
+  const Prediction& p = predicted.prediction;
   // Synthetic prompts: bos + random token ids; greedy decoding of gen_len tokens each.
   std::vector<SequenceRequest> reqs(static_cast<size_t>(block));
   SequenceRng rng(f.seed);
@@ -72,7 +101,6 @@ int run_bench(BenchFlags& f) {
     }
     r.max_new_tokens = f.gen_len;
   }
-  EngineRequest request = make_engine_request(model, f.execution, 1, reqs, tok.config, choice.kind, log);
   const GenerationEngine engine = make_generation_engine(request, tok.tokenizer);
   engine.generator->generate(reqs, nullptr);
   const GenerationStats& s = engine.generator->stats();
@@ -85,9 +113,14 @@ int run_bench(BenchFlags& f) {
             << (f.dummy.empty() ? f.model.string() : "dummy " + f.dummy) << ", block "
             << block << " sequences, prompt " << f.prompt_len << ", generate " << f.gen_len
             << "\nprefill latency: " << s.prefill_seconds << " s, throughput: " << prefill
-            << " token/s\ndecode latency: " << s.decode_seconds << " s, throughput: " << decode
-            << " token/s\ntotal latency: " << s.prefill_seconds + s.decode_seconds
-            << " s, throughput: " << total << " token/s\n"
+            << " token/s" << vs_prediction(prefill, p.prefill_tokens_per_s)
+            << "\ndecode latency: " << s.decode_seconds << " s, throughput: " << decode
+            << " token/s" << vs_prediction(decode, p.decode_tokens_per_s)
+            << "\ntotal latency: " << s.prefill_seconds + s.decode_seconds
+            << " s, throughput: " << total << " token/s"
+            << vs_prediction(total, p.total_tokens_per_s) << "\n"
+            << "policy: " << (request.plan ? "--policy auto (flags given by hand fixed)" : "--policy file")
+            << "; predictions: cost model on " << predicted.profile_path.string() << "\n"
             << r.summary() << "\n";
   nlohmann::ordered_json j = {
       {"model", f.dummy.empty() ? f.model.string() : f.dummy},
@@ -103,6 +136,18 @@ int run_bench(BenchFlags& f) {
       {"total_throughput", total},
       {"projected", false},
       {"policy", policy_json(options.policy)},
+      {"policy_source", request.plan ? "auto" : "file"},
+      {"hardware_profile", predicted.profile_path.string()},
+      {"predicted", {{"prefill_seconds", p.prefill_seconds},
+                     {"decode_seconds", p.decode_seconds},
+                     {"prefill_throughput", p.prefill_tokens_per_s},
+                     {"decode_throughput", p.decode_tokens_per_s},
+                     {"total_throughput", p.total_tokens_per_s},
+                     {"prefill_bottleneck", to_string(p.prefill_bottleneck)},
+                     {"decode_bottleneck", to_string(p.decode_bottleneck)}}},
+      {"gap_percent", {{"prefill", gap_percent(prefill, p.prefill_tokens_per_s)},
+                       {"decode", gap_percent(decode, p.decode_tokens_per_s)},
+                       {"total", gap_percent(total, p.total_tokens_per_s)}}},
       {"resource_seconds", {{"disk_read", r.times.disk_read}, {"disk_write", r.times.disk_write},
                             {"host_to_device", r.times.copy_h2d},
                             {"device_to_host", r.times.copy_d2h}, {"compute", r.times.compute},
@@ -123,7 +168,11 @@ Command add_bench_command(CLI::App& parent) {
   CLI::App* app = parent.add_subcommand(
       "bench", "Measure prefill, decode and total throughput of one block through the "
                "offloading executor");
-  app->footer("Examples:\n"
+  app->footer("The policy is --policy auto unless --policy FILE is given: the planner's choice "
+              "for this machine's\ncached profile (measured on first use, as strata profile), "
+              "the capacities and the workload;\nevery policy flag given by hand is kept. Each "
+              "throughput is printed next to the cost model's\nprediction for the policy run.\n"
+              "Examples:\n"
               "  strata bench --dummy opt-1.3b --prompt-len 512 --gen-len 32 --offload-dir /ssd "
               "--percent 0 100 0 100 100 0 --gpu-batch-size 8 --num-gpu-batches 4\n"
               "  strata bench --model models/opt-125m --prompt-len 64 --gen-len 16 --no-overlap");
@@ -135,6 +184,9 @@ Command add_bench_command(CLI::App& parent) {
   app->add_option("--prompt-len", f->prompt_len, "Tokens per prompt")->capture_default_str();
   app->add_option("--gen-len", f->gen_len, "Tokens generated per sequence")->capture_default_str();
   app->add_option("--seed", f->seed, "Seed of the random prompts")->capture_default_str();
+  app->add_option("--num-requests", f->num_requests, "With --policy auto (the default): the most "
+                  "sequences the planner may put in the block")
+      ->capture_default_str();
   add_backend_option(*app, f->backend);
   add_execution_options(*app, f->execution);
   app->add_flag("--quiet,-q", f->quiet, "Print only the figures");

@@ -22,6 +22,7 @@ Command add_merge_command(CLI::App& parent);
 Command add_bench_command(CLI::App& parent);  // issue 3: offloading executor benchmark
 Command add_plan_command(CLI::App& parent);
 Command add_profile_command(CLI::App& parent);
+Command add_perplexity_command(CLI::App& parent);  // issue 4: accuracy of quantized weights
 
 // Options shared by the commands that generate: sampling defaults and the backend.
 void add_sampling_options(CLI::App& app, RequestDefaults& defaults);

@@ -19,6 +19,7 @@ struct ConvertFlags {
   fs::path model;
   fs::path out;
   fs::path verify;
+  std::string quant = "none";
   bool force = false;
   bool quiet = false;
 };
@@ -50,6 +51,7 @@ int run_verify(const ConvertFlags& f) {
 }
 
 int run_convert(const ConvertFlags& f) {
+  const WeightQuant quant = parse_weight_quant(f.quant, "--quant");  // first: a typo costs nothing
   STRATA_CHECK_INPUT(!f.model.empty() && !f.out.empty(),
                      "convert: give --model HF_DIR --out STORE, or --verify STORE");
   std::error_code ec;
@@ -58,6 +60,7 @@ int run_convert(const ConvertFlags& f) {
   STRATA_CHECK_INPUT(!fs::exists(f.out, ec) || !fs::equivalent(f.out, f.model, ec), f.out.string(),
                      ": is the model directory itself; choose another --out");
   ConvertOptions options;
+  options.quant = quant;
   options.model_dir = f.model;
   options.store_dir = f.out;
   options.writer.existing = f.force ? WeightStoreWriterOptions::Existing::replace
@@ -68,7 +71,8 @@ int run_convert(const ConvertFlags& f) {
   if (!f.quiet) {
     std::cerr << "strata: wrote " << f.out.string() << ": " << s.tensors << " tensors in "
               << s.files << " files, " << std::fixed << std::setprecision(2)
-              << double(s.bytes) / (1 << 20) << " MiB in " << std::setprecision(1) << s.seconds
+              << double(s.bytes) / (1 << 20) << " MiB (weights " << weight_quant_name(options.quant)
+              << ") in " << std::setprecision(1) << s.seconds
               << " s" << std::endl;
   }
   return kExitOk;
@@ -84,15 +88,20 @@ Command add_convert_command(CLI::App& parent) {
   app->footer(
       "Examples:\n"
       "  strata convert --model models/opt-125m --out stores/opt-125m\n"
+      "  strata convert --model models/opt-125m --out stores/opt-125m-w4 --quant w4g64\n"
       "  strata convert --verify stores/opt-125m   (exit 0: all good; 1: one line per bad "
       "tensor)");
   CLI::Option* model = app->add_option("--model", flags->model, "Hugging Face OPT model directory");
   CLI::Option* out = app->add_option("--out", flags->out, "Store directory to create");
   CLI::Option* verify = app->add_option("--verify", flags->verify,
                                         "Check every checksum of this store instead");
+  CLI::Option* quant = app->add_option(
+      "--quant", flags->quant,
+      "Store the decoder layers' linear weights pre-quantized, group-wise along each row: "
+      "none (default), w4g64, w8g64, or w4gN / w8gN (N: group size, a multiple of 8 in [8, 8192])");
   CLI::Option* force = app->add_flag("--force", flags->force, "Replace an existing store at --out");
   app->add_flag("--quiet,-q", flags->quiet, "Print nothing but errors (and --verify's report)");
-  verify->excludes(model)->excludes(out)->excludes(force);
+  verify->excludes(model)->excludes(out)->excludes(force)->excludes(quant);
   return {app, [flags] { return flags->verify.empty() ? run_convert(*flags) : run_verify(*flags); }};
 }
 

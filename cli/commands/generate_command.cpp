@@ -33,10 +33,11 @@ int generate_one(const GenerateOptions& o) {
   req.stop = o.stop;
   const BackendChoice choice = choose_backend(parse_backend_request(o.backend));
   const int64_t prompt_len = int64_t(req.prompt_ids.size());
-  const EngineRequest request{o.model_dir, o.execution, 1, prompt_len,
-                              std::max<int64_t>(1, std::min(req.max_new_tokens,
-                                                            tok.config.max_positions - prompt_len)),
-                              choice.kind, &std::cerr};
+  EngineRequest request{o.model_dir, o.execution, 1, prompt_len,
+                        std::max<int64_t>(1, std::min(req.max_new_tokens,
+                                                      tok.config.max_positions - prompt_len)),
+                        choice.kind, &std::cerr};
+  plan_engine_request(request, 1);  // --policy auto
   check_engine_request(request);  // a policy that cannot fit fails before the notice
   if (!choice.notice.empty()) std::cerr << "strata: " << choice.notice << "\n";
   const GenerationEngine engine = make_generation_engine(request, tok.tokenizer);

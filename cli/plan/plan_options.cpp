@@ -29,22 +29,6 @@ StorageFormat stored_weight_format(const std::filesystem::path& model_dir) {
   return StorageFormat::kF16;
 }
 
-ModelGeometry geometry_of(const std::filesystem::path& model_dir) {
-  const OptConfig c = OptConfig::load(model_dir);
-  ModelGeometry g;
-  g.name = std::filesystem::weakly_canonical(model_dir).filename().string();
-  g.num_layers = c.num_layers;
-  g.hidden = c.hidden_size;
-  g.num_heads = c.num_heads;
-  g.ffn = c.ffn_dim;
-  g.vocab = c.vocab_size;
-  g.max_positions = c.max_positions;
-  g.word_embed_proj_dim = c.word_embed_proj_dim;
-  g.final_layer_norm = c.final_layer_norm;
-  g.weight_format = stored_weight_format(model_dir);
-  return g;
-}
-
 HardwareProfile load_profile(const std::string& hardware, std::string* notice) {
   if (hardware == "t4-flexgen") return t4_flexgen_profile();
   if (!hardware.empty()) {
@@ -70,6 +54,22 @@ void set_capacity(double& field, const std::string& text, const char* flag) {
 }
 
 }  // namespace
+
+ModelGeometry model_geometry(const std::filesystem::path& model_dir) {
+  const OptConfig c = OptConfig::load(model_dir);
+  ModelGeometry g;
+  g.name = std::filesystem::weakly_canonical(model_dir).filename().string();
+  g.num_layers = c.num_layers;
+  g.hidden = c.hidden_size;
+  g.num_heads = c.num_heads;
+  g.ffn = c.ffn_dim;
+  g.vocab = c.vocab_size;
+  g.max_positions = c.max_positions;
+  g.word_embed_proj_dim = c.word_embed_proj_dim;
+  g.final_layer_norm = c.final_layer_norm;
+  g.weight_format = stored_weight_format(model_dir);
+  return g;
+}
 
 std::filesystem::path cached_profile_path() {
   std::filesystem::path base;
@@ -126,7 +126,7 @@ PlanInputs make_plan_inputs(const PlanCliOptions& o, std::string* notice) {
   STRATA_CHECK_INPUT(!o.model_dir.empty() || !o.dummy.empty(),
                      "give the model: --model DIR or --dummy NAME (e.g. --dummy opt-6.7b)");
   PlanInputs in;
-  in.model = o.dummy.empty() ? geometry_of(o.model_dir) : opt_geometry(o.dummy);
+  in.model = o.dummy.empty() ? model_geometry(o.model_dir) : opt_geometry(o.dummy);
   in.hardware = load_profile(o.hardware, notice);
   set_capacity(in.hardware.device_capacity_bytes, o.device_mem, "--device-mem");
   set_capacity(in.hardware.host_capacity_bytes, o.host_mem, "--host-mem");

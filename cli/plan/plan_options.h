@@ -33,6 +33,9 @@ struct PlanCliOptions {
 // ~/.cache/strata)/hardware-HOSTNAME.yaml.
 std::filesystem::path cached_profile_path();
 
+// The geometry of an OPT directory or store (its config.json; weights in its torch_dtype).
+ModelGeometry model_geometry(const std::filesystem::path& model_dir);
+
 // The model, hardware and capacity options (not the workload ones, which `run` takes from its
 // requests).
 void add_model_and_hardware_options(CLI::App& app, PlanCliOptions& o);

@@ -47,7 +47,9 @@ double copy_bytes_per_s() {
 }
 
 // Achieved FLOP/s of y[m, n] = x[m, k] · w[n, k]ᵀ with f16 weights (the stored dtype).
-double gemm_flops(Backend& be, int64_t m, int64_t n, int64_t k) {
+// Small products take milliseconds, so they get more repetitions: on a shared machine the best
+// of a handful is often a slow one.
+double gemm_flops(Backend& be, int64_t m, int64_t n, int64_t k, int reps = 3) {
   std::vector<float> x(size_t(m * k)), y(size_t(m * n)), wf(size_t(n * k));
   fill_random(x.data(), x.size(), 1);
   fill_random(wf.data(), wf.size(), 2);
@@ -56,8 +58,18 @@ double gemm_flops(Backend& be, int64_t m, int64_t n, int64_t k) {
   const Tensor xt(x.data(), DType::f32, {m, k});
   const Tensor wt(w.data(), DType::f16, {n, k});
   Tensor yt(y.data(), DType::f32, {m, n});
-  const double s = best_seconds(3, [&] { be.linear(xt, wt, Tensor(), yt); });
+  const double s = best_seconds(reps, [&] { be.linear(xt, wt, Tensor(), yt); });
   return 2.0 * double(m) * double(n) * double(k) / s;
+}
+
+// The memory-bound floor of a GEMM as the backend reaches it: stored weight bytes per second of
+// a one-row product (y[1, n] = x[1, k] · w[n, k]ᵀ, f16 weights), i.e. what a decode step with a
+// tiny batch pays per weight byte. On the CPU backend this is far below a memcpy (each weight is
+// converted and multiplied), and the cost model's gemm() floor is W / this rate.
+double gemm_weight_bytes_per_s(Backend& be, int64_t n, int64_t k) {
+  const double flops = gemm_flops(be, 1, n, k, 15);
+  const double seconds = 2.0 * double(n) * double(k) / flops;
+  return double(n) * double(k) * 2.0 / seconds;
 }
 
 // Decode attention (one query per sequence) over a full cache: KV bytes scanned per second.
@@ -147,7 +159,7 @@ HardwareProfile probe_hardware(Backend& be, const ProbeOptions& o) {
 
   const double copy = copy_bytes_per_s();
   p.host_to_device_bytes_per_s = p.device_to_host_bytes_per_s = copy;
-  p.dram_bytes_per_s = p.device_memory_bytes_per_s = 2.0 * copy;  // a copy reads and writes
+  p.dram_bytes_per_s = 2.0 * copy;  // a copy reads and writes
   say("host<->device copies: " + format_gib(copy) + "/s (memcpy: the CPU backend's device is RAM)");
 
   const DiskRates disk = disk_rates(o);
@@ -157,10 +169,13 @@ HardwareProfile probe_hardware(Backend& be, const ProbeOptions& o) {
       ": read " + format_gib(disk.read) + "/s, write " + format_gib(disk.write) + "/s");
 
   p.device_gemm_prefill_flops = gemm_flops(be, 512, 1024, 1024);
-  p.device_gemm_decode_flops = gemm_flops(be, 8, 2048, 2048);
+  p.device_gemm_decode_flops = gemm_flops(be, 8, 2048, 2048, 15);
   p.cpu_flops = p.device_gemm_prefill_flops;
   say("GEMM: prefill-shaped " + std::to_string(p.device_gemm_prefill_flops / 1e9) +
       " GFLOP/s, decode-shaped " + std::to_string(p.device_gemm_decode_flops / 1e9) + " GFLOP/s");
+  p.device_memory_bytes_per_s = gemm_weight_bytes_per_s(be, 2048, 2048);
+  say("GEMM floor (one row, f16 weights): " + format_gib(p.device_memory_bytes_per_s) +
+      "/s of weights");
 
   p.device_attention_bytes_per_s = p.host_attention_bytes_per_s = attention_bytes_per_s(be);
   say("decode attention: " + format_gib(p.host_attention_bytes_per_s) + "/s of KV cache scanned");

@@ -233,3 +233,44 @@ def check_one_error_line(ck, p, what, must_name=(), exit_code=None):
         if bad in p.stderr:
             ck.check(False, f"{what}: no crash text in stderr ({bad!r})", p.stderr[:500])
     return line
+
+
+# A plausible CPU hardware profile (the fields of planner/hardware_profile_yaml.h), so tests that
+# plan (--policy auto, strata bench) neither probe the machine nor touch the user's cache.
+CANNED_PROFILE = {
+    "name": "e2e-canned-cpu",
+    "host_to_device_bytes_per_s": 10e9,
+    "device_to_host_bytes_per_s": 10e9,
+    "disk_read_bytes_per_s": 1e9,
+    "disk_write_bytes_per_s": 0.8e9,
+    "device_gemm_prefill_flops": 50e9,
+    "device_gemm_decode_flops": 5e9,
+    "device_memory_bytes_per_s": 20e9,
+    "device_attention_bytes_per_s": 4e9,
+    "host_attention_bytes_per_s": 4e9,
+    "cpu_flops": 50e9,
+    "dram_bytes_per_s": 20e9,
+    "device_capacity": "2 GiB",
+    "host_capacity": "4 GiB",
+    "disk_capacity": "8 GiB",
+    "activation_bytes_per_element": 4,
+}
+
+
+def profile_cache_path(cache_home):
+    """Where strata looks for this machine's profile with XDG_CACHE_HOME=cache_home
+    (cli/plan/plan_options.cpp cached_profile_path)."""
+    import socket
+    return os.path.join(cache_home, "strata", f"hardware-{socket.gethostname()}.yaml")
+
+
+def use_canned_profile(cache_home, **overrides):
+    """Points XDG_CACHE_HOME (for every strata run from now on) at cache_home and writes
+    CANNED_PROFILE (with overrides) as this machine's cached profile there. Returns its path."""
+    os.environ["XDG_CACHE_HOME"] = cache_home
+    path = profile_cache_path(cache_home)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        for key, value in dict(CANNED_PROFILE, **overrides).items():
+            f.write(f"{key}: {value}\n")
+    return path

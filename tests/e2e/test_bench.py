@@ -38,6 +38,8 @@ def check_report(ck, p, what, block, prompt_len, gen_len):
     ck.check(j["generated_tokens"] <= block * gen_len and j["generated_tokens"] >= block,
              f"{what}: generated tokens within the block's budget")
     ck.check(j["projected"] is False, f"{what}: measured, not projected")
+    for key in ("prefill_throughput", "decode_throughput", "total_throughput"):
+        ck.check(j.get("predicted", {}).get(key, 0) > 0, f"{what}: predicted {key} beside it")
     for key in ("disk_read", "disk_write", "host_to_device", "device_to_host", "compute", "wait"):
         ck.check(key in j["resource_seconds"], f"{what}: resource_seconds has {key}")
     return j
@@ -47,6 +49,7 @@ def main():
     ck = Checker("bench")
     common.strata_bin()
     with common.tempdir("bench") as tmp:
+        common.use_canned_profile(os.path.join(tmp, "cache"))  # bench plans (--policy auto)
         offload = os.path.join(tmp, "offload")
         os.makedirs(offload)
         policy = ["--percent", "0", "50", "0", "100", "100", "0", "--gpu-batch-size", "2",
@@ -77,7 +80,8 @@ def main():
 
         model = make_model(tmp, "tiny", layers=2, hidden=64, heads=4, ffn=128, seed=5)
         p = common.run_strata(["bench", "--model", model, "--prompt-len", "8", "--gen-len", "6",
-                               "--gpu-batch-size", "3", "--quiet", "--offload-dir", offload])
+                               "--gpu-batch-size", "3", "--num-gpu-batches", "1", "--quiet",
+                               "--offload-dir", offload])
         check_report(ck, p, "tiny HF model", 3, 8, 6)
 
         p = common.run_strata(["bench", "--dummy", "opt-7b", "--offload-dir", offload])

@@ -168,7 +168,7 @@ TEST_CASE("LP memory rows agree with the independent check", "[planner]") {
       const MemoryBreakdown m = memory_breakdown(in, p);
       for (const PeakForm& f : peak_memory_forms(in, p)) {
         const int i = static_cast<int>(f.tier);
-        const TierBytes& t = f.phase == Phase::kPrefill ? m.prefill[i] : m.decode[i];
+        const PlannedTierBytes& t = f.phase == Phase::kPrefill ? m.prefill[i] : m.decode[i];
         INFO(model << " trial " << trial << " tier " << to_string(f.tier));
         CHECK(f.bytes.at(p) == Approx(t.total()).epsilon(1e-12));
       }

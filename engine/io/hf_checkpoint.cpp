@@ -78,6 +78,30 @@ const HfCheckpoint::Located& HfCheckpoint::require(const std::string& canonical_
   return *t;
 }
 
+namespace {
+
+std::string shape_text(const std::vector<int64_t>& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+}  // namespace
+
+const HfCheckpoint::Located& HfCheckpoint::require_weight(const std::string& canonical_name,
+                                                          const std::vector<int64_t>& shape) const {
+  const Located& loc = require(canonical_name);
+  const std::string where = loc.file->path().string() + ": tensor " + loc.stored_name;
+  STRATA_CHECK_INPUT(loc.entry->dtype.has_value() && *loc.entry->dtype != DType::i32, where,
+                     ": dtype ", loc.entry->dtype_name,
+                     " is not supported for weights (F32, F16 or BF16)");
+  if (loc.entry->shape != shape) {
+    fail_input(where, ": shape ", shape_text(loc.entry->shape), ", expected ", shape_text(shape),
+               " from config.json");
+  }
+  return loc;
+}
+
 void HfCheckpoint::read(const Located& tensor, void* dst) const {
   tensor.file->read(tensor.stored_name, *tensor.entry, dst);
 }

@@ -28,6 +28,10 @@ class HfCheckpoint {
   const Located* find(const std::string& canonical_name) const;
   // Like find, but a missing tensor is an InputError naming it and where it was looked for.
   const Located& require(const std::string& canonical_name) const;
+  // Like require, and the tensor must be a float weight (F32, F16, BF16) of exactly `shape`
+  // (from config.json); InputError "FILE: tensor NAME: shape [..], expected [..] ..." otherwise.
+  const Located& require_weight(const std::string& canonical_name,
+                                const std::vector<int64_t>& shape) const;
   void read(const Located& tensor, void* dst) const;
   const std::filesystem::path& dir() const { return dir_; }
 

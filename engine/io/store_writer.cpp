@@ -30,12 +30,6 @@ std::string read_text(const fs::path& path) {
   return text.str();
 }
 
-std::string shape_text(const std::vector<int64_t>& s) {
-  std::string out = "[";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-  return out + "]";
-}
-
 // config.json's top-level scalars, as manifest key/values (lists and objects are left to the
 // copied config.json).
 std::vector<std::pair<std::string, std::string>> config_fields(const std::string& json_text,
@@ -65,15 +59,7 @@ std::vector<Planned> plan(const std::vector<StoreFileLayout>& layout, const HfCh
   std::vector<Planned> out;
   for (const StoreFileLayout& f : layout) {
     for (const auto& [name, shape] : f.tensors) {
-      const HfCheckpoint::Located& loc = ckpt.require(name);
-      const std::string where = loc.file->path().string() + ": tensor " + loc.stored_name;
-      STRATA_CHECK_INPUT(loc.entry->dtype.has_value() && *loc.entry->dtype != DType::i32, where,
-                         ": dtype ", loc.entry->dtype_name,
-                         " is not supported for weights (F32, F16 or BF16)");
-      if (loc.entry->shape != shape) {
-        fail_input(where, ": shape ", shape_text(loc.entry->shape), ", expected ",
-                   shape_text(shape), " from config.json");
-      }
+      const HfCheckpoint::Located& loc = ckpt.require_weight(name, shape);
       out.push_back({f.file, name, &loc, shape});
     }
   }

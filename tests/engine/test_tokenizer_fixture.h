@@ -16,30 +16,11 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/tokenizer/byte_unicode.h"
+#include "test_support.h"
 
 namespace strata::test {
 
-// A fresh folder under the system temp dir, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("strata_tok_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = ut::TempDir;  // tests/engine/test_support.h
 
 inline void write_file(const std::filesystem::path& path, std::string_view content) {
   std::ofstream out(path, std::ios::binary);

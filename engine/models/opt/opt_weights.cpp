@@ -8,12 +8,6 @@
 namespace strata {
 namespace {
 
-std::string shape_text(const std::vector<int64_t>& s) {
-  std::string out = "[";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-  return out + "]";
-}
-
 // Collects the tensors of one arena and checks each against the config; finish() allocates the
 // arena once and reads every tensor into its slot, pointing the destination views at it.
 class ArenaLoader {
@@ -21,15 +15,7 @@ class ArenaLoader {
   explicit ArenaLoader(const HfCheckpoint& ckpt) : ckpt_(ckpt) {}
 
   void require(const std::string& name, std::vector<int64_t> shape, Tensor& dst) {
-    const HfCheckpoint::Located& loc = ckpt_.require(name);
-    const std::string where = loc.file->path().string() + ": tensor " + loc.stored_name;
-    STRATA_CHECK_INPUT(loc.entry->dtype.has_value() && *loc.entry->dtype != DType::i32, where,
-                       ": dtype ", loc.entry->dtype_name,
-                       " is not supported for weights (F32, F16 or BF16)");
-    if (loc.entry->shape != shape) {
-      fail_input(where, ": shape ", shape_text(loc.entry->shape), ", expected ",
-                 shape_text(shape), " from config.json");
-    }
+    const HfCheckpoint::Located& loc = ckpt_.require_weight(name, shape);
     pending_.push_back({&loc, std::move(shape), offset_, &dst});
     // 64-byte alignment keeps every tensor's rows SIMD-friendly inside the arena.
     offset_ += (loc.entry->nbytes + 63) / 64 * 64;

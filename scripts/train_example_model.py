@@ -160,19 +160,8 @@ def load_corpus(corpus_dir, exclude):
 # Byte-level BPE (GPT-2 file format)
 # --------------------------------------------------------------------------
 
-def bytes_to_unicode():
-    """GPT-2's reversible byte -> printable unicode character table."""
-    bs = (list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1))
-          + list(range(ord("®"), ord("ÿ") + 1)))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, [chr(c) for c in cs]))
-
+# GPT-2's byte table: the one scripts/make_tiny_opt.py (beside this file) defines.
+from make_tiny_opt import bytes_to_unicode  # noqa: E402
 
 BYTE_ENCODER = bytes_to_unicode()
 BYTE_DECODER = {v: k for k, v in BYTE_ENCODER.items()}

@@ -20,13 +20,18 @@ TierShares shares(const Placement& p) { return {p.device, p.host, p.disk}; }
 
 }  // namespace
 
-bool ExecutionFlags::any() const {
-  return !device_mem.empty() || !host_mem.empty() || !disk_mem.empty() || !offload_dir.empty() ||
-         !policy.empty() || !percent.empty() || gpu_batch_size > 0 || num_gpu_batches > 0 ||
-         cpu_attention || no_cpu_attention || no_overlap || !compress_weight.empty();
+bool ExecutionFlags::shapes_policy() const {
+  return !percent.empty() || gpu_batch_size > 0 || num_gpu_batches > 0 || cpu_attention ||
+         no_cpu_attention || no_overlap || !compress_weight.empty();
 }
 
-void add_execution_options(CLI::App& app, ExecutionFlags& f) {
+bool ExecutionFlags::any() const {
+  if (policy_in_memory()) return false;
+  return !device_mem.empty() || !host_mem.empty() || !disk_mem.empty() || !offload_dir.empty() ||
+         !policy.empty() || shapes_policy();
+}
+
+void add_execution_options(CLI::App& app, ExecutionFlags& f, const char* policy_default) {
   const char* group = "Offloading (weights and KV cache over device, host and disk)";
   app.add_option("--device-mem", f.device_mem, "Device memory to use (e.g. 16GiB); on the CPU "
                  "backend a RAM budget. Default: no limit")->group(group);
@@ -36,17 +41,22 @@ void add_execution_options(CLI::App& app, ExecutionFlags& f) {
                  "500GiB). Default: no limit")->group(group);
   app.add_option("--offload-dir", f.offload_dir, "Directory for the disk-resident KV cache "
                  "(files removed at exit) and for models converted on first use")->group(group);
-  app.add_option("--policy", f.policy, "auto (the planner, for this machine's cached profile, "
-                 "the capacities and the workload; flags given by hand win) or a policy YAML "
-                 "(as written by strata plan)")
-      ->check(CLI::Validator(
-          [](std::string& v) {
-            return v == "auto" || std::filesystem::is_regular_file(v)
-                       ? std::string()
-                       : "'" + v + "': neither auto nor an existing policy file";
-          },
-          "auto|FILE"))
+  f.policy = policy_default;
+  CLI::Option* policy = app.add_option(
+      "--policy", f.policy, "auto: the planner, for this machine's cached profile (measured on "
+      "first use), the capacities and the workload; flags given by hand win, and a plan that "
+      "keeps everything on the device runs in memory. in-memory: no executor, the whole model in "
+      "memory, --batch-size sequences at a time. FILE: a policy YAML (as strata plan writes)");
+  policy->check(CLI::Validator(
+                    [](std::string& v) {
+                      return v == "auto" || v == ExecutionFlags::kInMemory ||
+                                     std::filesystem::is_regular_file(v)
+                                 ? std::string()
+                                 : "'" + v + "': not auto, in-memory or an existing policy file";
+                    },
+                    "auto|in-memory|FILE"))
       ->group(group);
+  if (*policy_default != '\0') policy->capture_default_str();
   app.add_option("--percent", f.percent, "FlexGen's W_DEV W_HOST C_DEV C_HOST A_DEV A_HOST "
                  "(0-100 each; disk takes the rest)")->expected(6)->group(group);
   app.add_option("--gpu-batch-size", f.gpu_batch_size, "Sequences per micro-batch")
@@ -63,6 +73,13 @@ void add_execution_options(CLI::App& app, ExecutionFlags& f) {
                  "store must already be quantized, see strata convert --quant)")->group(group);
   app.add_flag("--no-overlap", f.no_overlap, "Run transfers one after another instead of "
                "overlapping them with compute (for comparison)")->group(group);
+}
+
+void check_in_memory_flags(const ExecutionFlags& f) {
+  STRATA_CHECK_INPUT(!f.policy_in_memory() || (f.device_mem.empty() && f.host_mem.empty() &&
+                                                 f.disk_mem.empty() && !f.shapes_policy()),
+                     "--policy in-memory runs without the offloading executor: drop the "
+                     "offloading flags, or use --policy auto or a policy file");
 }
 
 ExecutorOptions resolve_executor_options(const ExecutionFlags& f, int64_t batch_size,

@@ -21,7 +21,9 @@ namespace strata::cli {
 struct ExecutionFlags {
   std::string device_mem, host_mem, disk_mem;  // "16GiB"; empty: no limit
   std::filesystem::path offload_dir;
-  std::string policy;  // "auto": the planner (cli/plan/auto_policy.h); else a policy YAML file
+  // "auto": the planner (cli/plan/auto_policy.h); "in-memory": no executor, the whole model in
+  // memory; else a policy YAML file. Empty: in memory unless another flag below is given.
+  std::string policy;
   std::vector<double> percent;                 // W_DEV W_HOST C_DEV C_HOST A_DEV A_HOST
   int64_t gpu_batch_size = 0;                  // 0: from the policy file, else --batch-size
   int64_t num_gpu_batches = 0;                 // 0: from the policy file, else 1
@@ -29,14 +31,28 @@ struct ExecutionFlags {
   bool no_cpu_attention = false;               // decode attention on the device, even under auto
   bool no_overlap = false;
   std::string compress_weight;                 // "q4" | "q8" | "none"; empty: from the policy
+  // run's --batch-size when given by hand: --policy auto keeps it as the plan's gpu_batch_size
+  // (it is not a policy flag: a plan that fits the device still runs in memory). 0: not given.
+  int64_t hand_batch_size = 0;
 
-  // Whether any executor flag was given.
+  // Whether any flag asks for the executor (--policy in-memory does not).
   bool any() const;
+  // Whether a flag given by hand fixes part of the policy (placement, shape, attention, overlap,
+  // compression); a policy file does not count.
+  bool shapes_policy() const;
+  // Whether placement and batch shape are all given by hand: nothing is left to plan.
+  bool fixes_policy() const { return !percent.empty() && gpu_batch_size > 0 && num_gpu_batches > 0; }
   // --policy auto: the planner chooses what the flags above do not fix.
   bool policy_auto() const { return policy == "auto"; }
+  bool policy_in_memory() const { return policy == kInMemory; }
+  static constexpr const char* kInMemory = "in-memory";
 };
 
-void add_execution_options(CLI::App& app, ExecutionFlags& flags);
+// `policy_default`: what --policy is when not given ("auto" on run; empty elsewhere).
+void add_execution_options(CLI::App& app, ExecutionFlags& flags, const char* policy_default = "");
+
+// --policy in-memory with an offloading flag that only the executor honours: InputError.
+void check_in_memory_flags(const ExecutionFlags& flags);
 
 // The policy and capacities the flags describe; `batch_size` is the gpu_batch_size used when
 // neither --gpu-batch-size nor a policy file gives one. Throws InputError naming the flag.

@@ -120,7 +120,8 @@ fs::path store_for(const fs::path& model_dir, const fs::path& offload_dir, std::
 EngineRequest make_engine_request(const fs::path& model_dir, const ExecutionFlags& flags,
                                   int64_t batch_size, std::span<const SequenceRequest> workload,
                                   const OptConfig& config, BackendKind backend, std::ostream* log) {
-  EngineRequest r{model_dir, flags, batch_size, 1, 1, backend, log};
+  check_in_memory_flags(flags);
+  EngineRequest r{model_dir, flags, batch_size, 1, 1, backend, log, std::nullopt, true};
   for (const SequenceRequest& s : workload) {
     const int64_t len = int64_t(s.prompt_ids.size());
     r.prompt_len = std::max(r.prompt_len, len);
@@ -130,8 +131,20 @@ EngineRequest make_engine_request(const fs::path& model_dir, const ExecutionFlag
   return r;
 }
 
+bool plan_runs_in_memory(const EngineRequest& r) {
+  if (!r.plan || !r.plan_may_run_in_memory || r.flags.shapes_policy() ||
+      is_store_dir(r.model_dir)) {
+    return false;
+  }
+  const Policy& p = r.plan->policy;
+  return p.weights.device == 1.0 && p.cache.device == 1.0 && p.activations.device == 1.0 &&
+         p.compress_weight == Compression::kNone && p.compress_cache == Compression::kNone;
+}
+
 bool uses_executor(const EngineRequest& r) {
-  return r.flags.any() || is_store_dir(r.model_dir);
+  if (r.flags.policy_in_memory()) return false;
+  if (is_store_dir(r.model_dir)) return true;
+  return r.flags.any() && !plan_runs_in_memory(r);
 }
 
 namespace {
@@ -176,7 +189,9 @@ void plan_engine_request(EngineRequest& r, std::optional<int64_t> num_requests) 
   if (!r.flags.policy_auto() || r.plan) return;
   STRATA_CHECK_INPUT(r.backend == BackendKind::cpu, "the offloading executor runs on the CPU "
                      "backend in this version; use --backend cpu");
-  const AutoPlanRequest request{r.model_dir, &r.flags, r.prompt_len, r.gen_len, num_requests,
+  ExecutionFlags planning = r.flags;
+  if (planning.gpu_batch_size == 0) planning.gpu_batch_size = planning.hand_batch_size;
+  const AutoPlanRequest request{r.model_dir, &planning, r.prompt_len, r.gen_len, num_requests,
                                 r.log};
   const OptConfig config = OptConfig::load(r.model_dir);
   if (is_store_dir(r.model_dir)) {
@@ -202,11 +217,19 @@ void check_engine_request(const EngineRequest& r) {
 
 GenerationEngine make_generation_engine(const EngineRequest& r, const BpeTokenizer& tokenizer) {
   GenerationEngine engine;
-  if (!uses_executor(r)) {
+  const bool executor = uses_executor(r);
+  if (r.plan && r.log != nullptr) {
+    *r.log << "strata: " << r.plan->summary
+           << (executor ? "" : "; all on the device: generating in memory, a block at a time")
+           << std::endl;
+  }
+  if (!executor) {
     engine.model = std::make_unique<OptModel>(OptModel::load(r.model_dir));
     engine.backend = make_backend(r.backend);
     engine.generator = std::make_unique<Generator>(*engine.model, tokenizer, *engine.backend);
     engine.batch_size = size_t(r.batch_size);
+    // Everything planned onto the device: the same tokens as the executor, without the store.
+    if (r.plan) engine.batch_size = size_t(r.plan->policy.block_size());
     return engine;
   }
   // Before any weight is read or converted: does the policy fit the capacities?

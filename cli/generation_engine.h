@@ -31,6 +31,9 @@ struct EngineRequest {
   // --policy auto: the planner's policy for this request (plan_engine_request()); it replaces
   // the policy defaults, and the executor is held to the capacities it was planned for.
   std::optional<AutoPlan> plan;
+  // Whether a plan that keeps everything on the device may run the all-in-memory Generator
+  // (run and generate; bench always measures the executor).
+  bool plan_may_run_in_memory = false;
 };
 
 struct GenerationEngine {
@@ -49,7 +52,10 @@ EngineRequest make_engine_request(const std::filesystem::path& model_dir,
                                   std::span<const SequenceRequest> workload,
                                   const OptConfig& config, BackendKind backend, std::ostream* log);
 
-// Whether the request runs the offloading executor (a flag given, or --model a store).
+// Whether the request runs the offloading executor: --model a store, or a flag asking for it —
+// unless it is --policy in-memory, or --policy auto planned everything onto the device with no
+// policy flag given by hand and plan_may_run_in_memory (the all-in-memory Generator gives the
+// same tokens without converting the model into a store).
 bool uses_executor(const EngineRequest& request);
 
 // --policy auto: plans the request's policy for `num_requests` requests (cli/plan/auto_policy.h)
@@ -74,6 +80,7 @@ std::filesystem::path store_for(const std::filesystem::path& model_dir,
                                 const std::filesystem::path& offload_dir, std::ostream* log,
                                 const std::optional<TensorFormat>& quant = std::nullopt);
 
+// Prints the plan's line on the request's log (--policy auto), then loads the model.
 GenerationEngine make_generation_engine(const EngineRequest& request,
                                         const BpeTokenizer& tokenizer);
 

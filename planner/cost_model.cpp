@@ -19,11 +19,23 @@ constexpr int kCompute = static_cast<int>(Resource::kCompute);
 // Bytes of logits per sequence sent to the host for sampling: fp32 over the vocabulary.
 constexpr double kLogitBytes = 4.0;
 
-// One GEMM pass over a weight matrix of `weight_bytes` for `rows` token rows: bounded by
-// FLOP/s and by reading the weights once from device memory (fused dequant reads stored bytes).
-double gemm_seconds(double rows, double flops_per_row, double weight_bytes, double flops,
-                    double mem_bw) {
-  return std::max(rows * flops_per_row / flops, weight_bytes / mem_bw);
+// One GEMM pass over a weight matrix of `weight_bytes` for `rows` token rows at `flops` (the
+// phase's rate), plus one read of the stored weights (fused dequant reads stored bytes).
+// Overlapped passes (one kernel streams the weights while it multiplies) take the longer of the
+// two. Serial passes (the CPU backend converts weight tiles to fp32, then runs sgemm) add them,
+// and their multiply is a function of the row count alone: at least the probed decode-shaped
+// multiply (kDecodeProbeRows rows: a skinny sgemm streams the converted tile the same for any
+// fewer rows), at most the prefill-shaped rate.
+double gemm_seconds(const HardwareProfile& hw, double rows, double flops_per_row,
+                    double weight_bytes, double flops) {
+  const double weights = weight_bytes / hw.device_memory_bytes_per_s;
+  if (hw.gemm_weight_pass == GemmWeightPass::kOverlapped) {
+    return std::max(rows * flops_per_row / flops, weights);
+  }
+  const double multiply =
+      std::max(rows * flops_per_row / hw.device_gemm_prefill_flops,
+               double(kDecodeProbeRows) * flops_per_row / hw.device_gemm_decode_flops);
+  return multiply + weights;
 }
 
 class StageBuilder {
@@ -64,10 +76,9 @@ class StageBuilder {
     const double s = z_.prompt;
     // Causal attention: s(s+1)/2 (query, key) pairs x hidden, 2 FLOPs each, for QK^T and PV.
     const double attn_flops = z_.block * 2.0 * s * (s + 1.0) * hidden_;
-    st.busy[kCompute].add(z_.micro * gemm_seconds(z_.batch * s, z_.bytes.layer_flops_per_token,
-                                                  z_.layer_weights, hw_.device_gemm_prefill_flops,
-                                                  hw_.device_memory_bytes_per_s) +
-                          attn_flops / hw_.device_gemm_prefill_flops);
+    const double gemm = z_.micro * gemm_seconds(hw_, z_.batch * s, z_.bytes.layer_flops_per_token,
+                                                z_.layer_weights, hw_.device_gemm_prefill_flops);
+    st.busy[kCompute].add(gemm + attn_flops / hw_.device_gemm_prefill_flops);
     return st;
   }
 
@@ -81,9 +92,8 @@ class StageBuilder {
     add_activation_traffic(st, 1.0);
     const double cache_bytes = z_.block * cached * z_.kv_token;  // cached K/V of the block
     st.busy[kRead].add(K::kCache, T::kDisk, cache_bytes / hw_.disk_read_bytes_per_s);
-    const double gemm = z_.micro * gemm_seconds(z_.batch, z_.bytes.layer_flops_per_token,
-                                                z_.layer_weights, hw_.device_gemm_decode_flops,
-                                                hw_.device_memory_bytes_per_s);
+    const double gemm = z_.micro * gemm_seconds(hw_, z_.batch, z_.bytes.layer_flops_per_token,
+                                                z_.layer_weights, hw_.device_gemm_decode_flops);
     const double scanned = z_.block * (cached + 1.0) * z_.kv_token;
     if (config_.attention == AttentionPlace::kDevice) {
       // KV of micro-batch k+1 loaded while k computes; attention scans the whole context.
@@ -112,9 +122,8 @@ class StageBuilder {
              StageKind::kHead, count, {}};
     add_weight_prefetch(st, z_.head_weights);
     st.busy[kD2H].add(z_.block * vocab_ * kLogitBytes / hw_.device_to_host_bytes_per_s);
-    st.busy[kCompute].add(z_.micro * gemm_seconds(z_.batch, z_.bytes.head_flops_per_token,
-                                                  z_.head_weights, hw_.device_gemm_decode_flops,
-                                                  hw_.device_memory_bytes_per_s));
+    st.busy[kCompute].add(z_.micro * gemm_seconds(hw_, z_.batch, z_.bytes.head_flops_per_token,
+                                                  z_.head_weights, hw_.device_gemm_decode_flops));
     return st;
   }
 

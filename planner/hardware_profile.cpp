@@ -7,6 +7,10 @@
 
 namespace strata {
 
+const char* to_string(GemmWeightPass pass) {
+  return pass == GemmWeightPass::kSerial ? "serial" : "overlapped";
+}
+
 void validate(const HardwareProfile& p) {
   const std::pair<const char*, double> fields[] = {
       {"host_to_device_bytes_per_s", p.host_to_device_bytes_per_s},

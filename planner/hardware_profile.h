@@ -9,6 +9,16 @@
 
 namespace strata {
 
+// How a GEMM's two costs — reading (and decoding) the weights, and the multiply — combine.
+// kOverlapped: one kernel streams the weights while it multiplies (cuBLAS, the fused dequant
+// GEMM), so a GEMM takes the longer of the two. kSerial: the weights are first converted to
+// fp32 tiles and then multiplied (the CPU backend's f16/bf16 path), so the two add.
+enum class GemmWeightPass { kOverlapped, kSerial };
+const char* to_string(GemmWeightPass pass);
+
+// Rows of the decode-shaped product `strata profile` times (device_gemm_decode_flops).
+constexpr int64_t kDecodeProbeRows = 8;
+
 struct HardwareProfile {
   std::string name;
   // Links (pinned host memory; the disk through the executor's io_uring O_DIRECT path).
@@ -17,11 +27,16 @@ struct HardwareProfile {
   double disk_read_bytes_per_s = 0;
   double disk_write_bytes_per_s = 0;
   // Device compute. GEMM rates are achieved FLOP/s for the two shapes that occur: prefill
-  // (gpu_batch_size * prompt_len rows) and decode (gpu_batch_size rows). A GEMM also takes at
-  // least its weight bytes / device_memory_bytes_per_s (decode with small batches is memory bound).
+  // (gpu_batch_size * prompt_len rows) and decode (gpu_batch_size rows). A GEMM also spends its
+  // weight bytes / device_memory_bytes_per_s reading the weights: with kOverlapped passes the
+  // GEMM takes the max of the two (decode with small batches is memory bound), with kSerial
+  // passes their sum, and the FLOP rates are then those of the multiply alone (docs/planner.md
+  // section 3: a serial multiply of r rows takes max(r / prefill rate, kDecodeProbeRows /
+  // decode rate) per FLOP of one row).
   double device_gemm_prefill_flops = 0;
   double device_gemm_decode_flops = 0;
   double device_memory_bytes_per_s = 0;
+  GemmWeightPass gemm_weight_pass = GemmWeightPass::kOverlapped;
   // Decode attention is a scan over the KV cache, so its throughput is given in KV bytes scanned
   // per second (stored format, K and V together) rather than FLOP/s. Prefill attention is
   // GEMM-shaped and is charged at device_gemm_prefill_flops.

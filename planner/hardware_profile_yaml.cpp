@@ -33,11 +33,20 @@ const Field kFields[] = {
     {"disk_capacity", &HardwareProfile::disk_capacity_bytes, FieldKind::kCapacity},
 };
 constexpr const char* kActivationKey = "activation_bytes_per_element";
+constexpr const char* kGemmPassKey = "gemm_weight_pass";
 
 std::string known_keys() {
   std::string s = "name";
   for (const Field& f : kFields) s += std::string(", ") + f.key;
-  return s + ", " + kActivationKey;
+  return s + ", " + kActivationKey + ", " + kGemmPassKey;
+}
+
+GemmWeightPass read_gemm_pass(YamlReader& r) {
+  const std::string text = r.text(kGemmPassKey);
+  for (GemmWeightPass pass : {GemmWeightPass::kOverlapped, GemmWeightPass::kSerial}) {
+    if (text == to_string(pass)) return pass;
+  }
+  r.fail(kGemmPassKey, "expected overlapped or serial, got '" + text + "'");
 }
 
 HardwareProfile read_profile(const YAML::Node& root, const std::string& source) {
@@ -48,6 +57,8 @@ HardwareProfile read_profile(const YAML::Node& root, const std::string& source) 
     p.*f.member = f.kind == FieldKind::kCapacity ? r.bytes(f.key) : r.number(f.key);
   }
   p.activation_bytes_per_element = r.integer(kActivationKey);
+  // Optional: profiles written before it existed describe overlapped (GPU-style) GEMMs.
+  if (r.has(kGemmPassKey)) p.gemm_weight_pass = read_gemm_pass(r);
   r.reject_unknown(known_keys());
   try {
     validate(p);
@@ -76,6 +87,7 @@ std::string hardware_profile_to_yaml(const HardwareProfile& p) {
     out << YAML::Key << f.key << YAML::Value << shortest_double(p.*f.member);
   }
   out << YAML::Key << kActivationKey << YAML::Value << p.activation_bytes_per_element;
+  out << YAML::Key << kGemmPassKey << YAML::Value << to_string(p.gemm_weight_pass);
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }
@@ -98,6 +110,10 @@ void set_hardware_field(HardwareProfile& p, const std::string& key, const std::s
     p.activation_bytes_per_element = r.integer(key);
     return;
   }
+  if (key == kGemmPassKey) {
+    p.gemm_weight_pass = read_gemm_pass(r);
+    return;
+  }
   for (const Field& f : kFields) {
     if (key != f.key) continue;
     p.*f.member = f.kind == FieldKind::kCapacity ? r.bytes(key) : r.number(key);
@@ -110,6 +126,7 @@ std::vector<std::string> hardware_field_names() {
   std::vector<std::string> names{"name"};
   for (const Field& f : kFields) names.emplace_back(f.key);
   names.emplace_back(kActivationKey);
+  names.emplace_back(kGemmPassKey);
   return names;
 }
 

@@ -5,9 +5,10 @@
 //   host_to_device_bytes_per_s: 13840573153
 //   ...                                    # every rate in bytes/s or FLOP/s
 //   activation_bytes_per_element: 2
+//   gemm_weight_pass: overlapped           # or serial (the CPU backend); optional
 //   device_capacity: 15 GiB                # capacities: bytes, or a number with a unit
 //
-// Every field except `name` is required; errors name the file, the line and the field; unknown
+// Every field except `name` and `gemm_weight_pass` (default overlapped) is required; errors name the file, the line and the field; unknown
 // keys are rejected by name. set_hardware_field() applies one `key=value` override (CLI flags).
 #pragma once
 

@@ -81,8 +81,10 @@ int run_bench(BenchFlags& f) {
   STRATA_CHECK_INPUT(f.prompt_len + f.gen_len <= tok.config.max_positions, "bench: --prompt-len ",
                      f.prompt_len, " + --gen-len ", f.gen_len, " exceed max_position_embeddings ",
                      tok.config.max_positions);
-  EngineRequest request{model, f.execution, 1, f.prompt_len, f.gen_len, choice.kind, log};
+  EngineRequest request{model, f.execution, 1, f.prompt_len, f.gen_len, choice.kind, log,
+                        std::nullopt};
   plan_engine_request(request, f.num_requests);
+  if (request.plan && log != nullptr) *log << "strata: " << request.plan->summary << std::endl;
   const ExecutorOptions options = engine_options(request);
   const int64_t block = options.policy.block_size();
   // The cost model's figures for exactly this policy, planned or given by hand.

@@ -32,9 +32,12 @@ Command add_run_command(CLI::App& parent) {
       "replace a journal). --shard i/N runs one slice; strata merge joins the slices.\n"
       "Example: strata run --model examples/models/opt-fortunes-tiny --input "
       "examples/requests.jsonl --output results.jsonl\n"
-      "Offloading (docs/executor.md): any flag of that group, or --model naming a store, runs the\n"
-      "three-tier executor, e.g. --percent 0 100 0 100 100 0 --gpu-batch-size 8 "
-      "--num-gpu-batches 4 --offload-dir /ssd");
+      "Policy (docs/planner.md): --policy auto (the default) plans placement and batch shape\n"
+      "for this machine (profile cached on first use) and the job; a plan that keeps everything\n"
+      "on the device runs in memory, any other the three-tier executor (docs/executor.md).\n"
+      "Flags given by hand win, e.g. --percent 0 100 0 100 100 0 --gpu-batch-size 8 "
+      "--num-gpu-batches 4 --offload-dir /ssd\n(all three given: nothing is planned). "
+      "--policy in-memory skips the planner.");
   app->add_option("--model", opts->model_dir, "Hugging Face OPT model directory "
                   "(config.json, *.safetensors, vocab.json, merges.txt), or a store made by "
                   "strata convert (runs the offloading executor)")
@@ -42,12 +45,13 @@ Command add_run_command(CLI::App& parent) {
   app->add_option("--input", opts->input, "JSONL file of requests")->required();
   app->add_option("--output", opts->output, "JSONL file to write the results to")->required();
   app->add_option("--batch-size", opts->batch_size,
-                  "Sequences generated together in one micro-batch")
+                  "Sequences generated together in one micro-batch (given by hand, --policy "
+                  "auto keeps it as gpu_batch_size)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   add_sampling_options(*app, opts->defaults);
   add_backend_option(*app, *backend);
-  add_execution_options(*app, opts->execution);
+  add_execution_options(*app, opts->execution, "auto");
   app->add_option("--shard", opts->shard, "Run only slice i of N of the requests (i/N, from 0) "
                   "and write OUTPUT.shard.json beside the output; join the outputs with strata "
                   "merge (docs/scale-out.md)")
@@ -62,8 +66,14 @@ Command add_run_command(CLI::App& parent) {
                 "(default: that line gets an error line in the output)");
   app->add_option("--metrics", opts->metrics, "Also write the job's figures as JSON to this file");
   app->add_flag("--quiet,-q", opts->quiet, "Print nothing but errors");
-  return {app, [opts, backend] {
+  return {app, [app, opts, backend] {
             opts->backend = parse_backend_request(*backend);
+            if (app->count("--batch-size") > 0) opts->execution.hand_batch_size = opts->batch_size;
+            // The default --policy auto with placement and shape all given by hand has nothing
+            // to plan: skip it, and the hardware profile it would need.
+            if (app->count("--policy") == 0 && opts->execution.fixes_policy()) {
+              opts->execution.policy.clear();
+            }
             const JobMetrics m = run_batch_job(*opts, std::cerr);
             if (!opts->quiet) std::cerr << m.summary_line() << "; wrote " << opts->output.string() << "\n";
             return int(kExitOk);

@@ -179,7 +179,6 @@ AutoPlan plan_auto_policy(const AutoPlanRequest& r, const ExecutorOvershoot& ove
                                                     : double(*out.capacities.disk)));
     }
   }
-  if (r.log != nullptr) *r.log << "strata: " << out.summary << std::endl;
   return out;
 }
 

@@ -54,7 +54,7 @@ struct AutoPlanRequest {
   int64_t prompt_len = 1;
   int64_t gen_len = 1;
   std::optional<int64_t> num_requests;  // a block never holds more
-  std::ostream* log = nullptr;          // the profile notice and the plan's one-line summary
+  std::ostream* log = nullptr;          // the notice when the profile is measured now
 };
 
 // Bytes by which each tier (device, host, disk) would exceed `capacities` under the executor's

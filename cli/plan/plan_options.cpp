@@ -72,6 +72,7 @@ ModelGeometry model_geometry(const std::filesystem::path& model_dir) {
 }
 
 std::filesystem::path cached_profile_path() {
+  if (const char* chosen = std::getenv("STRATA_PROFILE"); chosen && *chosen) return chosen;
   std::filesystem::path base;
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
     base = xdg;
@@ -82,7 +83,7 @@ std::filesystem::path cached_profile_path() {
   }
   char host[256] = "localhost";
   ::gethostname(host, sizeof host - 1);
-  return base / "strata" / (std::string("hardware-") + host + ".yaml");
+  return base / "strata" / (std::string("hardware-") + host + "-cpu.yaml");
 }
 
 void add_model_and_hardware_options(CLI::App& app, PlanCliOptions& o) {

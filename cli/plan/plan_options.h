@@ -29,8 +29,10 @@ struct PlanCliOptions {
   bool no_overlap = false;
 };
 
-// Where `strata profile` caches this machine's profile: $XDG_CACHE_HOME/strata (or
-// ~/.cache/strata)/hardware-HOSTNAME.yaml.
+// Where `strata profile` caches this machine's CPU-backend profile: $STRATA_PROFILE when set
+// (one profile shared by identical machines, or a fixed one for tests), else
+// $XDG_CACHE_HOME/strata (or ~/.cache/strata)/hardware-HOSTNAME-cpu.yaml. (Profiles cached
+// before the backend was in the name lack gemm_weight_pass and are measured again.)
 std::filesystem::path cached_profile_path();
 
 // The geometry of an OPT directory or store (its config.json; weights in its torch_dtype).

@@ -62,14 +62,26 @@ double gemm_flops(Backend& be, int64_t m, int64_t n, int64_t k, int reps = 3) {
   return 2.0 * double(m) * double(n) * double(k) / s;
 }
 
-// The memory-bound floor of a GEMM as the backend reaches it: stored weight bytes per second of
-// a one-row product (y[1, n] = x[1, k] · w[n, k]ᵀ, f16 weights), i.e. what a decode step with a
-// tiny batch pays per weight byte. On the CPU backend this is far below a memcpy (each weight is
-// converted and multiplied), and the cost model's gemm() floor is W / this rate.
+// The weight pass of a GEMM as the backend runs it: stored weight bytes per second of a one-row
+// product (y[1, n] = x[1, k] · w[n, k]ᵀ, f16 weights), i.e. what a decode step with a tiny
+// batch pays per weight byte. On the CPU backend this is far below a memcpy (each weight is
+// converted to fp32 before the multiply), and the cost model charges W / this rate per GEMM.
 double gemm_weight_bytes_per_s(Backend& be, int64_t n, int64_t k) {
   const double flops = gemm_flops(be, 1, n, k, 15);
   const double seconds = 2.0 * double(n) * double(k) / flops;
   return double(n) * double(k) * 2.0 / seconds;
+}
+
+// FLOP/s of the multiply alone in y[m, n] = x[m, k] · w[n, k]ᵀ with f16 weights: the product's
+// time less its weight pass (n·k·2 bytes at `weight_bytes_per_s`). Timing noise can make the
+// difference tiny or negative at decode shapes, so the multiply is taken to be at least a tenth
+// of the product's time.
+double multiply_flops(Backend& be, int64_t m, int64_t n, int64_t k, double weight_bytes_per_s,
+                      int reps = 3) {
+  const double flops = 2.0 * double(m) * double(n) * double(k);
+  const double total = flops / gemm_flops(be, m, n, k, reps);
+  const double weights = double(n) * double(k) * 2.0 / weight_bytes_per_s;
+  return flops / std::max(total - weights, 0.1 * total);
 }
 
 // Decode attention (one query per sequence) over a full cache: KV bytes scanned per second.
@@ -168,14 +180,19 @@ HardwareProfile probe_hardware(Backend& be, const ProbeOptions& o) {
   say("disk through io_uring" + std::string(disk.direct ? " (O_DIRECT)" : " (buffered: O_DIRECT refused, figures include the page cache)") +
       ": read " + format_gib(disk.read) + "/s, write " + format_gib(disk.write) + "/s");
 
-  p.device_gemm_prefill_flops = gemm_flops(be, 512, 1024, 1024);
-  p.device_gemm_decode_flops = gemm_flops(be, 8, 2048, 2048, 15);
-  p.cpu_flops = p.device_gemm_prefill_flops;
-  say("GEMM: prefill-shaped " + std::to_string(p.device_gemm_prefill_flops / 1e9) +
-      " GFLOP/s, decode-shaped " + std::to_string(p.device_gemm_decode_flops / 1e9) + " GFLOP/s");
+  // The CPU backend converts f16 weights to fp32 tiles, then multiplies: the cost model adds
+  // the two (GemmWeightPass::kSerial), so the FLOP rates it needs are the multiply's alone —
+  // each product's time less its weight pass at the one-row rate.
+  p.gemm_weight_pass = GemmWeightPass::kSerial;
   p.device_memory_bytes_per_s = gemm_weight_bytes_per_s(be, 2048, 2048);
-  say("GEMM floor (one row, f16 weights): " + format_gib(p.device_memory_bytes_per_s) +
-      "/s of weights");
+  say("GEMM weight pass (one row, f16 weights): " + format_gib(p.device_memory_bytes_per_s) +
+      "/s of weights, then the multiply");
+  p.device_gemm_prefill_flops = multiply_flops(be, 512, 1024, 1024, p.device_memory_bytes_per_s);
+  p.device_gemm_decode_flops =
+      multiply_flops(be, kDecodeProbeRows, 2048, 2048, p.device_memory_bytes_per_s, 15);
+  p.cpu_flops = p.device_gemm_prefill_flops;
+  say("GEMM multiply: prefill-shaped " + std::to_string(p.device_gemm_prefill_flops / 1e9) +
+      " GFLOP/s, decode-shaped " + std::to_string(p.device_gemm_decode_flops / 1e9) + " GFLOP/s");
 
   p.device_attention_bytes_per_s = p.host_attention_bytes_per_s = attention_bytes_per_s(be);
   say("decode attention: " + format_gib(p.host_attention_bytes_per_s) + "/s of KV cache scanned");

@@ -261,16 +261,29 @@ def profile_cache_path(cache_home):
     """Where strata looks for this machine's profile with XDG_CACHE_HOME=cache_home
     (cli/plan/plan_options.cpp cached_profile_path)."""
     import socket
-    return os.path.join(cache_home, "strata", f"hardware-{socket.gethostname()}.yaml")
+    return os.path.join(cache_home, "strata", f"hardware-{socket.gethostname()}-cpu.yaml")
 
 
-def use_canned_profile(cache_home, **overrides):
-    """Points XDG_CACHE_HOME (for every strata run from now on) at cache_home and writes
-    CANNED_PROFILE (with overrides) as this machine's cached profile there. Returns its path."""
-    os.environ["XDG_CACHE_HOME"] = cache_home
-    path = profile_cache_path(cache_home)
+def write_canned_profile(path, **overrides):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
         for key, value in dict(CANNED_PROFILE, **overrides).items():
             f.write(f"{key}: {value}\n")
     return path
+
+
+def use_canned_profile(cache_home, **overrides):
+    """Points XDG_CACHE_HOME (for every strata run from now on) at cache_home and writes
+    CANNED_PROFILE (with overrides) as this machine's cached profile there (STRATA_PROFILE
+    unset, so strata looks there). Returns its path."""
+    os.environ["XDG_CACHE_HOME"] = cache_home
+    os.environ.pop("STRATA_PROFILE", None)
+    return write_canned_profile(profile_cache_path(cache_home), **overrides)
+
+
+# `strata run` plans with --policy auto by default, which needs this machine's hardware profile:
+# every test uses the canned one (STRATA_PROFILE) unless it says otherwise, so no test measures
+# the machine by accident, and plans do not depend on how loaded the machine is.
+_CANNED_DIR = tempfile.TemporaryDirectory(prefix="strata-e2e-profile-")
+os.environ["STRATA_PROFILE"] = write_canned_profile(
+    os.path.join(_CANNED_DIR.name, "canned-cpu.yaml"))

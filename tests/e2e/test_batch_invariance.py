@@ -44,14 +44,16 @@ def main():
             alone = []
             for i, prompt in enumerate(PROMPTS):
                 req = [{"id": f"p{i}", "prompt": prompt}]
-                p, outs = common.run_requests(path, req, tmp, ["--batch-size", 1,
+                p, outs = common.run_requests(path, req, tmp, ["--policy", "in-memory",
+                                                                "--batch-size", 1,
                                                                 "--max-new-tokens", MAX_NEW])
                 if not common.check_run_ok(ck, p, outs, req, f"{name}: prompt {i} alone"):
                     ck.finish()
                 alone.append(outs[0])
             reqs = [{"id": f"p{i}", "prompt": pr} for i, pr in enumerate(PROMPTS)]
             for bs in (1, 3, 16):
-                p, outs = common.run_requests(path, reqs, tmp, ["--batch-size", bs,
+                p, outs = common.run_requests(path, reqs, tmp, ["--policy", "in-memory",
+                                                                 "--batch-size", bs,
                                                                  "--max-new-tokens", MAX_NEW])
                 what = f"{name}: all prompts, --batch-size {bs}"
                 if not common.check_run_ok(ck, p, outs, reqs, what):

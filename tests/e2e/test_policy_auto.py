@@ -78,6 +78,33 @@ def check_run(ck, tmp, model, offload):
     m = re.search(r"--percent (\S+) (\S+) (\S+) (\S+)", line)
     ck.check(m is not None and float(m.group(1)) < 100, "weights leave a 4 MiB device", line)
 
+    # run plans by default: with no policy flag the plan's line is printed; a plan that keeps
+    # everything on the device runs in memory (no store is converted); --policy in-memory skips
+    # the planner; with every placement and shape flag given there is nothing to plan.
+    stores = os.path.join(os.environ["XDG_CACHE_HOME"], "strata", "stores")
+    before = sorted(os.listdir(stores)) if os.path.isdir(stores) else []
+    p, line = run_auto(ck, model, reqs, tmp, [], "run with no policy flag", want)
+    ck.check("gpu_batch_size" in line, "run plans by default (--policy auto)", p.stderr[-600:])
+    ck.check("generating in memory" in p.stderr, "an all-on-device plan runs in memory",
+             p.stderr[-600:])
+    after = sorted(os.listdir(stores)) if os.path.isdir(stores) else []
+    ck.check(after == before, "an in-memory plan converts no store", f"{before} -> {after}")
+    p, got = common.run_requests(model, reqs, tmp, ["--policy", "in-memory", "--batch-size", 2])
+    ck.check(p.returncode == 0 and got is not None and
+             [g["token_ids"] for g in got] == [w["token_ids"] for w in want],
+             "--policy in-memory runs", common.describe(p))
+    inp = os.path.join(tmp, "in-memory-conflict.jsonl")
+    common.write_jsonl(inp, reqs)
+    p = common.run_strata(["run", "--model", model, "--input", inp, "--output", inp + ".out",
+                           "--policy", "in-memory", "--percent", 0, 100, 0, 100, 100, 0])
+    common.check_one_error_line(ck, p, "--policy in-memory with --percent", ["in-memory"],
+                                exit_code=2)
+    p = common.run_strata(["run", "--model", model, "--input", inp, "--output", inp + ".out2",
+                           "--gpu-batch-size", 2, "--num-gpu-batches", 3,
+                           "--percent", 0, 100, 0, 100, 100, 0])
+    ck.check(p.returncode == 0 and "--policy auto (" not in p.stderr,
+             "every placement and shape flag given: nothing is planned", common.describe(p))
+
     # Impossible capacities: one error line, exit 2, before any work.
     inp = os.path.join(tmp, "impossible.jsonl")
     common.write_jsonl(inp, reqs)
@@ -86,7 +113,7 @@ def check_run(ck, tmp, model, offload):
     common.check_one_error_line(ck, p, "auto with impossible capacities", [], exit_code=2)
     p = common.run_strata(["run", "--model", model, "--input", inp, "--output", inp + ".out",
                            "--policy", "sometimes"])
-    common.check_one_error_line(ck, p, "--policy neither auto nor a file", ["sometimes"],
+    common.check_one_error_line(ck, p, "--policy not auto, in-memory or a file", ["sometimes"],
                                 exit_code=2)
 
 
@@ -131,6 +158,7 @@ def check_bench(ck, tmp, model, offload):
 def check_profile_measured(ck, tmp, model, offload):
     cache = os.path.join(tmp, "fresh-cache")
     os.environ["XDG_CACHE_HOME"] = cache
+    os.environ.pop("STRATA_PROFILE", None)
     p = common.run_strata(["bench", "--model", model, "--prompt-len", 4, "--gen-len", 2,
                            "--offload-dir", offload], timeout=120)
     ck.check(p.returncode == 0, "bench without a cached profile succeeds", common.describe(p))

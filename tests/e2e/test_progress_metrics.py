@@ -95,7 +95,10 @@ def main():
                  f"progress counts rise to {len(reqs)}/{len(reqs)}: {counts}")
         ck.check("\r" not in p.stderr and "\x1b" not in p.stderr,
                  "no carriage return or escape code when stderr is not a terminal")
-        summary = [x for x in lines if not PROGRESS.match(x)]
+        # run plans by default: the plan's one line comes before any progress.
+        plan = [i for i, x in enumerate(lines) if "--policy auto (" in x]
+        ck.check(plan == [0], "the plan's line comes first, once", str(lines[:3]))
+        summary = [x for x in lines if not PROGRESS.match(x) and "--policy auto (" not in x]
         ck.check(len(summary) == 1, "exactly one summary line after the progress lines",
                  str(summary))
         summary = summary[0] if summary else ""

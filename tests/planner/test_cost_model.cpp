@@ -96,6 +96,35 @@ TEST_CASE("decode layer terms by hand", "[planner]") {
   CHECK(busy(step1, Resource::kHostToDevice, p) == Approx(6 * 10 * 256 / 1e9 + 6 * 128 / 1e9));
 }
 
+TEST_CASE("serial GEMM weight passes add to the multiply", "[planner]") {
+  PlanInputs in = toy_inputs();
+  in.hardware.gemm_weight_pass = GemmWeightPass::kSerial;
+  const Policy p = toy_policy();
+  const CostModel model(in, p);
+  // Decode, 2 rows: the multiply is the probed 8-row one, 8*65536/1e11 (above 2*65536/1e12),
+  // + the weight pass 66944/1e10, x 3 micro-batches; + attention.
+  const Stage& step1 = model.stages()[2];
+  CHECK(busy(step1, Resource::kCompute, p) ==
+        Approx(3 * (5.24288e-6 + 6.6944e-6) + 6 * 11 * 256 / 1e10));
+  // Prefill, 20 rows: 20*65536/1e12 is still below the 8-row floor, so the same GEMMs;
+  // + causal attention 6*2*10*11*64/1e12.
+  const Stage& prefill = model.stages()[0];
+  CHECK(busy(prefill, Resource::kCompute, p) ==
+        Approx(3 * (5.24288e-6 + 6.6944e-6) + 6 * 2 * 10 * 11 * 64 / 1e12));
+  // Many rows run at the prefill rate: 2 x 1000 rows of prefill.
+  PlanInputs long_prompt = in;
+  long_prompt.workload.prompt_len = 1000;
+  long_prompt.model.max_positions = 2000;
+  const CostModel wide(long_prompt, p);
+  CHECK(busy(wide.stages()[0], Resource::kCompute, p) ==
+        Approx(3 * (2000 * 65536 / 1e12 + 6.6944e-6) + 6 * 2 * 1000 * 1001.0 * 64 / 1e12));
+  // Overlapped passes take the longer term only (the weight pass here): never slower.
+  const CostModel overlapped(toy_inputs(), p);
+  CHECK(busy(overlapped.stages()[0], Resource::kCompute, p) ==
+        Approx(3 * 6.6944e-6 + 6 * 2 * 10 * 11 * 64 / 1e12));
+  CHECK(overlapped.predict(p).total_seconds < model.predict(p).total_seconds);
+}
+
 TEST_CASE("host attention terms by hand", "[planner]") {
   const PlanInputs in = toy_inputs();
   Policy p = toy_policy();

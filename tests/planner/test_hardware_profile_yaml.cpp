@@ -39,7 +39,25 @@ TEST_CASE("capacities accept units; overrides set one field", "[planner]") {
                     Catch::Contains("'gpu_memory'") && Catch::Contains("device_capacity"));
   CHECK_THROWS_WITH(set_hardware_field(p, "cpu_flops", "fast"),
                     Catch::Contains("cpu_flops") && Catch::Contains("'fast'"));
-  CHECK(hardware_field_names().size() == 16);
+  CHECK(hardware_field_names().size() == 17);
+}
+
+TEST_CASE("gemm_weight_pass: optional, round-trips, names bad values", "[planner]") {
+  HardwareProfile p = t4_flexgen_profile();
+  CHECK(p.gemm_weight_pass == GemmWeightPass::kOverlapped);
+  set_hardware_field(p, "gemm_weight_pass", "serial");
+  CHECK(p.gemm_weight_pass == GemmWeightPass::kSerial);
+  std::string text = hardware_profile_to_yaml(p);
+  CHECK(text.find("gemm_weight_pass: serial") != std::string::npos);
+  CHECK(parse_hardware_profile_yaml(text, "hw.yaml").gemm_weight_pass == GemmWeightPass::kSerial);
+  // A profile written before the field existed reads as overlapped.
+  const size_t at = text.find("gemm_weight_pass");
+  text.erase(at, text.find('\n', at) - at + 1);
+  CHECK(parse_hardware_profile_yaml(text, "hw.yaml").gemm_weight_pass ==
+        GemmWeightPass::kOverlapped);
+  CHECK_THROWS_WITH(parse_hardware_profile_yaml(text + "gemm_weight_pass: fused\n", "hw.yaml"),
+                    Catch::Contains("hw.yaml") && Catch::Contains("gemm_weight_pass") &&
+                        Catch::Contains("'fused'"));
 }
 
 TEST_CASE("bad profile YAML names file, line and field", "[planner]") {

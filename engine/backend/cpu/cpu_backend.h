@@ -27,6 +27,7 @@ class CpuBackend final : public Backend {
   void do_attention(const AttentionArgs& args) override;
 
   std::vector<float> weight_tile_;  // decoded rows of a non-f32 weight
+  std::vector<float> bias_f32_;     // a linear's bias in fp32
   quant::CpuIsa isa_ = quant::detect_cpu_isa();
 };
 

@@ -161,6 +161,16 @@ CostModel::CostModel(const PlanInputs& in, const Policy& config)
     stages_.push_back(builder.decode_layer(first, last));
   }
   if (steps > 0) stages_.push_back(builder.head(Phase::kDecode, static_cast<double>(steps)));
+  // Overlapped disk transfers still cost compute the share of their time that runs on the
+  // compute cores (HardwareProfile::io_compute_share); without overlap they are already summed.
+  const double share = in.hardware.io_compute_share;
+  if (overlap_ == Overlap::kOn && share > 0) {
+    for (Stage& st : stages_) {
+      LinearExpr disk = st.busy[kRead];
+      disk += st.busy[kWrite];
+      st.busy[kCompute] += disk.scaled(share);
+    }
+  }
 }
 
 double CostModel::stage_seconds(const Stage& stage, const Policy& f) const {

@@ -33,6 +33,9 @@ void validate(const HardwareProfile& p) {
     STRATA_CHECK_INPUT(std::isfinite(value) && value > 0, who, ": ", field, " = ", value,
                        " must be a positive number");
   }
+  STRATA_CHECK_INPUT(std::isfinite(p.io_compute_share) && p.io_compute_share >= 0 &&
+                         p.io_compute_share <= 1,
+                     who, ": io_compute_share = ", p.io_compute_share, " must be in [0, 1]");
   STRATA_CHECK_INPUT(p.activation_bytes_per_element == 2 || p.activation_bytes_per_element == 4,
                      who, ": activation_bytes_per_element = ", p.activation_bytes_per_element,
                      " must be 2 or 4");

@@ -47,6 +47,11 @@ struct HardwareProfile {
   // host_attention_bytes_per_s already reflects it.
   double cpu_flops = 0;
   double dram_bytes_per_s = 0;
+  // Share of the disk's busy time that also takes compute time when transfers overlap compute:
+  // on the CPU backend the I/O threads and the kernel's completion work run on the cores the
+  // GEMMs use (measured by `strata profile`: GEMMs timed alone and during disk reads); 0 where
+  // the disk path does not compete with compute (a GPU).
+  double io_compute_share = 0;
   // Bytes per element of activations on the compute device: 2 on CUDA (fp16), 4 on CPU (fp32).
   int64_t activation_bytes_per_element = 2;
   // Usable capacities of the three tiers (what Strata may take, after the OS and CUDA context).

@@ -34,11 +34,12 @@ const Field kFields[] = {
 };
 constexpr const char* kActivationKey = "activation_bytes_per_element";
 constexpr const char* kGemmPassKey = "gemm_weight_pass";
+constexpr const char* kIoShareKey = "io_compute_share";
 
 std::string known_keys() {
   std::string s = "name";
   for (const Field& f : kFields) s += std::string(", ") + f.key;
-  return s + ", " + kActivationKey + ", " + kGemmPassKey;
+  return s + ", " + kActivationKey + ", " + kGemmPassKey + ", " + kIoShareKey;
 }
 
 GemmWeightPass read_gemm_pass(YamlReader& r) {
@@ -59,6 +60,7 @@ HardwareProfile read_profile(const YAML::Node& root, const std::string& source) 
   p.activation_bytes_per_element = r.integer(kActivationKey);
   // Optional: profiles written before it existed describe overlapped (GPU-style) GEMMs.
   if (r.has(kGemmPassKey)) p.gemm_weight_pass = read_gemm_pass(r);
+  if (r.has(kIoShareKey)) p.io_compute_share = r.number(kIoShareKey);  // optional, default 0
   r.reject_unknown(known_keys());
   try {
     validate(p);
@@ -88,6 +90,7 @@ std::string hardware_profile_to_yaml(const HardwareProfile& p) {
   }
   out << YAML::Key << kActivationKey << YAML::Value << p.activation_bytes_per_element;
   out << YAML::Key << kGemmPassKey << YAML::Value << to_string(p.gemm_weight_pass);
+  out << YAML::Key << kIoShareKey << YAML::Value << shortest_double(p.io_compute_share);
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }
@@ -114,6 +117,10 @@ void set_hardware_field(HardwareProfile& p, const std::string& key, const std::s
     p.gemm_weight_pass = read_gemm_pass(r);
     return;
   }
+  if (key == kIoShareKey) {
+    p.io_compute_share = r.number(key);
+    return;
+  }
   for (const Field& f : kFields) {
     if (key != f.key) continue;
     p.*f.member = f.kind == FieldKind::kCapacity ? r.bytes(key) : r.number(key);
@@ -127,6 +134,7 @@ std::vector<std::string> hardware_field_names() {
   for (const Field& f : kFields) names.emplace_back(f.key);
   names.emplace_back(kActivationKey);
   names.emplace_back(kGemmPassKey);
+  names.emplace_back(kIoShareKey);
   return names;
 }
 

@@ -6,9 +6,11 @@
 //   ...                                    # every rate in bytes/s or FLOP/s
 //   activation_bytes_per_element: 2
 //   gemm_weight_pass: overlapped           # or serial (the CPU backend); optional
+//   io_compute_share: 0                    # optional
 //   device_capacity: 15 GiB                # capacities: bytes, or a number with a unit
 //
-// Every field except `name` and `gemm_weight_pass` (default overlapped) is required; errors name the file, the line and the field; unknown
+// Every field except `name`, `gemm_weight_pass` (default overlapped) and `io_compute_share`
+// (default 0) is required; errors name the file, the line and the field; unknown
 // keys are rejected by name. set_hardware_field() applies one `key=value` override (CLI flags).
 #pragma once
 

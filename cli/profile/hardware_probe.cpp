@@ -4,7 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
+#include <span>
+#include <thread>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -111,41 +115,89 @@ struct DiskRates {
   bool direct = true;
 };
 
+// The probe's test file on the offload disk, written by disk_rates() and removed with this.
+struct ProbeFile {
+  std::filesystem::path path;
+  std::vector<IoRequest> requests;  // sequential 4 MiB pieces covering it
+  ~ProbeFile() {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+  }
+};
+
 // Sequential 4 MiB requests through UringFile, as the weight store streams a layer.
-DiskRates disk_rates(const ProbeOptions& o) {
+DiskRates disk_rates(const ProbeOptions& o, ProbeFile& file, AlignedBuffer& buffer) {
   const size_t chunk = size_t(4) << 20;
   const size_t total = std::max(chunk, o.disk_bytes / chunk * chunk);
-  const auto path = o.offload_dir / ("strata-profile-" + std::to_string(::getpid()) + ".tmp");
-  struct Remove {
-    std::filesystem::path p;
-    ~Remove() { std::error_code ec; std::filesystem::remove(p, ec); }
-  } remove{path};
-  AlignedBuffer buffer(total);
+  buffer = AlignedBuffer(total);
   std::memset(buffer.data(), 0x5a, total);
-  std::vector<IoRequest> requests(total / chunk);
-  for (size_t i = 0; i < requests.size(); ++i) {
-    requests[i].data = buffer.data<char>() + i * chunk;
-    requests[i].offset = i * chunk;
-    requests[i].length = chunk;
+  file.requests.resize(total / chunk);
+  for (size_t i = 0; i < file.requests.size(); ++i) {
+    file.requests[i].data = buffer.data<char>() + i * chunk;
+    file.requests[i].offset = i * chunk;
+    file.requests[i].length = chunk;
   }
+  std::vector<IoRequest>& requests = file.requests;
   DiskRates r;
   UringFileOptions wo;
   wo.access = FileAccess::create;
   wo.warn = [&](const std::string&) { r.direct = false; };
-  UringFile file = UringFile::open(path, wo);
+  UringFile writer = UringFile::open(file.path, wo);
   r.write = double(total) / best_seconds(2, [&] {
-              file.write_many(requests);
-              file.throw_if_failed(requests, IoDirection::write);
-              file.sync();
+              writer.write_many(requests);
+              writer.throw_if_failed(requests, IoDirection::write);
+              writer.sync();
             });
   UringFileOptions ro;
   ro.warn = wo.warn;
-  UringFile reader = UringFile::open(path, ro);
+  UringFile reader = UringFile::open(file.path, ro);
   r.read = double(total) / best_seconds(3, [&] {
              reader.read_many(requests);
              reader.throw_if_failed(requests, IoDirection::read);
            });
   return r;
+}
+
+// HardwareProfile::io_compute_share: how much longer a fixed GEMM workload takes while another
+// thread reads the test file back to back through UringFile (the disk worker's path), per
+// second of that reading. The disk is busy the whole time, so the share is the slowdown over
+// the time taken; clamped to [0, 1].
+double io_compute_share(Backend& be, ProbeFile& file) {
+  const int64_t m = 512, n = 1024, k = 1024;
+  std::vector<float> x(size_t(m * k)), y(size_t(m * n)), wf(size_t(n * k));
+  fill_random(x.data(), x.size(), 6);
+  fill_random(wf.data(), wf.size(), 7);
+  std::vector<uint16_t> w(wf.size());
+  for (size_t i = 0; i < w.size(); ++i) w[i] = f32_to_f16(wf[i]);
+  const Tensor xt(x.data(), DType::f32, {m, k});
+  const Tensor wt(w.data(), DType::f16, {n, k});
+  Tensor yt(y.data(), DType::f32, {m, n});
+  const auto work = [&] {
+    for (int i = 0; i < 20; ++i) be.linear(xt, wt, Tensor(), yt);
+  };
+  const double alone = best_seconds(2, work);
+
+  std::atomic<bool> stop{false};
+  std::exception_ptr failure;
+  std::thread reader([&] {
+    try {
+      UringFile f = UringFile::open(file.path, UringFileOptions{});
+      // A few requests per call, so the reads never pause for long between calls.
+      const size_t per_call = std::min<size_t>(4, file.requests.size());
+      for (size_t at = 0; !stop.load(); at = (at + per_call) % (file.requests.size() - per_call + 1)) {
+        const std::span<IoRequest> some(file.requests.data() + at, per_call);
+        f.read_many(some);
+        f.throw_if_failed(some, IoDirection::read);
+      }
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  const double together = best_seconds(2, work);
+  stop = true;
+  reader.join();
+  if (failure) std::rethrow_exception(failure);
+  return std::clamp((together - alone) / together, 0.0, 1.0);
 }
 
 double physical_ram_bytes() {
@@ -174,7 +226,9 @@ HardwareProfile probe_hardware(Backend& be, const ProbeOptions& o) {
   p.dram_bytes_per_s = 2.0 * copy;  // a copy reads and writes
   say("host<->device copies: " + format_gib(copy) + "/s (memcpy: the CPU backend's device is RAM)");
 
-  const DiskRates disk = disk_rates(o);
+  ProbeFile file{o.offload_dir / ("strata-profile-" + std::to_string(::getpid()) + ".tmp"), {}};
+  AlignedBuffer file_data;
+  const DiskRates disk = disk_rates(o, file, file_data);
   p.disk_read_bytes_per_s = disk.read;
   p.disk_write_bytes_per_s = disk.write;
   say("disk through io_uring" + std::string(disk.direct ? " (O_DIRECT)" : " (buffered: O_DIRECT refused, figures include the page cache)") +
@@ -193,6 +247,10 @@ HardwareProfile probe_hardware(Backend& be, const ProbeOptions& o) {
   p.cpu_flops = p.device_gemm_prefill_flops;
   say("GEMM multiply: prefill-shaped " + std::to_string(p.device_gemm_prefill_flops / 1e9) +
       " GFLOP/s, decode-shaped " + std::to_string(p.device_gemm_decode_flops / 1e9) + " GFLOP/s");
+
+  p.io_compute_share = io_compute_share(be, file);
+  say("disk reads slow overlapped GEMMs by " + std::to_string(int(p.io_compute_share * 100 + 0.5)) +
+      "% of their time (io_compute_share)");
 
   p.device_attention_bytes_per_s = p.host_attention_bytes_per_s = attention_bytes_per_s(be);
   say("decode attention: " + format_gib(p.host_attention_bytes_per_s) + "/s of KV cache scanned");

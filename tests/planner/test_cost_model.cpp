@@ -125,6 +125,28 @@ TEST_CASE("serial GEMM weight passes add to the multiply", "[planner]") {
   CHECK(overlapped.predict(p).total_seconds < model.predict(p).total_seconds);
 }
 
+TEST_CASE("overlapped disk transfers take io_compute_share of their time from compute",
+          "[planner]") {
+  PlanInputs in = toy_inputs();
+  in.hardware.io_compute_share = 0.5;
+  Policy p = toy_policy();
+  p.weights = {0, 0, 1};  // decode step 1 reads 66944 bytes from disk at 1e8
+  const CostModel model(in, p);
+  const Stage& step1 = model.stages()[2];
+  const double alone = 3 * 6.6944e-6 + 6 * 11 * 256 / 1e10;  // as in "decode layer terms"
+  CHECK(busy(step1, Resource::kCompute, p) == Approx(alone + 0.5 * 6.6944e-4));
+  CHECK(busy(step1, Resource::kDiskRead, p) == Approx(6.6944e-4));
+  // All on the device: no disk traffic, no extra compute.
+  p.weights = {1, 0, 0};
+  CHECK(busy(step1, Resource::kCompute, p) == Approx(alone));
+  // Without overlap the disk time is summed once, not charged again to compute.
+  Policy serial = toy_policy();
+  serial.weights = {0, 0, 1};
+  serial.overlap = Overlap::kOff;
+  const CostModel summed(in, serial);
+  CHECK(busy(summed.stages()[2], Resource::kCompute, serial) == Approx(alone));
+}
+
 TEST_CASE("host attention terms by hand", "[planner]") {
   const PlanInputs in = toy_inputs();
   Policy p = toy_policy();

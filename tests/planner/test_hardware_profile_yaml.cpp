@@ -39,10 +39,10 @@ TEST_CASE("capacities accept units; overrides set one field", "[planner]") {
                     Catch::Contains("'gpu_memory'") && Catch::Contains("device_capacity"));
   CHECK_THROWS_WITH(set_hardware_field(p, "cpu_flops", "fast"),
                     Catch::Contains("cpu_flops") && Catch::Contains("'fast'"));
-  CHECK(hardware_field_names().size() == 17);
+  CHECK(hardware_field_names().size() == 18);
 }
 
-TEST_CASE("gemm_weight_pass: optional, round-trips, names bad values", "[planner]") {
+TEST_CASE("gemm_weight_pass and io_compute_share: optional, round-trip, checked", "[planner]") {
   HardwareProfile p = t4_flexgen_profile();
   CHECK(p.gemm_weight_pass == GemmWeightPass::kOverlapped);
   set_hardware_field(p, "gemm_weight_pass", "serial");
@@ -55,6 +55,12 @@ TEST_CASE("gemm_weight_pass: optional, round-trips, names bad values", "[planner
   text.erase(at, text.find('\n', at) - at + 1);
   CHECK(parse_hardware_profile_yaml(text, "hw.yaml").gemm_weight_pass ==
         GemmWeightPass::kOverlapped);
+  CHECK(parse_hardware_profile_yaml(text, "hw.yaml").io_compute_share == 0);
+  set_hardware_field(p, "io_compute_share", "0.45");
+  CHECK(parse_hardware_profile_yaml(hardware_profile_to_yaml(p), "hw.yaml").io_compute_share ==
+        0.45);
+  p.io_compute_share = 1.5;
+  CHECK_THROWS_WITH(validate(p), Catch::Contains("io_compute_share"));
   CHECK_THROWS_WITH(parse_hardware_profile_yaml(text + "gemm_weight_pass: fused\n", "hw.yaml"),
                     Catch::Contains("hw.yaml") && Catch::Contains("gemm_weight_pass") &&
                         Catch::Contains("'fused'"));

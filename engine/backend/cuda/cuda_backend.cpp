@@ -128,6 +128,7 @@ void CudaBackend::run_attention(const AttentionArgs& a, int64_t slot_offset, flo
   const int64_t b = a.q.dim(0), s = a.k_cache.dim(1);
   cuda::kernels::FlashAttentionParams p;
   if (b * s > 0) {
+    STRATA_CHECK(a.key_valid != nullptr, "attention over ", s, " slots without key_valid");
     const size_t mask_bytes = size_t(b * s);
     auto* mask = static_cast<uint8_t*>(scratch_for(padded(mask_bytes)).allocate(mask_bytes));
     upload(a.key_valid, mask_bytes, mask);

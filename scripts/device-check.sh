@@ -6,9 +6,14 @@
 #   scripts/device-check.sh OUT_DIR [BUILD_DIR]      (BUILD_DIR defaults to build)
 #
 # Shared libraries the GPU machine lacks (OpenBLAS, liburing, yaml-cpp, GLPK, ...) travel in
-# BUILD_DIR/lib: copy there what `ldd BUILD_DIR/cli/strata` resolves outside the base system;
-# LD_LIBRARY_PATH points at them. Not yet run on a GPU machine (no session had one). Exit code:
-# 0 when every GPU test passed, 1 otherwise, 2 when the set-up is wrong (no GPU, no build).
+# BUILD_DIR/lib: scripts/pack-device-build.sh makes such a folder (build-device) from a build,
+# stripped to fit the carry limit; LD_LIBRARY_PATH points at them. cuBLAS is linked statically
+# where the toolkit has libcublas_static.a; otherwise the shared libcublas comes from the GPU
+# machine's own CUDA toolkit (or the nvidia-cublas Python wheel), found below.
+# GPU tests: strata_test_quant_cuda (quant kernels), strata_test_cuda_backend (the CUDA backend's
+# ops, memory primitives and the device/host attention merge). Not yet run on a GPU machine (no
+# session had one). Exit code: 0 when every GPU test passed, 1 otherwise, 2 when the set-up is
+# wrong (no GPU, no build).
 set -uo pipefail
 out="${1:?usage: scripts/device-check.sh OUT_DIR [BUILD_DIR]}"
 build="${2:-build}"
@@ -24,6 +29,14 @@ if [ ! -x "$build/cli/strata" ]; then
   exit 2
 fi
 export LD_LIBRARY_PATH="$PWD/$build/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# A shared cuBLAS, when the build links one: the toolkit's, else the Python wheel's.
+for dir in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib \
+    $(python3 -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib"))' 2>/dev/null); do
+  if ls "$dir"/libcublas.so* >/dev/null 2>&1; then
+    export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$dir"
+    break
+  fi
+done
 
 status=0
 results="$out/results.md"
@@ -34,6 +47,9 @@ record() { printf '| %s | %s |\n' "$1" "$2" >>"$results"; }
 for test in "$build"/tests/strata_test_*cuda*; do
   [ -x "$test" ] || continue
   name="$(basename "$test")"
+  if ldd "$test" | grep -q "not found"; then  # say which library is missing, not just "127"
+    ldd "$test" | grep "not found" >"$out/$name.ldd.txt"
+  fi
   "$test" >"$out/$name.log" 2>&1
   rc=$?
   if [ $rc -eq 0 ]; then record "$name" "passed"; else record "$name" "FAILED (exit $rc)"; status=1; fi

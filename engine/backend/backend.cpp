@@ -2,6 +2,9 @@
 
 #include "common/error.h"
 #include "engine/backend/cpu/cpu_backend.h"
+#ifdef STRATA_WITH_CUDA
+#include "engine/backend/cuda/make_cuda_backend.h"
+#endif
 
 namespace strata {
 namespace {
@@ -83,9 +86,14 @@ void Backend::attention(const AttentionArgs& a) {
 std::unique_ptr<Backend> make_backend(BackendKind kind) {
   switch (kind) {
     case BackendKind::cpu: return std::make_unique<CpuBackend>();
-    case BackendKind::cuda: break;
+    case BackendKind::cuda:
+#ifdef STRATA_WITH_CUDA
+      return make_cuda_backend();  // InputError when no GPU answers at run time
+#else
+      break;
+#endif
   }
-  throw Error("the CUDA backend's op set is not implemented yet; use --backend cpu");
+  throw Error("this strata was built without CUDA (no nvcc at build time); use --backend cpu");
 }
 
 }  // namespace strata

@@ -54,7 +54,8 @@ class Backend {
   virtual void do_attention(const AttentionArgs& args) = 0;
 };
 
-// The backend for a resolved choice; CUDA throws until its op set lands.
+// The backend for a resolved choice. CUDA: a CudaBackend when built with CUDA (InputError when
+// no GPU answers at run time); a build without CUDA throws.
 std::unique_ptr<Backend> make_backend(BackendKind kind);
 
 }  // namespace strata

@@ -18,9 +18,9 @@ BackendChoice choose_backend(BackendRequest request) {
   if (request == BackendRequest::cpu) return {BackendKind::cpu, ""};
 #ifdef STRATA_WITH_CUDA
   const cuda::CudaProbe probe = cuda::probe_cuda();
-  // The CUDA op set arrives with the CUDA-backend issue; until then a GPU is detected and
-  // reported, and the CPU backend runs the model.
-  const std::string pending = "the CUDA backend's ops are not implemented yet";
+  // The CUDA backend's op set exists (make_backend(BackendKind::cuda)) but the executor does not
+  // drive it yet; until it does, a GPU is detected and reported, and the CPU backend runs.
+  const std::string pending = "the CUDA backend is not wired into the executor yet";
   if (request == BackendRequest::cuda) {
     fail_input("--backend cuda: ", probe.usable ? probe.description + " found, but " + pending
                                                 : probe.description);

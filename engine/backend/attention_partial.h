@@ -1,0 +1,48 @@
+// Partial attention over one part of a KV cache, and the merge of two parts (attention_merge.h),
+// for decode attention over a cache split between tiers: with cpu_attention the host part is
+// attended on the host (attention_partial_cpu), the device part on the GPU
+// (CudaBackend::attention_partial), and the host result, copied to the device, is merged into
+// the device one (CudaBackend::merge_attention_partials) or both are merged on the host
+// (merge_attention_partials below).
+//
+// A part holds slots [slot_offset, slot_offset + S_part) of every sequence of the batch:
+// attention.k_cache / v_cache are [B, S_part, hidden] and attention.key_valid is [B, S_part] for
+// those slots only; attention.first_query_slot stays the global slot of q's first position, so
+// query t sees part slot s when slot_offset + s <= first_query_slot + t and key_valid[b, s].
+#pragma once
+
+#include <cstdint>
+
+#include "engine/backend/backend.h"
+
+namespace strata {
+
+// One part's result: out [B, T, hidden] normalized over the part's visible slots (0 if none),
+// max and sum [B, T, heads] f32 (attention_merge.h; -inf and 0 if none).
+struct AttentionPartial {
+  Tensor out;
+  Tensor max;
+  Tensor sum;
+};
+
+struct AttentionPartialArgs {
+  AttentionArgs attention;  // out receives the part's normalized output
+  int64_t slot_offset = 0;  // global slot of the part's slot 0
+  Tensor max;               // [B, T, heads] f32, written
+  Tensor sum;               // [B, T, heads] f32, written
+};
+
+// Shape checks shared by every backend's partial attention (strata::Error on a mismatch).
+void check_attention_partial(const AttentionPartialArgs& a);
+// Shape checks of a merge: both parts [B, T, hidden] / [B, T, heads] alike.
+void check_attention_merge(const AttentionPartial& into, const AttentionPartial& other,
+                           int64_t num_heads);
+
+// Host partial attention (fp32, the CPU backend's arithmetic), host pointers.
+void attention_partial_cpu(const AttentionPartialArgs& a);
+
+// into = merge(into, other) per (sequence, query, head), host pointers.
+void merge_attention_partials(const AttentionPartial& into, const AttentionPartial& other,
+                              int64_t num_heads);
+
+}  // namespace strata

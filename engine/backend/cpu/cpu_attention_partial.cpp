@@ -1,0 +1,63 @@
+// Host partial attention over one part of a KV cache (attention_partial.h): the CPU backend's
+// attention arithmetic, restricted to the part's slots, also returning each head's max score and
+// sum of exponentials so that another part can be merged in (attention_merge.h).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "engine/backend/attention_partial.h"
+
+namespace strata {
+
+void attention_partial_cpu(const AttentionPartialArgs& p) {
+  check_attention_partial(p);
+  const AttentionArgs& a = p.attention;
+  const int64_t batch = a.q.dim(0), t_new = a.q.dim(1), e = a.q.dim(2);
+  const int64_t s_part = a.k_cache.dim(1), heads = a.num_heads, d = e / heads;
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  std::vector<float> scores(static_cast<size_t>(s_part));
+  for (int64_t b = 0; b < batch; ++b) {
+    const uint8_t* valid = a.key_valid + b * s_part;
+    const float* keys = a.k_cache.data<float>() + b * s_part * e;
+    const float* values = a.v_cache.data<float>() + b * s_part * e;
+    for (int64_t t = 0; t < t_new; ++t) {
+      // Causal: global slots <= first + t, i.e. part slots [0, end).
+      const int64_t end = std::clamp<int64_t>(a.first_query_slot + t + 1 - p.slot_offset, 0, s_part);
+      for (int64_t h = 0; h < heads; ++h) {
+        const int64_t row = (b * t_new + t) * heads + h;
+        const float* q = a.q.data<float>() + (b * t_new + t) * e + h * d;
+        float* out = a.out.data<float>() + (b * t_new + t) * e + h * d;
+        float max_score = neg_inf;
+        for (int64_t s = 0; s < end; ++s) {
+          if (!valid[s]) continue;
+          const float* k = keys + s * e + h * d;
+          float dot = 0.0f;
+          for (int64_t i = 0; i < d; ++i) dot += q[i] * k[i];
+          scores[size_t(s)] = dot * a.scale;
+          max_score = std::max(max_score, scores[size_t(s)]);
+        }
+        for (int64_t i = 0; i < d; ++i) out[i] = 0.0f;
+        float total = 0.0f;
+        if (max_score != neg_inf) {
+          for (int64_t s = 0; s < end; ++s) {
+            if (!valid[s]) continue;
+            scores[size_t(s)] = std::exp(scores[size_t(s)] - max_score);
+            total += scores[size_t(s)];
+          }
+          const float inv_total = 1.0f / total;
+          for (int64_t s = 0; s < end; ++s) {
+            if (!valid[s]) continue;
+            const float w = scores[size_t(s)] * inv_total;
+            const float* v = values + s * e + h * d;
+            for (int64_t i = 0; i < d; ++i) out[i] += w * v[i];
+          }
+        }
+        p.max.data<float>()[row] = max_score;
+        p.sum.data<float>()[row] = total;
+      }
+    }
+  }
+}
+
+}  // namespace strata

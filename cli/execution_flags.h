@@ -1,7 +1,8 @@
 // The flags that choose and shape the offloading executor (issue 3), shared by `strata run`,
 // `strata generate` and `strata bench`: tier capacities, the offload directory, a policy (YAML
-// file, FlexGen's six percentages, batch shape, cpu_attention, overlap). Plain data filled by
-// CLI11; resolve_executor_options() turns it into the engine's ExecutorOptions.
+// file, FlexGen's six percentages, batch shape, cpu_attention, overlap, weight and KV cache
+// compression). Plain data filled by CLI11; resolve_executor_options() turns it into the
+// engine's ExecutorOptions.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -11,10 +12,7 @@
 #include <vector>
 
 #include "engine/executor/executor_policy.h"
-
-namespace strata {
-struct Policy;  // planner/policy.h
-}
+#include "planner/policy.h"
 
 namespace strata::cli {
 
@@ -29,6 +27,7 @@ struct ExecutionFlags {
   bool no_cpu_attention = false;               // decode attention on the device, even under auto
   bool no_overlap = false;
   std::string compress_weight;                 // "q4" | "q8" | "none"; empty: from the policy
+  std::string compress_cache;                  // "q4" | "q8" | "none"; empty: from the policy
 
   // Whether any executor flag was given.
   bool any() const;
@@ -37,6 +36,11 @@ struct ExecutionFlags {
 };
 
 void add_execution_options(CLI::App& app, ExecutionFlags& flags);
+
+// The KV cache element type of a compression: f32 (none), q4 or q8.
+DType cache_dtype_of(Compression compression);
+// A --compress-weight / --compress-cache value: q4, q8 or none; InputError naming the flag.
+Compression parse_compression_flag(const std::string& value, const char* flag);
 
 // The policy and capacities the flags describe; `batch_size` is the gpu_batch_size used when
 // neither --gpu-batch-size nor a policy file gives one. Throws InputError naming the flag.

@@ -71,7 +71,7 @@ class BlockExecutor {
   void issue_stores(const Item& item, const MicroBatchStep& step);
   void rows_on(int64_t k, Place p, const MicroBatchStep& step, std::vector<int64_t>& out) const;
   float* hidden(const Item& item) const;
-  float* kv_work(int slot) const { return kv_work_[size_t(slot)].data<float>(); }
+  char* kv_work(int slot) const { return kv_work_[size_t(slot)].data<char>(); }
   char* kv_staging(int slot) const { return kv_staging_[size_t(slot)].data<char>(); }
   void wait(const Event& e);
   void wait_all(const std::vector<Event>& events);

@@ -148,6 +148,7 @@ void BlockExecutor::issue_loads(const Item& item, const MicroBatchStep& step) {
       const uint64_t n = kv_.read_disk(j, k, disk_rows, filled, kv_staging(x));
       std::lock_guard<std::mutex> lock(bytes_mutex_);
       bytes_.disk_read += n;
+      kv_bytes_.disk_read += n;
     });
   }
   if (kv_home_attention(step)) {  // attention reads the host home and the staging in place
@@ -173,8 +174,10 @@ void BlockExecutor::issue_loads(const Item& item, const MicroBatchStep& step) {
       copy_slots(row_kv(kv_work(x), n_work, p - host.first, sf),
                  row_kv(staging, disk.count, p - disk.first, sf), 0, filled, row);
     }
+    const uint64_t n = uint64_t(host_rows.size() + disk_rows.size()) * 2 * uint64_t(filled) * row;
     std::lock_guard<std::mutex> lock(bytes_mutex_);
-    bytes_.h2d += uint64_t(host_rows.size() + disk_rows.size()) * 2 * uint64_t(filled) * row;
+    bytes_.h2d += n;
+    kv_bytes_.h2d += n;
   }));
 }
 
@@ -246,8 +249,10 @@ void BlockExecutor::issue_stores(const Item& item, const MicroBatchStep& step) {
         copy_slots(row_kv(staging, disk.count, p - disk.first, sf),
                    row_kv(kv_work(x), n_work, p - host.first, sf), first, count, row);
       }
+      const uint64_t n = uint64_t(host_rows.size() + disk_rows.size()) * 2 * uint64_t(count) * row;
       std::lock_guard<std::mutex> lock(bytes_mutex_);
-      bytes_.d2h += uint64_t(host_rows.size() + disk_rows.size()) * 2 * uint64_t(count) * row;
+      bytes_.d2h += n;
+      kv_bytes_.d2h += n;
     });
     stored = copied;
   }
@@ -256,6 +261,7 @@ void BlockExecutor::issue_stores(const Item& item, const MicroBatchStep& step) {
       const uint64_t n = kv_.write_disk(j, k, disk_rows, first, count, kv_staging(x));
       std::lock_guard<std::mutex> lock(bytes_mutex_);
       bytes_.disk_write += n;
+      kv_bytes_.disk_write += n;
     });
   }
   busy.push_back(stored);
@@ -307,6 +313,7 @@ ExecutorReport BlockExecutor::report() const {
   {
     std::lock_guard<std::mutex> lock(bytes_mutex_);
     r.bytes = bytes_;
+    r.kv_bytes = kv_bytes_;
   }
   r.placed = memory_.used();
   return r;

@@ -110,6 +110,7 @@ class BlockExecutor {
 
   ResourceTimes own_times_;  // compute and wait (the workers time themselves)
   TransferBytes bytes_;
+  TransferBytes kv_bytes_;  // the KV cache's part of bytes_
   mutable std::mutex bytes_mutex_;
 
   // Last: destroyed first, so every queued transfer finishes while its buffers still exist.

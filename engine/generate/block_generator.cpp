@@ -152,6 +152,7 @@ std::vector<SequenceResult> BlockGenerator::generate(std::span<const SequenceReq
     const ExecutorReport r = ex.report();
     report_.times += r.times;
     report_.bytes += r.bytes;
+    report_.kv_bytes += r.kv_bytes;
     if (r.placed[Place::device].total() + r.placed[Place::host].total() >=
         report_.placed[Place::device].total() + report_.placed[Place::host].total()) {
       report_.placed = r.placed;

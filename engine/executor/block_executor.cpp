@@ -303,6 +303,15 @@ void BlockExecutor::run_step(std::span<const MicroBatchStep> steps) {
   }
 }
 
+void BlockExecutor::drain() {
+  for (const Event& e : kv_stored_) wait_for(e);
+  for (const Event& e : hidden_stored_) wait_for(e);
+  for (const std::vector<Event>& busy : slot_busy_) {
+    for (const Event& e : busy) wait_for(e);
+  }
+  for (const LoadedStage& l : loaded_) wait_for(l.ready);
+}
+
 ExecutorReport BlockExecutor::report() const {
   ExecutorReport r;
   r.times = own_times_;

@@ -50,6 +50,9 @@ class BlockExecutor {
   const BlockPlan& plan() const { return plan_; }
   // Runs one step (prefill when in.first_slot == 0, else decode) of every micro-batch.
   void run_step(std::span<const MicroBatchStep> steps);
+  // Waits for the transfers still in flight after the last step (its stores, the next step's
+  // prefetch) and rethrows their errors, so that report() counts every byte the block moved.
+  void drain();
   ExecutorReport report() const;
 
  private:

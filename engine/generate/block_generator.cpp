@@ -149,6 +149,7 @@ std::vector<SequenceResult> BlockGenerator::generate(std::span<const SequenceReq
       ex.run_step(steps);
     }
     stats_.decode_seconds += seconds_since(start);
+    ex.drain();  // the last step's stores still run: count them (and surface their errors)
     const ExecutorReport r = ex.report();
     report_.times += r.times;
     report_.bytes += r.bytes;

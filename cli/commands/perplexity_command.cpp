@@ -2,9 +2,10 @@
 // decoder's linear weights quantized in memory exactly as `strata convert --quant` stores them,
 // and/or the KV cache compressed as --compress-cache stores it (issue 4: the accuracy cost of
 // w8 / w4 and of a 4/8-bit KV cache). With a compressed cache every window's keys and values are
-// quantized when written and attention reads them dequantized, as in generation. The text is tokenized as a prompt ([bos] + BPE) and
-// cut into non-overlapping windows of at most --window tokens, each starting with bos; every
-// token after the bos of a window is predicted from the ones before it in that window.
+// quantized when written and attention reads them dequantized, as in generation. The text is
+// tokenized as a prompt ([bos] + BPE) and cut into non-overlapping windows of at most --window
+// tokens, each starting with bos; every token after the bos of a window is predicted from the
+// ones before it in that window.
 //   perplexity = exp( sum of -log p(token | window prefix) / number of predicted tokens )
 #include <algorithm>
 #include <cmath>

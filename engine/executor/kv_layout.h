@@ -44,7 +44,9 @@ class KvLayout {
 
   size_t row_bytes() const { return format_.slot_bytes(); }  // one slot of one sequence's K
   size_t seq_bytes() const { return seq_bytes_; }             // one sequence's K, 4096-aligned
-  size_t region_bytes(int64_t k, Place p) const { return 2 * size_t(rows(k, p).count) * seq_bytes(); }
+  size_t region_bytes(int64_t k, Place p) const {
+    return 2 * size_t(rows(k, p).count) * seq_bytes();
+  }
   // Offset of region (j, k, p) in its tier's home (device / host arena, or the layer's file).
   size_t region_offset(int64_t j, int64_t k, Place p) const;
   size_t tier_bytes(Place p) const { return size_t(layers_) * per_layer_[size_t(p)]; }

@@ -3,8 +3,9 @@
 // device working region (host and disk rows loaded for this compute), or, for host attention
 // (cpu_attention, decode), its host home or the host staging region of the disk rows — and
 // attends there. A compressed cache's new rows are quantized as they are appended, so every
-// tier, transfer and attention call sees the packed bytes. One attention call per sequence: the CPU attention op treats every sequence
-// independently, so this is bitwise what one batched call computes.
+// tier, transfer and attention call sees the packed bytes. One attention call per sequence: the
+// CPU attention op treats every sequence independently, so this is bitwise what one batched
+// call computes.
 #pragma once
 
 #include <cstdint>

@@ -45,7 +45,8 @@ class KvCache {
       for (int which = 0; which < 2; ++which) {
         char* b = base(layer, which);
         for (size_t i = 0; i < keep.size(); ++i) {
-          if (keep[i] != int64_t(i)) std::memmove(b + i * block, b + size_t(keep[i]) * block, block);
+          if (keep[i] == int64_t(i)) continue;
+          std::memmove(b + i * block, b + size_t(keep[i]) * block, block);
         }
       }
     }

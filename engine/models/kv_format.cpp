@@ -36,7 +36,8 @@ KvFormat kv_format(DType cache_dtype, int64_t heads, int64_t head_dim) {
     case DType::bf16:
     case DType::i32: break;
   }
-  fail_input("KV cache compression ", dtype_name(cache_dtype), " is not supported (q4, q8 or none)");
+  fail_input("KV cache compression ", dtype_name(cache_dtype),
+             " is not supported (q4, q8 or none)");
 }
 
 std::string kv_format_name(const KvFormat& f) { return format_name(f.element); }

@@ -64,7 +64,8 @@ void CpuBackend::packed_attention(const AttentionArgs& a) {
             float dot = 0.0f;
             for (int64_t i = 0; i < d; ++i) dot += qh[i] * k[i];
             score(q, h, s) = dot * a.scale;
-            max_score[size_t(q * heads + h)] = std::max(max_score[size_t(q * heads + h)], score(q, h, s));
+            float& top = max_score[size_t(q * heads + h)];
+            top = std::max(top, score(q, h, s));
           }
         }
       }

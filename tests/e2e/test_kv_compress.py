@@ -9,7 +9,8 @@ prompt; a policy YAML with `compress_cache: q4` gives the --compress-cache q4 to
 flag wins over the file); `--compress-cache none` equals no flag. `bench` reports the KV bytes it
 moved: with q4 the host->device and device->host KV copies are exactly 48/256 of the fp32 ones
 (head_dim 16: 4 heads x (4 + 8) bytes vs 64 x 4 per token), and the JSON names the cache format.
-`perplexity --compress-cache` names the format and stays close to the uncompressed figure. Bad
+`perplexity --compress-cache` names the format and stays close to the uncompressed figure. A job
+interrupted (SIGINT) with --compress-cache q4 refuses --resume with q8 and completes with q4. Bad
 values (q5, Q4, 4) on each command and in the YAML are one error line naming the flag (or field)
 and the value, exit 2.
 """
@@ -17,7 +18,10 @@ and the value, exit 2.
 import json
 import math
 import os
+import signal
+import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
@@ -59,6 +63,33 @@ def bench(ck, model, offload, compress):
     if not ck.check(p.returncode == 0, f"bench --compress-cache {compress}", common.describe(p)):
         return None
     return json.loads(p.stdout.strip().split("\n")[-1])
+
+
+def check_resume(ck, model, tmp):
+    inp = os.path.join(tmp, "long.jsonl")
+    common.write_jsonl(inp, [{"id": f"r{i}", "prompt": PROMPTS[i % len(PROMPTS)] + str(i),
+                              "max_tokens": 8} for i in range(300)])
+    out = os.path.join(tmp, "long.out.jsonl")
+    args = ["run", "--model", model, "--input", inp, "--output", out, "--batch-size", 1, "--quiet"]
+    proc = subprocess.Popen([common.strata_bin()] + [str(a) for a in args +
+                                                     ["--compress-cache", "q4"]],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    end = time.monotonic() + 60
+    while time.monotonic() < end and proc.poll() is None:
+        if os.path.exists(out + ".journal") and open(out + ".journal", "rb").read().count(b"\n") > 2:
+            break
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    if not ck.check(proc.returncode == 130 and os.path.exists(out + ".journal"),
+                    "q4 job interrupted with its journal kept", f"exit {proc.returncode}"):
+        return
+    p = run_strata(args + ["--resume", "--compress-cache", "q8"])
+    check_one_error_line(ck, p, "--resume with another --compress-cache",
+                         ["compression", "q8"], exit_code=2)
+    p = run_strata(args + ["--resume", "--compress-cache", "q4"])
+    ck.check(p.returncode == 0 and len(common.read_jsonl(out)) == 300,
+             "--resume with the same --compress-cache completes the job", common.describe(p))
 
 
 def main():
@@ -159,6 +190,9 @@ def main():
                      f"q8 cache: perplexity within 2% of fp32, not identical ({ppl})")
             ck.check(abs(ppl["q4"] / ppl["none"] - 1) < 0.2, f"q4 cache: perplexity within 20% "
                      f"of fp32 ({ppl})")
+
+        # A job interrupted with --compress-cache q4 resumes only with the same compression.
+        check_resume(ck, model, tmp)
 
         # Bad values: one error line, exit 2, naming the flag and the value.
         inp = os.path.join(tmp, "bad.jsonl")

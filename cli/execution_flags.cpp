@@ -2,7 +2,6 @@
 
 #include "common/error.h"
 #include "planner/byte_size.h"
-#include "planner/policy.h"
 #include "planner/policy_yaml.h"
 
 namespace strata::cli {
@@ -20,9 +19,24 @@ TierShares shares(const Placement& p) { return {p.device, p.host, p.disk}; }
 
 }  // namespace
 
+DType cache_dtype_of(Compression compression) {
+  switch (compression) {
+    case Compression::kNone: return DType::f32;
+    case Compression::kQ4: return DType::q4;
+    case Compression::kQ8: return DType::q8;
+  }
+  fail_input("unknown compression ", static_cast<int>(compression));
+}
+
+Compression parse_compression_flag(const std::string& value, const char* flag) {
+  STRATA_CHECK_INPUT(value == "none" || value == "q4" || value == "q8", flag, ": '", value,
+                     "' is not a compression (accepted: q4, q8, none)");
+  return parse_compression(value);
+}
+
 bool ExecutionFlags::shapes_policy() const {
   return !percent.empty() || gpu_batch_size > 0 || num_gpu_batches > 0 || cpu_attention ||
-         no_cpu_attention || no_overlap || !compress_weight.empty();
+         no_cpu_attention || no_overlap || !compress_weight.empty() || !compress_cache.empty();
 }
 
 bool ExecutionFlags::any() const {
@@ -71,6 +85,10 @@ void add_execution_options(CLI::App& app, ExecutionFlags& f, const char* policy_
   app.add_option("--compress-weight", f.compress_weight, "Decoder weights as group-wise q4 or "
                  "q8 (group 64; a Hugging Face directory is converted once into such a store; a "
                  "store must already be quantized, see strata convert --quant)")->group(group);
+  app.add_option("--compress-cache", f.compress_cache, "KV cache as group-wise q4 or q8 along "
+                 "head_dim (groups of at most 64 within a head), quantized as it is written and "
+                 "stored, moved and attended as packed bytes on every tier; none (default)")
+      ->group(group);
   app.add_flag("--no-overlap", f.no_overlap, "Run transfers one after another instead of "
                "overlapping them with compute (for comparison)")->group(group);
 }
@@ -104,15 +122,12 @@ ExecutorOptions resolve_executor_options(const ExecutionFlags& f, int64_t batch_
   if (f.no_cpu_attention) policy.attention = AttentionPlace::kDevice;
   if (f.no_overlap) policy.overlap = Overlap::kOff;
   if (!f.compress_weight.empty()) {
-    STRATA_CHECK_INPUT(f.compress_weight == "none" || f.compress_weight == "q4" ||
-                           f.compress_weight == "q8",
-                       "--compress-weight: '", f.compress_weight,
-                       "' is not a compression (accepted: q4, q8, none)");
-    policy.compress_weight = parse_compression(f.compress_weight);
+    policy.compress_weight = parse_compression_flag(f.compress_weight, "--compress-weight");
+  }
+  if (!f.compress_cache.empty()) {
+    policy.compress_cache = parse_compression_flag(f.compress_cache, "--compress-cache");
   }
   validate(policy);
-  STRATA_CHECK_INPUT(policy.compress_cache == Compression::kNone,
-                     "policy: compress_cache is not supported by the executor yet; use none");
   ExecutorOptions o;
   o.policy.gpu_batch_size = policy.gpu_batch_size;
   o.policy.num_gpu_batches = policy.num_gpu_batches;
@@ -122,6 +137,7 @@ ExecutorOptions resolve_executor_options(const ExecutionFlags& f, int64_t batch_
   o.policy.attention =
       policy.attention == AttentionPlace::kHost ? AttentionAt::kv_home : AttentionAt::device;
   o.policy.overlap = policy.overlap == Overlap::kOn ? TransferOverlap::on : TransferOverlap::off;
+  o.policy.cache_dtype = cache_dtype_of(policy.compress_cache);
   validate(o.policy);
   STRATA_CHECK_INPUT(o.policy.cache.disk <= 0 || !f.offload_dir.empty(), "the policy puts ",
                      o.policy.cache.disk * 100, "% of the KV cache on disk: give --offload-dir");

@@ -1,7 +1,8 @@
 // The flags that choose and shape the offloading executor (issue 3), shared by `strata run`,
 // `strata generate` and `strata bench`: tier capacities, the offload directory, a policy (YAML
-// file, FlexGen's six percentages, batch shape, cpu_attention, overlap). Plain data filled by
-// CLI11; resolve_executor_options() turns it into the engine's ExecutorOptions.
+// file, FlexGen's six percentages, batch shape, cpu_attention, overlap, weight and KV cache
+// compression). Plain data filled by CLI11; resolve_executor_options() turns it into the
+// engine's ExecutorOptions.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -11,10 +12,7 @@
 #include <vector>
 
 #include "engine/executor/executor_policy.h"
-
-namespace strata {
-struct Policy;  // planner/policy.h
-}
+#include "planner/policy.h"
 
 namespace strata::cli {
 
@@ -31,6 +29,7 @@ struct ExecutionFlags {
   bool no_cpu_attention = false;               // decode attention on the device, even under auto
   bool no_overlap = false;
   std::string compress_weight;                 // "q4" | "q8" | "none"; empty: from the policy
+  std::string compress_cache;                  // "q4" | "q8" | "none"; empty: from the policy
   // run's --batch-size when given by hand: --policy auto keeps it as the plan's gpu_batch_size
   // (it is not a policy flag: a plan that fits the device still runs in memory). 0: not given.
   int64_t hand_batch_size = 0;
@@ -53,6 +52,11 @@ void add_execution_options(CLI::App& app, ExecutionFlags& flags, const char* pol
 
 // --policy in-memory with an offloading flag that only the executor honours: InputError.
 void check_in_memory_flags(const ExecutionFlags& flags);
+
+// The KV cache element type of a compression: f32 (none), q4 or q8.
+DType cache_dtype_of(Compression compression);
+// A --compress-weight / --compress-cache value: q4, q8 or none; InputError naming the flag.
+Compression parse_compression_flag(const std::string& value, const char* flag);
 
 // The policy and capacities the flags describe; `batch_size` is the gpu_batch_size used when
 // neither --gpu-batch-size nor a policy file gives one. Throws InputError naming the flag.

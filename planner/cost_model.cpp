@@ -18,6 +18,8 @@ constexpr int kCompute = static_cast<int>(Resource::kCompute);
 
 // Bytes of logits per sequence sent to the host for sampling: fp32 over the vocabulary.
 constexpr double kLogitBytes = 4.0;
+// The executor's O_DIRECT block: KV cache disk transfers are whole blocks of a sequence's rows.
+constexpr double kDiskBlockBytes = 4096.0;
 
 // One GEMM pass over a weight matrix of `weight_bytes` for `rows` token rows at `flops` (the
 // phase's rate), plus one read of the stored weights (fused dequant reads stored bytes).
@@ -65,6 +67,15 @@ class StageBuilder {
   void add_cache_store(Stage& st, double t) const {
     const double bytes = z_.block * t * z_.kv_token;
     st.busy[kD2H].add_off_device(K::kCache, bytes / hw_.device_to_host_bytes_per_s);
+    add_cache_disk_write(st, t);
+  }
+
+  // The disk share of t new K/V rows per sequence. O_DIRECT writes whole 4096-byte blocks of a
+  // sequence's K region and of its V region: t rows of kv_token/2 bytes each start anywhere in
+  // a block, so each region writes t*kv_token/2 + 4095 bytes of blocks on average (a decode
+  // step's 432-byte q4 row of opt-125m costs a whole 4096-byte block).
+  void add_cache_disk_write(Stage& st, double t) const {
+    const double bytes = z_.block * (t * z_.kv_token + 2.0 * (kDiskBlockBytes - 1.0));
     st.busy[kWrite].add(K::kCache, T::kDisk, bytes / hw_.disk_write_bytes_per_s);
   }
 
@@ -111,7 +122,7 @@ class StageBuilder {
                                    z_.block * 4.0 * (cached + 1.0) * hidden_ / hw_.cpu_flops);
       st.busy[kCompute].add(gemm + host);
       // The new K/V crossed in `down`; its disk share is written on from the host.
-      st.busy[kWrite].add(K::kCache, T::kDisk, z_.block * z_.kv_token / hw_.disk_write_bytes_per_s);
+      add_cache_disk_write(st, 1.0);
     }
     return st;
   }

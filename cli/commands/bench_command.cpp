@@ -47,6 +47,7 @@ nlohmann::ordered_json policy_json(const ExecutorPolicy& p) {
           {"weights", shares(p.weights)}, {"cache", shares(p.cache)},
           {"activations", shares(p.activations)},
           {"cpu_attention", p.attention == AttentionAt::kv_home},
+          {"kv_cache", std::string(dtype_name(p.cache_dtype))},
           {"overlap", p.overlap == TransferOverlap::on}};
 }
 
@@ -156,6 +157,10 @@ int run_bench(BenchFlags& f) {
                             {"wait", r.times.wait}}},
       {"bytes_moved", {{"disk_read", r.bytes.disk_read}, {"disk_write", r.bytes.disk_write},
                        {"host_to_device", r.bytes.h2d}, {"device_to_host", r.bytes.d2h}}},
+      {"kv_bytes_moved", {{"disk_read", r.kv_bytes.disk_read},
+                          {"disk_write", r.kv_bytes.disk_write},
+                          {"host_to_device", r.kv_bytes.h2d},
+                          {"device_to_host", r.kv_bytes.d2h}}},
       {"placed", {{"device", tier_json(r.placed[Place::device])},
                   {"host", tier_json(r.placed[Place::host])},
                   {"disk", tier_json(r.placed[Place::disk])}}}};

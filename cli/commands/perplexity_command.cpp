@@ -1,8 +1,11 @@
 // strata perplexity: the model's perplexity on a text file, at its stored precision or with the
-// decoder's linear weights quantized in memory exactly as `strata convert --quant` stores them
-// (issue 4: the accuracy cost of w8 / w4). The text is tokenized as a prompt ([bos] + BPE) and
-// cut into non-overlapping windows of at most --window tokens, each starting with bos; every
-// token after the bos of a window is predicted from the ones before it in that window.
+// decoder's linear weights quantized in memory exactly as `strata convert --quant` stores them,
+// and/or the KV cache compressed as --compress-cache stores it (issue 4: the accuracy cost of
+// w8 / w4 and of a 4/8-bit KV cache). With a compressed cache every window's keys and values are
+// quantized when written and attention reads them dequantized, as in generation. The text is
+// tokenized as a prompt ([bos] + BPE) and cut into non-overlapping windows of at most --window
+// tokens, each starting with bos; every token after the bos of a window is predicted from the
+// ones before it in that window.
 //   perplexity = exp( sum of -log p(token | window prefix) / number of predicted tokens )
 #include <algorithm>
 #include <cmath>
@@ -15,6 +18,7 @@
 
 #include "cli/app.h"
 #include "cli/commands/command.h"
+#include "cli/execution_flags.h"
 #include "cli/model_loading.h"
 #include "common/error.h"
 #include "engine/io/hf_checkpoint.h"
@@ -30,15 +34,17 @@ struct PerplexityFlags {
   std::filesystem::path text;
   std::string quant = "none";
   std::string compress_weight;
+  std::string compress_cache = "none";
   int64_t window = 0;      // 0: max_position_embeddings
   int64_t max_tokens = 0;  // 0: the whole text
 };
 
 // Sum of -log softmax(logits)[target] over the window, in double.
-double window_nll(const OptModel& model, Backend& be, const std::vector<int32_t>& ids) {
+double window_nll(const OptModel& model, Backend& be, const KvFormat& kv,
+                  const std::vector<int32_t>& ids) {
   const OptConfig& c = model.config();
   const int64_t t = int64_t(ids.size()), e = c.hidden_size, v = c.vocab_size;
-  KvCache cache(c.num_layers, 1, t, e);
+  KvCache cache(c.num_layers, 1, t, kv);
   std::vector<int32_t> positions(static_cast<size_t>(t));
   for (int64_t i = 0; i < t; ++i) positions[size_t(i)] = int32_t(i);
   const std::vector<uint8_t> valid(static_cast<size_t>(t), 1);
@@ -71,14 +77,13 @@ double window_nll(const OptModel& model, Backend& be, const std::vector<int32_t>
 int run_perplexity(const PerplexityFlags& f) {
   WeightQuant quant = parse_weight_quant(f.quant, "--quant");
   if (!f.compress_weight.empty()) {
-    STRATA_CHECK_INPUT(f.compress_weight == "q4" || f.compress_weight == "q8" ||
-                           f.compress_weight == "none",
-                       "--compress-weight: '", f.compress_weight,
-                       "' is not a compression (accepted: q4, q8, none)");
-    quant = parse_weight_quant(f.compress_weight == "none" ? "none"
-                                   : f.compress_weight == "q4" ? "w4g64" : "w8g64",
+    const Compression c = parse_compression_flag(f.compress_weight, "--compress-weight");
+    quant = parse_weight_quant(c == Compression::kNone ? "none"
+                                   : c == Compression::kQ4 ? "w4g64" : "w8g64",
                                "--compress-weight");
   }
+  const DType cache_dtype =
+      cache_dtype_of(parse_compression_flag(f.compress_cache, "--compress-cache"));
   std::ifstream in(f.text, std::ios::binary);
   STRATA_CHECK_INPUT(in.good(), f.text.string(), ": cannot open");
   std::ostringstream buffer;
@@ -96,6 +101,7 @@ int run_perplexity(const PerplexityFlags& f) {
   OptWeights weights = OptWeights::load(config, HfCheckpoint::open(f.model));
   if (quant) weights.quantize_linear_weights(*quant);
   const OptModel model(config, std::move(weights));
+  const KvFormat kv = kv_format(cache_dtype, config.num_heads, config.head_dim());
   auto be = make_backend(BackendKind::cpu);
   double nll = 0;
   int64_t predicted = 0, windows = 0;
@@ -103,13 +109,14 @@ int run_perplexity(const PerplexityFlags& f) {
     const size_t n = std::min(size_t(window - 1), ids.size() - at);
     std::vector<int32_t> w = {config.bos_token_id};
     w.insert(w.end(), ids.begin() + at, ids.begin() + at + n);
-    nll += window_nll(model, *be, w);
+    nll += window_nll(model, *be, kv, w);
     predicted += int64_t(n);
     ++windows;
   }
   const nlohmann::json out = {{"model", f.model.string()},
                               {"text", f.text.string()},
                               {"weights", weight_quant_name(quant)},
+                              {"kv_cache", kv_format_name(kv)},
                               {"tokens", predicted},
                               {"windows", windows},
                               {"window", window},
@@ -129,7 +136,8 @@ Command add_perplexity_command(CLI::App& parent) {
   app->footer("Examples:\n"
               "  strata perplexity --model examples/models/opt-fortunes-tiny "
               "--text /usr/share/common-licenses/GPL-3\n"
-              "  strata perplexity --model M --text FILE --compress-weight q4   (= --quant w4g64)");
+              "  strata perplexity --model M --text FILE --compress-weight q4   (= --quant w4g64)\n"
+              "  strata perplexity --model M --text FILE --compress-weight q4 --compress-cache q4");
   app->add_option("--model", f->model, "Hugging Face OPT model directory")->required();
   app->add_option("--text", f->text, "Text file (UTF-8)")->required();
   CLI::Option* quant = app->add_option(
@@ -137,6 +145,9 @@ Command add_perplexity_command(CLI::App& parent) {
   CLI::Option* compress = app->add_option("--compress-weight", f->compress_weight,
                                           "q4 or q8: the same as --quant w4g64 / w8g64");
   quant->excludes(compress);
+  app->add_option("--compress-cache", f->compress_cache, "q4, q8 or none (default): the KV "
+                  "cache compressed along head_dim, as run / generate / bench --compress-cache "
+                  "store it");
   app->add_option("--window", f->window, "Tokens per window, bos included (default and "
                   "maximum: max_position_embeddings)")->check(CLI::PositiveNumber);
   app->add_option("--max-tokens", f->max_tokens, "Score only the text's first N tokens")

@@ -80,13 +80,21 @@ void check_output_path(const BatchJobOptions& o) {
 // What makes two runs the same job: a journal written under another header is refused.
 nlohmann::ordered_json journal_header(const BatchJobOptions& o, const std::string& digest) {
   const RequestDefaults& d = o.defaults;
-  return {{"strata_journal", 1},
-          {"input_digest", digest},
-          {"model", std::filesystem::weakly_canonical(o.model_dir).string()},
-          {"shard", o.shard},
-          {"strict", o.strict},
-          {"defaults", {{"max_new_tokens", d.max_new_tokens}, {"temperature", d.temperature},
-                        {"top_p", d.top_p}, {"top_k", d.top_k}, {"seed", d.seed}}}};
+  nlohmann::ordered_json header = {
+      {"strata_journal", 1},
+      {"input_digest", digest},
+      {"model", std::filesystem::weakly_canonical(o.model_dir).string()},
+      {"shard", o.shard},
+      {"strict", o.strict},
+      {"defaults", {{"max_new_tokens", d.max_new_tokens}, {"temperature", d.temperature},
+                    {"top_p", d.top_p}, {"top_k", d.top_k}, {"seed", d.seed}}}};
+  // Compression changes the tokens (placements do not): a resumed job must keep it. Only when
+  // given, so journals of uncompressed jobs keep their header.
+  const ExecutionFlags& x = o.execution;
+  if (!x.compress_weight.empty() || !x.compress_cache.empty()) {
+    header["compression"] = {{"weights", x.compress_weight}, {"kv_cache", x.compress_cache}};
+  }
+  return header;
 }
 
 }  // namespace

@@ -28,6 +28,10 @@ void add_executor_figures(nlohmann::ordered_json& j, const ExecutorReport& r) {
                                    {"waiting_for_transfers", r.times.wait}});
   j["bytes_moved"] = {{"disk_read", r.bytes.disk_read}, {"disk_write", r.bytes.disk_write},
                       {"host_to_device", r.bytes.h2d}, {"device_to_host", r.bytes.d2h}};
+  j["kv_bytes_moved"] = {{"disk_read", r.kv_bytes.disk_read},
+                         {"disk_write", r.kv_bytes.disk_write},
+                         {"host_to_device", r.kv_bytes.h2d},
+                         {"device_to_host", r.kv_bytes.d2h}};
   // Per tier: what the executor placed there (the process RSS stays under "process_rss").
   nlohmann::ordered_json& peak = j["peak_memory_bytes"];
   peak["process_rss"] = peak["host"];

@@ -40,7 +40,12 @@ Placement placement_of(const TierShares& s) { return {s.device, s.host, s.disk};
 // The flags given by hand become constraints of the search.
 PlannerOptions planner_options(const ExecutionFlags& f) {
   PlannerOptions o;
-  if (!f.compress_weight.empty()) o.compress_weight = parse_compression(f.compress_weight);
+  if (!f.compress_weight.empty()) {
+    o.compress_weight = parse_compression_flag(f.compress_weight, "--compress-weight");
+  }
+  if (!f.compress_cache.empty()) {
+    o.compress_cache = parse_compression_flag(f.compress_cache, "--compress-cache");
+  }
   o.overlap = f.no_overlap ? Overlap::kOff : Overlap::kOn;
   if (f.cpu_attention) o.attention = AttentionChoice::kHost;
   if (f.no_cpu_attention) o.attention = AttentionChoice::kDevice;
@@ -116,7 +121,9 @@ PlanInputs executor_plan_inputs(const fs::path& model_dir, const ExecutionFlags&
                                 const HardwareProfile& profile, const Workload& workload) {
   PlanInputs in;
   in.model = model_geometry(model_dir);
-  in.model.cache_format = StorageFormat::kF32;  // the CPU executor keeps K and V in fp32
+  // The CPU executor keeps K and V in fp32, or packed as --compress-cache asks (the planner
+  // counts the packed bytes from the policy's compress_cache).
+  in.model.cache_format = StorageFormat::kF32;
   in.hardware = profile;
   set_capacity(in.hardware.device_capacity_bytes, flags.device_mem, "--device-mem");
   set_capacity(in.hardware.host_capacity_bytes, flags.host_mem, "--host-mem");
@@ -136,6 +143,9 @@ Policy planner_policy(const ExecutorPolicy& e, const std::optional<TensorFormat>
   p.attention = e.attention == AttentionAt::kv_home ? AttentionPlace::kHost : AttentionPlace::kDevice;
   p.overlap = e.overlap == TransferOverlap::on ? Overlap::kOn : Overlap::kOff;
   p.compress_weight = compression_of(compress_weight);
+  p.compress_cache = e.cache_dtype == DType::q4   ? Compression::kQ4
+                     : e.cache_dtype == DType::q8 ? Compression::kQ8
+                                                  : Compression::kNone;
   return p;
 }
 

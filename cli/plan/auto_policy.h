@@ -6,7 +6,8 @@
 // probe when none exists — with --device-mem / --host-mem / --disk-mem overriding its
 // capacities; the workload (longest prompt, most generated tokens, request count). Policy flags
 // given by hand (--percent, --gpu-batch-size, --num-gpu-batches, --cpu-attention,
-// --no-cpu-attention, --no-overlap, --compress-weight) are constraints of the search, so they win over the plan.
+// --no-cpu-attention, --no-overlap, --compress-weight, --compress-cache) are constraints of the
+// search, so they win over the plan.
 //
 // The executor's own byte count (engine/executor/capacity_check.h) is passed in as a callback,
 // so this planner-side file does not depend on the executor's internals.

@@ -67,16 +67,23 @@ void Backend::embedding(const Tensor& table, const int32_t* ids, Accumulate mode
 }
 
 void Backend::attention(const AttentionArgs& a) {
-  STRATA_CHECK(a.q.rank() == 3 && a.k_cache.rank() == 3 && a.v_cache.rank() == 3 &&
-                   a.out.rank() == 3,
-               "attention tensors must be [batch, positions, hidden]");
+  STRATA_CHECK(a.q.rank() == 3 && a.out.rank() == 3 && a.q.dtype() == DType::f32 &&
+                   a.out.dtype() == DType::f32,
+               "attention q and out must be [batch, positions, hidden] f32");
   const int64_t b = a.q.dim(0), t = a.q.dim(1), e = a.q.dim(2), s = a.k_cache.dim(1);
-  STRATA_CHECK(a.k_cache.dim(0) == b && a.v_cache.dim(0) == b && a.k_cache.dim(2) == e &&
-                   a.v_cache.dim(1) == s && a.v_cache.dim(2) == e && a.out.dim(0) == b &&
+  STRATA_CHECK(a.num_heads > 0 && e % a.num_heads == 0, "hidden ", e, " not divisible by ",
+               a.num_heads, " heads");
+  // [B, S, hidden] f32, or packed [B, S, heads, head_dim]: hidden as one or two dimensions.
+  const bool packed = is_quantized(a.k_cache.dtype());
+  const auto cache_ok = [&](const Tensor& c) {
+    if (c.format() != a.k_cache.format() || c.dim(0) != b || c.dim(1) != s) return false;
+    if (!packed) return c.rank() == 3 && c.dtype() == DType::f32 && c.dim(2) == e;
+    return c.rank() == 4 && c.dim(2) == a.num_heads && c.dim(3) == e / a.num_heads;
+  };
+  STRATA_CHECK(cache_ok(a.k_cache) && cache_ok(a.v_cache) && a.out.dim(0) == b &&
                    a.out.dim(1) == t && a.out.dim(2) == e,
                "attention shapes: q ", a.q.shape_string(), ", k ", a.k_cache.shape_string(),
-               ", v ", a.v_cache.shape_string(), ", out ", a.out.shape_string());
-  STRATA_CHECK(a.num_heads > 0 && e % a.num_heads == 0, "hidden ", e, " not divisible by ",
+               ", v ", a.v_cache.shape_string(), ", out ", a.out.shape_string(), ", ",
                a.num_heads, " heads");
   STRATA_CHECK(a.first_query_slot >= 0 && a.first_query_slot + t <= s, "queries at slots [",
                a.first_query_slot, ", ", a.first_query_slot + t, ") exceed the cache's ", s);

@@ -15,10 +15,13 @@ namespace strata {
 
 enum class Accumulate { overwrite, add };
 
+// The KV cache is fp32 [B, S_max, hidden], or compressed: packed q4/q8 [B, S_max, heads,
+// head_dim] with groups along head_dim (engine/models/kv_format.h), K and V in the same format;
+// a backend dequantizes the packed rows it reads, never the whole cache.
 struct AttentionArgs {
   Tensor q;                       // [B, T, hidden] f32: queries of T new positions per sequence
-  Tensor k_cache;                 // [B, S_max, hidden] f32: keys of every slot (new ones written)
-  Tensor v_cache;                 // [B, S_max, hidden] f32
+  Tensor k_cache;                 // keys of every slot (new ones written): see above
+  Tensor v_cache;                 // values, same shape and format as k_cache
   const uint8_t* key_valid;       // [B, S_max]: 1 where slot s of sequence b holds a real token
   int64_t first_query_slot = 0;   // slot of q's first position; query t sees slots <= first + t
   int64_t num_heads = 1;

@@ -1,7 +1,9 @@
 // Tensor: a non-owning, row-major view (dtype, shape, place, pointer). Memory is owned by a
 // Buffer (offload/aligned_buffer.h) or an arena carved into many tensors; a Tensor never frees.
-// A packed quantized matrix (q4/q8, quant/format.h kCols) keeps its logical shape [rows, cols]
-// and its group size; its bytes are rows x format_row_bytes, so rows(begin, end) stays a view.
+// A packed quantized tensor (q4/q8, quant/format.h kCols) keeps its logical shape and its group
+// size; groups run along its last dimension, so its bytes are (numel / last dim) packed rows of
+// format_row_bytes(last dim) each, and rows(begin, end) of the leading dimension stays a view.
+// A weight is a packed [out, in] matrix; a compressed KV cache is [batch, slots, heads, head_dim].
 #pragma once
 
 #include <array>
@@ -31,11 +33,17 @@ class Tensor {
   // A view of a packed quantized matrix [rows, cols]: `format` is q4 or q8 with its group size.
   static Tensor packed(void* data, const TensorFormat& format, int64_t rows, int64_t cols,
                        Place place = Place::host) {
+    return packed(data, format, {rows, cols}, place);
+  }
+  // A packed tensor of rank 2..4, quantized along its last dimension.
+  static Tensor packed(void* data, const TensorFormat& format, std::initializer_list<int64_t> shape,
+                       Place place = Place::host) {
     STRATA_CHECK(is_quantized(format.dtype), "Tensor::packed with dtype ",
                  dtype_name(format.dtype));
-    Tensor t(data, format.dtype, {rows, cols}, place);
+    STRATA_CHECK(shape.size() >= 2, "a packed tensor needs rank 2 or more, got ", shape.size());
+    Tensor t(data, format.dtype, shape, place);
     t.group_size_ = format.group_size;
-    format_row_bytes(format, cols);  // checks the group size
+    format_row_bytes(format, t.dim(-1));  // checks the group size
     return t;
   }
 
@@ -53,7 +61,7 @@ class Tensor {
     return n;
   }
   size_t nbytes() const {
-    if (is_quantized(dtype_)) return size_t(dims_[0]) * format_row_bytes(format(), dims_[1]);
+    if (is_quantized(dtype_)) return size_t(dims_[0]) * row_bytes();
     return size_t(numel()) * dtype_size(dtype_);
   }
   bool empty() const { return data_ == nullptr; }
@@ -74,8 +82,13 @@ class Tensor {
     STRATA_CHECK(t.numel() == numel(), "reshape ", shape_string(), " -> ", t.shape_string());
     return t;
   }
+  // Bytes of one index of the leading dimension.
   size_t row_bytes() const {
-    if (is_quantized(dtype_)) return format_row_bytes(format(), dims_[1]);
+    if (is_quantized(dtype_)) {
+      size_t packed_rows = 1;  // packed rows of the last dimension in one leading index
+      for (int i = 1; i + 1 < rank_; ++i) packed_rows *= size_t(dims_[i]);
+      return packed_rows * format_row_bytes(format(), dims_[rank_ - 1]);
+    }
     return rank_ == 0 ? 0 : nbytes() / size_t(dims_[0] ? dims_[0] : 1);
   }
 

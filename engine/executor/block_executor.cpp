@@ -15,9 +15,10 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Slots [first, first + count) of one sequence's K and V from one region row to another.
-void copy_slots(RowKv dst, RowKv src, int64_t first, int64_t count, int64_t hidden) {
-  const size_t at = size_t(first * hidden), n = size_t(count * hidden) * sizeof(float);
+// Slots [first, first + count) of one sequence's K and V from one region row to another, as
+// stored (slot_bytes per slot: fp32 or packed rows).
+void copy_slots(RowKv dst, RowKv src, int64_t first, int64_t count, size_t slot_bytes) {
+  const size_t at = size_t(first) * slot_bytes, n = size_t(count) * slot_bytes;
   std::memcpy(dst.k + at, src.k + at, n);
   std::memcpy(dst.v + at, src.v + at, n);
 }
@@ -147,6 +148,7 @@ void BlockExecutor::issue_loads(const Item& item, const MicroBatchStep& step) {
       const uint64_t n = kv_.read_disk(j, k, disk_rows, filled, kv_staging(x));
       std::lock_guard<std::mutex> lock(bytes_mutex_);
       bytes_.disk_read += n;
+      kv_bytes_.disk_read += n;
     });
   }
   if (kv_home_attention(step)) {  // attention reads the host home and the staging in place
@@ -160,18 +162,22 @@ void BlockExecutor::issue_loads(const Item& item, const MicroBatchStep& step) {
     const KvLayout& kv = kv_.layout();
     const KvRows& host = kv.rows(k, Place::host);
     const KvRows& disk = kv.rows(k, Place::disk);
-    const int64_t e = kv.hidden(), sf = kv.slots() * e, n_work = host.count + disk.count;
-    float* staging = reinterpret_cast<float*>(kv_staging(x));
+    const size_t sf = kv.seq_bytes(), row = kv.row_bytes();
+    const int64_t n_work = host.count + disk.count;
+    char* staging = kv_staging(x);
     for (int64_t p : host_rows) {
       copy_slots(row_kv(kv_work(x), n_work, p - host.first, sf),
-                 row_kv(kv_.home(j, k, Place::host), host.count, p - host.first, sf), 0, filled, e);
+                 row_kv(kv_.home(j, k, Place::host), host.count, p - host.first, sf), 0, filled,
+                 row);
     }
     for (int64_t p : disk_rows) {
       copy_slots(row_kv(kv_work(x), n_work, p - host.first, sf),
-                 row_kv(staging, disk.count, p - disk.first, sf), 0, filled, e);
+                 row_kv(staging, disk.count, p - disk.first, sf), 0, filled, row);
     }
+    const uint64_t n = uint64_t(host_rows.size() + disk_rows.size()) * 2 * uint64_t(filled) * row;
     std::lock_guard<std::mutex> lock(bytes_mutex_);
-    bytes_.h2d += uint64_t(host_rows.size() + disk_rows.size()) * 2 * filled * e * sizeof(float);
+    bytes_.h2d += n;
+    kv_bytes_.h2d += n;
   }));
 }
 
@@ -184,8 +190,7 @@ void BlockExecutor::compute(const Item& item, const MicroBatchStep& step) {
   if (item.stage == 0) {
     forward_.embed(device_, w.globals, step.in, h, workspace_);
   } else if (item.stage <= config_.num_layers) {
-    const TieredAttentionBuffers buffers{kv_work(item.slot),
-                                         reinterpret_cast<float*>(kv_staging(item.slot)),
+    const TieredAttentionBuffers buffers{kv_work(item.slot), kv_staging(item.slot),
                                          host_scratch_.data<float>()};
     TieredAttention attention(kv_, item.stage - 1, item.k, step.rows, kv_home_attention(step),
                               buffers, host_backend_);
@@ -233,18 +238,21 @@ void BlockExecutor::issue_stores(const Item& item, const MicroBatchStep& step) {
       const KvLayout& kv = kv_.layout();
       const KvRows& host = kv.rows(k, Place::host);
       const KvRows& disk = kv.rows(k, Place::disk);
-      const int64_t e = kv.hidden(), sf = kv.slots() * e, n_work = host.count + disk.count;
-      float* staging = reinterpret_cast<float*>(kv_staging(x));
+      const size_t sf = kv.seq_bytes(), row = kv.row_bytes();
+      const int64_t n_work = host.count + disk.count;
+      char* staging = kv_staging(x);
       for (int64_t p : host_rows) {
         copy_slots(row_kv(kv_.home(j, k, Place::host), host.count, p - host.first, sf),
-                   row_kv(kv_work(x), n_work, p - host.first, sf), first, count, e);
+                   row_kv(kv_work(x), n_work, p - host.first, sf), first, count, row);
       }
       for (int64_t p : disk_rows) {
         copy_slots(row_kv(staging, disk.count, p - disk.first, sf),
-                   row_kv(kv_work(x), n_work, p - host.first, sf), first, count, e);
+                   row_kv(kv_work(x), n_work, p - host.first, sf), first, count, row);
       }
+      const uint64_t n = uint64_t(host_rows.size() + disk_rows.size()) * 2 * uint64_t(count) * row;
       std::lock_guard<std::mutex> lock(bytes_mutex_);
-      bytes_.d2h += uint64_t(host_rows.size() + disk_rows.size()) * 2 * count * e * sizeof(float);
+      bytes_.d2h += n;
+      kv_bytes_.d2h += n;
     });
     stored = copied;
   }
@@ -253,6 +261,7 @@ void BlockExecutor::issue_stores(const Item& item, const MicroBatchStep& step) {
       const uint64_t n = kv_.write_disk(j, k, disk_rows, first, count, kv_staging(x));
       std::lock_guard<std::mutex> lock(bytes_mutex_);
       bytes_.disk_write += n;
+      kv_bytes_.disk_write += n;
     });
   }
   busy.push_back(stored);
@@ -294,6 +303,15 @@ void BlockExecutor::run_step(std::span<const MicroBatchStep> steps) {
   }
 }
 
+void BlockExecutor::drain() {
+  for (const Event& e : kv_stored_) wait_for(e);
+  for (const Event& e : hidden_stored_) wait_for(e);
+  for (const std::vector<Event>& busy : slot_busy_) {
+    for (const Event& e : busy) wait_for(e);
+  }
+  for (const LoadedStage& l : loaded_) wait_for(l.ready);
+}
+
 ExecutorReport BlockExecutor::report() const {
   ExecutorReport r;
   r.times = own_times_;
@@ -304,6 +322,7 @@ ExecutorReport BlockExecutor::report() const {
   {
     std::lock_guard<std::mutex> lock(bytes_mutex_);
     r.bytes = bytes_;
+    r.kv_bytes = kv_bytes_;
   }
   r.placed = memory_.used();
   return r;

@@ -50,6 +50,9 @@ class BlockExecutor {
   const BlockPlan& plan() const { return plan_; }
   // Runs one step (prefill when in.first_slot == 0, else decode) of every micro-batch.
   void run_step(std::span<const MicroBatchStep> steps);
+  // Waits for the transfers still in flight after the last step (its stores, the next step's
+  // prefetch) and rethrows their errors, so that report() counts every byte the block moved.
+  void drain();
   ExecutorReport report() const;
 
  private:
@@ -71,7 +74,7 @@ class BlockExecutor {
   void issue_stores(const Item& item, const MicroBatchStep& step);
   void rows_on(int64_t k, Place p, const MicroBatchStep& step, std::vector<int64_t>& out) const;
   float* hidden(const Item& item) const;
-  float* kv_work(int slot) const { return kv_work_[size_t(slot)].data<float>(); }
+  char* kv_work(int slot) const { return kv_work_[size_t(slot)].data<char>(); }
   char* kv_staging(int slot) const { return kv_staging_[size_t(slot)].data<char>(); }
   void wait(const Event& e);
   void wait_all(const std::vector<Event>& events);
@@ -110,6 +113,7 @@ class BlockExecutor {
 
   ResourceTimes own_times_;  // compute and wait (the workers time themselves)
   TransferBytes bytes_;
+  TransferBytes kv_bytes_;  // the KV cache's part of bytes_
   mutable std::mutex bytes_mutex_;
 
   // Last: destroyed first, so every queued transfer finishes while its buffers still exist.

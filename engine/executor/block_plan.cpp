@@ -14,8 +14,8 @@ BlockShape worst_block(const ExecutorPolicy& policy, int64_t prompt_len, int64_t
 }
 
 BlockPlan plan_block(const OptConfig& c, const ExecutorPolicy& policy, const BlockShape& shape) {
-  BlockPlan p{KvLayout(c.num_layers, c.hidden_size, shape.slots_needed, shape.batches,
-                       policy.cache),
+  BlockPlan p{KvLayout(c.num_layers, kv_format(policy.cache_dtype, c.num_heads, c.head_dim()),
+                       shape.slots_needed, shape.batches, policy.cache),
               {}, {}, 0, 0, 0, 0};
   const int64_t k_count = int64_t(shape.batches.size());
   const int64_t on_device = std::llround(double(k_count) * policy.activations.device);

@@ -35,6 +35,10 @@ void validate(const ExecutorPolicy& p) {
   STRATA_CHECK_INPUT(p.attention == AttentionAt::device || p.cache.device <= 1e-9,
                      "policy: cpu_attention needs the KV cache off the device, but cache.device = ",
                      p.cache.device);
+  STRATA_CHECK_INPUT(p.cache_dtype == DType::f32 || p.cache_dtype == DType::q4 ||
+                         p.cache_dtype == DType::q8,
+                     "policy: KV cache as ", dtype_name(p.cache_dtype),
+                     " is not supported (f32, or compressed q4 / q8)");
 }
 
 }  // namespace strata

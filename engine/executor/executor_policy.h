@@ -34,6 +34,10 @@ struct ExecutorPolicy {
   TierShares activations;  // hidden states between layers: device or host (disk is refused)
   AttentionAt attention = AttentionAt::device;
   TransferOverlap overlap = TransferOverlap::on;
+  // FlexGen's compress_cache: the KV cache's elements on every tier — f32, or q4/q8 quantized
+  // along head_dim (engine/models/kv_format.h). Homes, disk files, staging and copies then hold
+  // and move the packed bytes.
+  DType cache_dtype = DType::f32;
 
   int64_t block_size() const { return gpu_batch_size * num_gpu_batches; }
 };
@@ -57,7 +61,8 @@ struct ExecutorOptions {
 };
 
 // Throws InputError naming the field: batch sizes >= 1, shares in [0, 1] summing to 1,
-// activations not on disk, kv_home attention with no KV cache on the device.
+// activations not on disk, kv_home attention with no KV cache on the device, a cache dtype of
+// f32, q4 or q8.
 void validate(const ExecutorPolicy& policy);
 
 }  // namespace strata

@@ -45,7 +45,9 @@ std::string ExecutorReport::summary() const {
                     ", " + seconds_and_mib("disk write", times.disk_write, bytes.disk_write) +
                     ", " + seconds_and_mib("host->device", times.copy_h2d, bytes.h2d) + ", " +
                     seconds_and_mib("device->host", times.copy_d2h, bytes.d2h) + ", " + compute +
-                    "; placed";
+                    "; of which KV cache: disk read " + mib(kv_bytes.disk_read) + ", disk write " +
+                    mib(kv_bytes.disk_write) + ", host->device " + mib(kv_bytes.h2d) +
+                    ", device->host " + mib(kv_bytes.d2h) + "; placed";
   for (Place p : {Place::device, Place::host, Place::disk}) {
     const TierUsage& u = placed[p];
     out += std::string(" ") + to_string(p) + " " + mib(u.total()) + " (weights " + mib(u.weights) +

@@ -27,8 +27,10 @@ struct TransferBytes {
 struct ExecutorReport {
   ResourceTimes times;
   TransferBytes bytes;
+  TransferBytes kv_bytes;  // the KV cache's part of `bytes` (packed bytes when compressed)
   TierBytes placed;  // realised bytes per tier and use (the largest block's)
-  // One line: "executor: disk read 1.20 s (512.0 MiB), ... ; placed device 1.0 GiB ...".
+  // One line: "executor: disk read 1.20 s (512.0 MiB), ...; of which KV cache: disk read
+  // 12.0 MiB, ...; placed device 1.0 GiB ...".
   std::string summary() const;
 };
 

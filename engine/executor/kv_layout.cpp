@@ -9,14 +9,16 @@
 
 namespace strata {
 
-KvLayout::KvLayout(int64_t layers, int64_t hidden, int64_t slots_needed,
+KvLayout::KvLayout(int64_t layers, const KvFormat& format, int64_t slots_needed,
                    std::vector<int64_t> batches, const TierShares& shares)
-    : layers_(layers), hidden_(hidden), batches_(std::move(batches)) {
-  STRATA_CHECK(hidden > 0 && slots_needed > 0, "KV cache of ", slots_needed, " slots x ", hidden);
-  // Smallest slot multiple whose K (S * hidden * 4 bytes) is a whole number of 4096-byte blocks.
-  const int64_t row = hidden * int64_t(sizeof(float));
-  const int64_t granule = int64_t(AlignedBuffer::kAlignment) / std::gcd(row, int64_t(AlignedBuffer::kAlignment));
-  slots_ = (slots_needed + granule - 1) / granule * granule;
+    : layers_(layers), format_(format), batches_(std::move(batches)) {
+  STRATA_CHECK(format.hidden() > 0 && slots_needed > 0, "KV cache of ", slots_needed, " slots x ",
+               format.hidden());
+  // One sequence's K is its slots' rows rounded up to whole 4096-byte blocks (a packed row need
+  // not divide 4096, so the sequence, not the slot count, is what gets padded); the padding
+  // holds as many extra slots as fit.
+  seq_bytes_ = AlignedBuffer::round_up(size_t(slots_needed) * row_bytes());
+  slots_ = int64_t(seq_bytes_ / row_bytes());
 
   const int64_t total = std::accumulate(batches_.begin(), batches_.end(), int64_t(0));
   const int64_t device_end = std::llround(double(total) * shares.device);

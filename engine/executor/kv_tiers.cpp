@@ -28,10 +28,10 @@ KvTiers::KvTiers(KvLayout layout, TierMemory& memory, const std::filesystem::pat
   }
 }
 
-float* KvTiers::home(int64_t j, int64_t k, Place p) const {
+char* KvTiers::home(int64_t j, int64_t k, Place p) const {
   STRATA_CHECK(p != Place::disk, "disk regions have no address");
   const AlignedBuffer& arena = p == Place::device ? device_home_ : host_home_;
-  return reinterpret_cast<float*>(arena.data<char>() + layout_.region_offset(j, k, p));
+  return arena.data<char>() + layout_.region_offset(j, k, p);
 }
 
 std::vector<IoRequest> KvTiers::requests(int64_t j, int64_t k, std::span<const int64_t> rows,

@@ -1,8 +1,9 @@
 // KvTiers: the homes of one block's KV cache — a device arena, a host arena and, for the disk
 // share, one preallocated file per layer in a private OffloadFolder (removed with the object).
-// Regions follow KvLayout. Disk transfers are whole 4096-byte blocks of a sequence's rows
-// (O_DIRECT); each layer file has a reader (the disk-read worker's) and a writer (the
-// disk-write worker's), since a UringFile is driven by one thread at a time.
+// Regions follow KvLayout, in its KvFormat (fp32 or compressed rows, the same bytes on every
+// tier). Disk transfers are whole 4096-byte blocks of a sequence's rows (O_DIRECT); each layer
+// file has a reader (the disk-read worker's) and a writer (the disk-write worker's), since a
+// UringFile is driven by one thread at a time.
 #pragma once
 
 #include <memory>
@@ -25,8 +26,8 @@ class KvTiers {
   const KvLayout& layout() const { return layout_; }
   const std::filesystem::path* folder() const { return folder_ ? &folder_->path() : nullptr; }
 
-  // Start of region (j, k, p) in its device or host home: K [n, S, E] then V [n, S, E].
-  float* home(int64_t j, int64_t k, Place p) const;
+  // Start of region (j, k, p) in its device or host home: K [n, seq] then V [n, seq] (KvLayout).
+  char* home(int64_t j, int64_t k, Place p) const;
 
   // K and V of each given disk row (physical rows of micro-batch k), slots [0, filled) rounded
   // up to whole blocks, from layer j's file into `staging` (laid out like the region).

@@ -6,7 +6,7 @@ namespace strata {
 
 RowKv TieredAttention::locate(int64_t p, bool& on_host) const {
   const KvLayout& kv = kv_.layout();
-  const int64_t sf = kv.slots() * kv.hidden();
+  const size_t sf = kv.seq_bytes();
   const KvRows& dev = kv.rows(k_, Place::device);
   const KvRows& host = kv.rows(k_, Place::host);
   const KvRows& disk = kv.rows(k_, Place::disk);
@@ -24,18 +24,22 @@ RowKv TieredAttention::locate(int64_t p, bool& on_host) const {
 
 void TieredAttention::attend(Backend& be, const AttentionStep& s) {
   const StepInput& in = *s.in;
-  const int64_t e = kv_.layout().hidden(), slots = kv_.layout().slots(), t = in.new_tokens;
+  const KvFormat& f = kv_.layout().format();
+  const int64_t e = f.hidden(), slots = kv_.layout().slots(), t = in.new_tokens;
   const size_t step_bytes = size_t(t * e) * sizeof(float);
+  const size_t first = size_t(in.first_slot) * f.slot_bytes();
   for (int64_t a = 0; a < in.batch; ++a) {
     const int64_t p = rows_[a];
     bool on_host = false;
     const RowKv row = locate(p, on_host);
-    // Append this step's T keys and values of sequence a at its slots.
-    std::memcpy(row.k + in.first_slot * e, s.k.data<float>() + a * t * e, step_bytes);
-    std::memcpy(row.v + in.first_slot * e, s.v.data<float>() + a * t * e, step_bytes);
+    // Append this step's T keys and values of sequence a at its slots (quantized when the
+    // cache is compressed).
+    store_kv_rows(f, s.k.data<float>() + a * t * e, t, row.k + first);
+    store_kv_rows(f, s.v.data<float>() + a * t * e, t, row.v + first);
+    const Place place = on_host ? Place::host : Place::device;
     AttentionArgs args;
-    args.k_cache = Tensor(row.k, DType::f32, {1, slots, e});
-    args.v_cache = Tensor(row.v, DType::f32, {1, slots, e});
+    args.k_cache = kv_view(f, row.k, 1, slots, place);
+    args.v_cache = kv_view(f, row.v, 1, slots, place);
     args.key_valid = in.key_valid + p * slots;
     args.first_query_slot = in.first_slot;
     args.num_heads = s.num_heads;

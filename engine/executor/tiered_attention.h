@@ -2,8 +2,10 @@
 // sequence appends its new keys and values where its cache is read from — its device home, the
 // device working region (host and disk rows loaded for this compute), or, for host attention
 // (cpu_attention, decode), its host home or the host staging region of the disk rows — and
-// attends there. One attention call per sequence: the CPU attention op treats every sequence
-// independently, so this is bitwise what one batched call computes.
+// attends there. A compressed cache's new rows are quantized as they are appended, so every
+// tier, transfer and attention call sees the packed bytes. One attention call per sequence: the
+// CPU attention op treats every sequence independently, so this is bitwise what one batched
+// call computes.
 #pragma once
 
 #include <cstdint>
@@ -15,18 +17,19 @@
 
 namespace strata {
 
-// K and V ([slots, hidden] each) of row r of a region of n rows: K [n, S, E] then V [n, S, E].
+// K and V (seq_bytes each: slots rows of the KvFormat) of row r of a region of n rows:
+// K [n, seq] then V [n, seq].
 struct RowKv {
-  float* k;
-  float* v;
+  char* k;
+  char* v;
 };
-inline RowKv row_kv(float* region, int64_t n, int64_t r, int64_t slot_floats) {
-  return {region + r * slot_floats, region + (n + r) * slot_floats};
+inline RowKv row_kv(char* region, int64_t n, int64_t r, size_t seq_bytes) {
+  return {region + size_t(r) * seq_bytes, region + size_t(n + r) * seq_bytes};
 }
 
 struct TieredAttentionBuffers {
-  float* work = nullptr;          // device: K, V of the micro-batch's host then disk rows
-  float* staging = nullptr;       // host: K, V of its disk rows, as read from the file
+  char* work = nullptr;           // device: K, V of the micro-batch's host then disk rows
+  char* staging = nullptr;        // host: K, V of its disk rows, as read from the file
   float* host_scratch = nullptr;  // host: q and the output of one sequence, [2, T, hidden]
 };
 

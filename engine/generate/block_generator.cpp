@@ -149,9 +149,11 @@ std::vector<SequenceResult> BlockGenerator::generate(std::span<const SequenceReq
       ex.run_step(steps);
     }
     stats_.decode_seconds += seconds_since(start);
+    ex.drain();  // the last step's stores still run: count them (and surface their errors)
     const ExecutorReport r = ex.report();
     report_.times += r.times;
     report_.bytes += r.bytes;
+    report_.kv_bytes += r.kv_bytes;
     if (r.placed[Place::device].total() + r.placed[Place::host].total() >=
         report_.placed[Place::device].total() + report_.placed[Place::host].total()) {
       report_.placed = r.placed;

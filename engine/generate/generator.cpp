@@ -38,7 +38,7 @@ std::vector<SequenceResult> Generator::generate(std::span<const SequenceRequest>
     // Slots: the padded prompt plus every generated token but the last (never fed back).
     const int64_t slots = prompt_len + max_new - 1;
     const int64_t b0 = int64_t(active.size());
-    KvCache cache(cfg.num_layers, b0, slots, cfg.hidden_size);
+    KvCache cache(cfg.num_layers, b0, slots, kv_format_);
     std::vector<uint8_t> key_valid(size_t(b0 * slots), 1);
     std::vector<const SequenceState*> prompts;
     for (size_t i : active) {

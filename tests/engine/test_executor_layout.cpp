@@ -64,7 +64,7 @@ TEST_CASE("executor layout: realised weight fractions match the policy (opt-1.3b
 }
 
 TEST_CASE("executor layout: KV rows per tier over a block, regions 4096-aligned", "[executor]") {
-  const KvLayout kv(4, 96, 37, {3, 3, 2}, TierShares{0.25, 0.25, 0.5});
+  const KvLayout kv(4, kv_format(DType::f32, 2, 48), 37, {3, 3, 2}, TierShares{0.25, 0.25, 0.5});
   CHECK(kv.seq_bytes() % 4096 == 0);
   CHECK(kv.slots() >= 37);
   int64_t per_tier[3] = {0, 0, 0};

@@ -90,7 +90,8 @@ TEST_CASE("decode layer terms by hand", "[planner]") {
   CHECK(busy(step1, Resource::kDeviceToHost, p) == Approx(6 * 256 / 1e9));
   p.cache = {0, 0, 1};
   CHECK(busy(step1, Resource::kDiskRead, p) == Approx(6 * 10 * 256 / 1e8));
-  CHECK(busy(step1, Resource::kDiskWrite, p) == Approx(6 * 256 / 1e8));
+  // Each sequence's new K row and V row write whole 4096-byte blocks: 256 + 2*4095 bytes.
+  CHECK(busy(step1, Resource::kDiskWrite, p) == Approx(6 * (256 + 2 * 4095) / 1e8));
 
   p.activations = {0, 1, 0};  // hidden states in and out of their home, 6 x 128 bytes each way
   CHECK(busy(step1, Resource::kHostToDevice, p) == Approx(6 * 10 * 256 / 1e9 + 6 * 128 / 1e9));

@@ -1,6 +1,8 @@
 // CPU attention over a KV cache: for each sequence b, head h and new position t,
 //   out[b, t, h] = softmax_s(scale · q[b, t, h] · k[b, s, h]) · v[b, s, h]
 // over slots s <= first_query_slot + t with key_valid[b, s] (causal + padding mask).
+// An fp32 cache here; a compressed one in cpu_attention_packed.cpp, which keeps this order of
+// operations so both give the same result over the same (dequantized) values.
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -10,6 +12,7 @@
 namespace strata {
 
 void CpuBackend::do_attention(const AttentionArgs& a) {
+  if (is_quantized(a.k_cache.dtype())) return packed_attention(a);
   const int64_t batch = a.q.dim(0), t_new = a.q.dim(1), e = a.q.dim(2);
   const int64_t s_max = a.k_cache.dim(1), heads = a.num_heads, d = e / heads;
   std::vector<float> scores(static_cast<size_t>(s_max));

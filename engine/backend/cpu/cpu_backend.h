@@ -2,7 +2,9 @@
 // OpenBLAS; an f16/bf16 weight is decoded a tile of rows at a time into a small scratch buffer,
 // never as a whole fp32 matrix; a q4/q8 weight goes to quant's fused dequant-GEMM
 // (quant/gemm_cpu.h: AVX2 in-register dequantization for decode shapes, dequantized tiles +
-// sgemm otherwise), with the instruction set detected once when the backend is made.
+// sgemm otherwise), with the instruction set detected once when the backend is made. Attention
+// reads an fp32 or a q4/q8-compressed KV cache; a compressed one is dequantized a slot row at a
+// time (cpu_attention_packed.cpp).
 #pragma once
 
 #include <vector>
@@ -25,9 +27,12 @@ class CpuBackend final : public Backend {
   void do_embedding(const Tensor& table, const int32_t* ids, Accumulate mode,
                     Tensor& y) override;
   void do_attention(const AttentionArgs& args) override;
+  void packed_attention(const AttentionArgs& args);
 
   std::vector<float> weight_tile_;  // decoded rows of a non-f32 weight
   std::vector<float> bias_f32_;     // a linear's bias in fp32
+  // Packed attention scratch: scores of a tile of queries, one dequantized K or V slot row.
+  std::vector<float> scores_, slot_row_;
   quant::CpuIsa isa_ = quant::detect_cpu_isa();
 };
 

@@ -10,8 +10,13 @@
 namespace strata {
 namespace {
 
-// Decoded weight tile budget: 256 Ki floats (1 MiB) stays in L2/L3 while sgemm reuses it.
-constexpr int64_t kTileFloats = 256 * 1024;
+// Decoded weight tile budget. With few rows, 256 Ki floats (1 MiB) stays in L2/L3 while sgemm
+// reuses it. With many rows, every tile's sgemm call packs all of x again (25 MB per call for
+// 8192 rows of 768), so the tile grows to 4 Mi floats (16 MiB): a whole opt-125m/350m matrix,
+// or a few tiles of a larger one, per call.
+constexpr int64_t kTileFloatsFewRows = 256 * 1024;
+constexpr int64_t kTileFloatsManyRows = 4 * 1024 * 1024;
+constexpr int64_t kManyRows = 64;
 
 }  // namespace
 
@@ -29,7 +34,8 @@ void CpuBackend::do_linear(const Tensor& x, const Tensor& w, const Tensor& bias,
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(m), int(n), int(k), 1.0f,
                 x.data<float>(), int(k), w.data<float>(), int(k), 0.0f, y.data<float>(), int(n));
   } else {
-    const int64_t tile_rows = std::clamp<int64_t>(kTileFloats / std::max<int64_t>(k, 1), 1, n);
+    const int64_t budget = m > kManyRows ? kTileFloatsManyRows : kTileFloatsFewRows;
+    const int64_t tile_rows = std::clamp<int64_t>(budget / std::max<int64_t>(k, 1), 1, n);
     weight_tile_.resize(size_t(tile_rows * k));
     const size_t row_bytes = size_t(k) * dtype_size(w.dtype());
     for (int64_t r0 = 0; r0 < n; r0 += tile_rows) {

@@ -34,6 +34,16 @@ Compression parse_compression_flag(const std::string& value, const char* flag) {
   return parse_compression(value);
 }
 
+CLI::Option* add_compression_option(CLI::App& app, const std::string& name, std::string& value,
+                                    const std::string& help) {
+  // FlexGen's flags take no value; a bare flag means q4 (CLI11 gives an option of 0 or 1
+  // values its default string when none follows).
+  return app.add_option(name, value, help + ". q4, q8 or none; given bare: q4")
+      ->expected(0, 1)
+      ->default_str("q4")
+      ->option_text("[q4|q8|none]");  // not "=q4": without the flag nothing is compressed
+}
+
 bool ExecutionFlags::shapes_policy() const {
   return !percent.empty() || gpu_batch_size > 0 || num_gpu_batches > 0 || cpu_attention ||
          no_cpu_attention || no_overlap || !compress_weight.empty() || !compress_cache.empty();
@@ -82,12 +92,15 @@ void add_execution_options(CLI::App& app, ExecutionFlags& f, const char* policy_
   app.add_flag("--no-cpu-attention", f.no_cpu_attention, "Run decode attention on the device "
                "(the default of a hand-made policy; with --policy auto it keeps the planner from "
                "choosing cpu_attention)")->group(group)->excludes("--cpu-attention");
-  app.add_option("--compress-weight", f.compress_weight, "Decoder weights as group-wise q4 or "
-                 "q8 (group 64; a Hugging Face directory is converted once into such a store; a "
-                 "store must already be quantized, see strata convert --quant)")->group(group);
-  app.add_option("--compress-cache", f.compress_cache, "KV cache as group-wise q4 or q8 along "
-                 "head_dim (groups of at most 64 within a head), quantized as it is written and "
-                 "stored, moved and attended as packed bytes on every tier; none (default)")
+  add_compression_option(app, "--compress-weight", f.compress_weight,
+                         "Decoder weights as group-wise q4 or q8 (group 64; a Hugging Face "
+                         "directory is converted once into such a store; a store must already "
+                         "be quantized, see strata convert --quant)")
+      ->group(group);
+  add_compression_option(app, "--compress-cache", f.compress_cache,
+                         "KV cache as group-wise q4 or q8 along head_dim (groups of at most 64 "
+                         "within a head), quantized as it is written and stored, moved and "
+                         "attended as packed bytes on every tier")
       ->group(group);
   app.add_flag("--no-overlap", f.no_overlap, "Run transfers one after another instead of "
                "overlapping them with compute (for comparison)")->group(group);

@@ -58,6 +58,10 @@ DType cache_dtype_of(Compression compression);
 // A --compress-weight / --compress-cache value: q4, q8 or none; InputError naming the flag.
 Compression parse_compression_flag(const std::string& value, const char* flag);
 
+// --compress-weight / --compress-cache [q4|q8|none]: a value, or bare for q4 (FlexGen's flags).
+CLI::Option* add_compression_option(CLI::App& app, const std::string& name, std::string& value,
+                                    const std::string& help);
+
 // The policy and capacities the flags describe; `batch_size` is the gpu_batch_size used when
 // neither --gpu-batch-size nor a policy file gives one. Throws InputError naming the flag.
 // With `planned` (--policy auto), the plan takes the place of the defaults and the policy file;

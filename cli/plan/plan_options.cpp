@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "cli/execution_flags.h"
 #include "common/error.h"
 #include "engine/models/opt/opt_config.h"
 #include "planner/byte_size.h"
@@ -117,10 +118,10 @@ void add_workload_options(CLI::App& app, PlanCliOptions& o) {
 }
 
 void add_compression_options(CLI::App& app, PlanCliOptions& o) {
-  app.add_flag("--compress-weight", o.compress_weight,
-               "Weights stored group-wise 4-bit (group 64), as FlexGen's flag");
-  app.add_flag("--compress-cache", o.compress_cache,
-               "KV cache stored group-wise 4-bit (group 64 along head_dim)");
+  add_compression_option(app, "--compress-weight", o.compress_weight,
+                         "Weights stored group-wise (group 64), as FlexGen's flag");
+  add_compression_option(app, "--compress-cache", o.compress_cache,
+                         "KV cache stored group-wise (groups of at most 64 along head_dim)");
 }
 
 PlanInputs make_plan_inputs(const PlanCliOptions& o, std::string* notice) {
@@ -141,8 +142,12 @@ PlanInputs make_plan_inputs(const PlanCliOptions& o, std::string* notice) {
 
 PlannerOptions make_planner_options(const PlanCliOptions& o) {
   PlannerOptions p;
-  p.compress_weight = o.compress_weight ? Compression::kQ4 : Compression::kNone;
-  p.compress_cache = o.compress_cache ? Compression::kQ4 : Compression::kNone;
+  if (!o.compress_weight.empty()) {
+    p.compress_weight = parse_compression_flag(o.compress_weight, "--compress-weight");
+  }
+  if (!o.compress_cache.empty()) {
+    p.compress_cache = parse_compression_flag(o.compress_cache, "--compress-cache");
+  }
   p.overlap = o.no_overlap ? Overlap::kOff : Overlap::kOn;
   if (o.cpu_attention) p.attention = AttentionChoice::kHost;
   return p;

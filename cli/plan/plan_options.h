@@ -23,8 +23,8 @@ struct PlanCliOptions {
   int64_t prompt_len = 512;
   int64_t gen_len = 32;
   std::optional<int64_t> num_requests;
-  bool compress_weight = false;     // FlexGen's flags: group-wise 4-bit
-  bool compress_cache = false;
+  std::string compress_weight;      // "q4" | "q8" | "none"; empty: none (FlexGen's flags)
+  std::string compress_cache;
   bool cpu_attention = false;
   bool no_overlap = false;
 };

@@ -50,19 +50,32 @@ double copy_bytes_per_s() {
   return double(bytes) / best_seconds(3, [&] { std::memcpy(dst.data(), src.data(), bytes); });
 }
 
-// Achieved FLOP/s of y[m, n] = x[m, k] · w[n, k]ᵀ with f16 weights (the stored dtype).
-// Small products take milliseconds, so they get more repetitions: on a shared machine the best
-// of a handful is often a slow one.
+// y[m, n] = x[m, k] · w[n, k]ᵀ with random f16 weights (the stored dtype), ready to run.
+class F16Product {
+ public:
+  F16Product(int64_t m, int64_t n, int64_t k, uint32_t seed)
+      : x_(size_t(m * k)), y_(size_t(m * n)), w_(size_t(n * k)) {
+    fill_random(x_.data(), x_.size(), seed);
+    std::vector<float> wf(w_.size());
+    fill_random(wf.data(), wf.size(), seed + 1);
+    for (size_t i = 0; i < w_.size(); ++i) w_[i] = f32_to_f16(wf[i]);
+    xt_ = Tensor(x_.data(), DType::f32, {m, k});
+    wt_ = Tensor(w_.data(), DType::f16, {n, k});
+    yt_ = Tensor(y_.data(), DType::f32, {m, n});
+  }
+  void run(Backend& be) { be.linear(xt_, wt_, Tensor(), yt_); }
+
+ private:
+  std::vector<float> x_, y_;
+  std::vector<uint16_t> w_;
+  Tensor xt_, wt_, yt_;
+};
+
+// Achieved FLOP/s of one F16Product. Small products take milliseconds, so they get more
+// repetitions: on a shared machine the best of a handful is often a slow one.
 double gemm_flops(Backend& be, int64_t m, int64_t n, int64_t k, int reps = 3) {
-  std::vector<float> x(size_t(m * k)), y(size_t(m * n)), wf(size_t(n * k));
-  fill_random(x.data(), x.size(), 1);
-  fill_random(wf.data(), wf.size(), 2);
-  std::vector<uint16_t> w(wf.size());
-  for (size_t i = 0; i < w.size(); ++i) w[i] = f32_to_f16(wf[i]);
-  const Tensor xt(x.data(), DType::f32, {m, k});
-  const Tensor wt(w.data(), DType::f16, {n, k});
-  Tensor yt(y.data(), DType::f32, {m, n});
-  const double s = best_seconds(reps, [&] { be.linear(xt, wt, Tensor(), yt); });
+  F16Product product(m, n, k, 1);
+  const double s = best_seconds(reps, [&] { product.run(be); });
   return 2.0 * double(m) * double(n) * double(k) / s;
 }
 
@@ -163,17 +176,9 @@ DiskRates disk_rates(const ProbeOptions& o, ProbeFile& file, AlignedBuffer& buff
 // second of that reading. The disk is busy the whole time, so the share is the slowdown over
 // the time taken; clamped to [0, 1].
 double io_compute_share(Backend& be, ProbeFile& file) {
-  const int64_t m = 512, n = 1024, k = 1024;
-  std::vector<float> x(size_t(m * k)), y(size_t(m * n)), wf(size_t(n * k));
-  fill_random(x.data(), x.size(), 6);
-  fill_random(wf.data(), wf.size(), 7);
-  std::vector<uint16_t> w(wf.size());
-  for (size_t i = 0; i < w.size(); ++i) w[i] = f32_to_f16(wf[i]);
-  const Tensor xt(x.data(), DType::f32, {m, k});
-  const Tensor wt(w.data(), DType::f16, {n, k});
-  Tensor yt(y.data(), DType::f32, {m, n});
+  F16Product product(512, 1024, 1024, 6);
   const auto work = [&] {
-    for (int i = 0; i < 20; ++i) be.linear(xt, wt, Tensor(), yt);
+    for (int i = 0; i < 20; ++i) product.run(be);
   };
   const double alone = best_seconds(2, work);
 

@@ -2,11 +2,10 @@
 // attention arithmetic, restricted to the part's slots, also returning each head's max score and
 // sum of exponentials so that another part can be merged in (attention_merge.h).
 #include <algorithm>
-#include <cmath>
-#include <limits>
 #include <vector>
 
 #include "engine/backend/attention_partial.h"
+#include "engine/backend/cpu/cpu_attention_head.h"
 
 namespace strata {
 
@@ -15,7 +14,6 @@ void attention_partial_cpu(const AttentionPartialArgs& p) {
   const AttentionArgs& a = p.attention;
   const int64_t batch = a.q.dim(0), t_new = a.q.dim(1), e = a.q.dim(2);
   const int64_t s_part = a.k_cache.dim(1), heads = a.num_heads, d = e / heads;
-  const float neg_inf = -std::numeric_limits<float>::infinity();
   std::vector<float> scores(static_cast<size_t>(s_part));
   for (int64_t b = 0; b < batch; ++b) {
     const uint8_t* valid = a.key_valid + b * s_part;
@@ -26,35 +24,12 @@ void attention_partial_cpu(const AttentionPartialArgs& p) {
       const int64_t end = std::clamp<int64_t>(a.first_query_slot + t + 1 - p.slot_offset, 0, s_part);
       for (int64_t h = 0; h < heads; ++h) {
         const int64_t row = (b * t_new + t) * heads + h;
-        const float* q = a.q.data<float>() + (b * t_new + t) * e + h * d;
-        float* out = a.out.data<float>() + (b * t_new + t) * e + h * d;
-        float max_score = neg_inf;
-        for (int64_t s = 0; s < end; ++s) {
-          if (!valid[s]) continue;
-          const float* k = keys + s * e + h * d;
-          float dot = 0.0f;
-          for (int64_t i = 0; i < d; ++i) dot += q[i] * k[i];
-          scores[size_t(s)] = dot * a.scale;
-          max_score = std::max(max_score, scores[size_t(s)]);
-        }
-        for (int64_t i = 0; i < d; ++i) out[i] = 0.0f;
-        float total = 0.0f;
-        if (max_score != neg_inf) {
-          for (int64_t s = 0; s < end; ++s) {
-            if (!valid[s]) continue;
-            scores[size_t(s)] = std::exp(scores[size_t(s)] - max_score);
-            total += scores[size_t(s)];
-          }
-          const float inv_total = 1.0f / total;
-          for (int64_t s = 0; s < end; ++s) {
-            if (!valid[s]) continue;
-            const float w = scores[size_t(s)] * inv_total;
-            const float* v = values + s * e + h * d;
-            for (int64_t i = 0; i < d; ++i) out[i] += w * v[i];
-          }
-        }
-        p.max.data<float>()[row] = max_score;
-        p.sum.data<float>()[row] = total;
+        const HeadSoftmax r =
+            attend_one_head(a.q.data<float>() + (b * t_new + t) * e + h * d, keys + h * d,
+                            values + h * d, valid, end, e, d, a.scale, scores.data(),
+                            a.out.data<float>() + (b * t_new + t) * e + h * d);
+        p.max.data<float>()[row] = r.max_score;
+        p.sum.data<float>()[row] = r.total;
       }
     }
   }

@@ -301,7 +301,13 @@ def main():
         out = os.path.join(tmp, "twice.jsonl")
         first = job.start(out)
         if wait_for_entries(first, out, 2):
-            p = job.run(out, ["--resume"])
+            # Held still (it keeps its lock) while the second starts, so the first cannot finish
+            # before the second asks: the check does not depend on the machine's speed.
+            os.kill(first.pid, signal.SIGSTOP)
+            try:
+                p = job.run(out, ["--resume"])
+            finally:
+                os.kill(first.pid, signal.SIGCONT)
             common.check_one_error_line(ck, p, "second concurrent run", ["another strata run"],
                                         exit_code=2)
         else:

@@ -32,7 +32,7 @@ struct EngineRequest {
   // the policy defaults, and the executor is held to the capacities it was planned for.
   std::optional<AutoPlan> plan;
   // Whether a plan that keeps everything on the device may run the all-in-memory Generator
-  // (run and generate; bench always measures the executor).
+  // (make_engine_request() and generate set it; bench always measures the executor).
   bool plan_may_run_in_memory = false;
 };
 

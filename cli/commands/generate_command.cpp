@@ -36,7 +36,7 @@ int generate_one(const GenerateOptions& o) {
   EngineRequest request{o.model_dir, o.execution, 1, prompt_len,
                         std::max<int64_t>(1, std::min(req.max_new_tokens,
                                                       tok.config.max_positions - prompt_len)),
-                        choice.kind, &std::cerr, std::nullopt};
+                        choice.kind, &std::cerr, std::nullopt, /*plan_may_run_in_memory=*/true};
   plan_engine_request(request, 1);  // --policy auto
   check_engine_request(request);  // a policy that cannot fit fails before the notice
   if (!choice.notice.empty()) std::cerr << "strata: " << choice.notice << "\n";

@@ -44,9 +44,9 @@ CLI::Option* add_compression_option(CLI::App& app, const std::string& name, std:
       ->option_text("[q4|q8|none]");  // not "=q4": without the flag nothing is compressed
 }
 
-bool ExecutionFlags::shapes_policy() const {
+bool ExecutionFlags::needs_executor() const {
   return !percent.empty() || gpu_batch_size > 0 || num_gpu_batches > 0 || cpu_attention ||
-         no_cpu_attention || no_overlap || !compress_weight.empty() || !compress_cache.empty();
+         no_cpu_attention || no_overlap || !compress_weight.empty();
 }
 
 bool ExecutionFlags::any() const {
@@ -108,9 +108,11 @@ void add_execution_options(CLI::App& app, ExecutionFlags& f, const char* policy_
 
 void check_in_memory_flags(const ExecutionFlags& f) {
   STRATA_CHECK_INPUT(!f.policy_in_memory() || (f.device_mem.empty() && f.host_mem.empty() &&
-                                                 f.disk_mem.empty() && !f.shapes_policy()),
+                                                 f.disk_mem.empty() && !f.needs_executor()),
                      "--policy in-memory runs without the offloading executor: drop the "
-                     "offloading flags, or use --policy auto or a policy file");
+                     "offloading flags (--compress-cache may stay), or use --policy auto or a "
+                     "policy file");
+  if (!f.compress_cache.empty()) parse_compression_flag(f.compress_cache, "--compress-cache");
 }
 
 ExecutorOptions resolve_executor_options(const ExecutionFlags& f, int64_t batch_size,

@@ -38,7 +38,10 @@ struct ExecutionFlags {
   bool any() const;
   // Whether a flag given by hand fixes part of the policy (placement, shape, attention, overlap,
   // compression); a policy file does not count.
-  bool shapes_policy() const;
+  bool shapes_policy() const { return needs_executor() || !compress_cache.empty(); }
+  // The policy flags only the executor honours (the all-in-memory Generator can compress its
+  // KV cache too, so --compress-cache is not one of them).
+  bool needs_executor() const;
   // Whether placement and batch shape are all given by hand: nothing is left to plan.
   bool fixes_policy() const { return !percent.empty() && gpu_batch_size > 0 && num_gpu_batches > 0; }
   // --policy auto: the planner chooses what the flags above do not fix.
@@ -50,7 +53,7 @@ struct ExecutionFlags {
 // `policy_default`: what --policy is when not given ("auto" on run; empty elsewhere).
 void add_execution_options(CLI::App& app, ExecutionFlags& flags, const char* policy_default = "");
 
-// --policy in-memory with an offloading flag that only the executor honours: InputError.
+// --policy in-memory with a flag that only the executor honours: InputError.
 void check_in_memory_flags(const ExecutionFlags& flags);
 
 // The KV cache element type of a compression: f32 (none), q4 or q8.

@@ -121,6 +121,9 @@ EngineRequest make_engine_request(const fs::path& model_dir, const ExecutionFlag
                                   int64_t batch_size, std::span<const SequenceRequest> workload,
                                   const OptConfig& config, BackendKind backend, std::ostream* log) {
   check_in_memory_flags(flags);
+  STRATA_CHECK_INPUT(!flags.policy_in_memory() || !is_store_dir(model_dir), model_dir.string(),
+                     ": a converted store runs on the offloading executor; --policy in-memory "
+                     "needs a Hugging Face directory");
   EngineRequest r{model_dir, flags, batch_size, 1, 1, backend, log, std::nullopt, true};
   for (const SequenceRequest& s : workload) {
     const int64_t len = int64_t(s.prompt_ids.size());
@@ -132,13 +135,21 @@ EngineRequest make_engine_request(const fs::path& model_dir, const ExecutionFlag
 }
 
 bool plan_runs_in_memory(const EngineRequest& r) {
-  if (!r.plan || !r.plan_may_run_in_memory || r.flags.shapes_policy() ||
+  if (!r.plan || !r.plan_may_run_in_memory || r.flags.needs_executor() ||
       is_store_dir(r.model_dir)) {
     return false;
   }
   const Policy& p = r.plan->policy;
   return p.weights.device == 1.0 && p.cache.device == 1.0 && p.activations.device == 1.0 &&
-         p.compress_weight == Compression::kNone && p.compress_cache == Compression::kNone;
+         p.compress_weight == Compression::kNone;
+}
+
+// The all-in-memory path's KV cache elements: --compress-cache, else the plan's, else fp32.
+DType in_memory_cache_dtype(const EngineRequest& r) {
+  if (!r.flags.compress_cache.empty()) {
+    return cache_dtype_of(parse_compression_flag(r.flags.compress_cache, "--compress-cache"));
+  }
+  return r.plan ? cache_dtype_of(r.plan->policy.compress_cache) : DType::f32;
 }
 
 bool uses_executor(const EngineRequest& r) {
@@ -226,7 +237,8 @@ GenerationEngine make_generation_engine(const EngineRequest& r, const BpeTokeniz
   if (!executor) {
     engine.model = std::make_unique<OptModel>(OptModel::load(r.model_dir));
     engine.backend = make_backend(r.backend);
-    engine.generator = std::make_unique<Generator>(*engine.model, tokenizer, *engine.backend);
+    engine.generator = std::make_unique<Generator>(*engine.model, tokenizer, *engine.backend,
+                                                   in_memory_cache_dtype(r));
     engine.batch_size = size_t(r.batch_size);
     // Everything planned onto the device: the same tokens as the executor, without the store.
     if (r.plan) engine.batch_size = size_t(r.plan->policy.block_size());

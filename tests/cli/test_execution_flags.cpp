@@ -41,6 +41,16 @@ TEST_CASE("run's default policy is auto; in-memory asks for no executor", "[cli]
   CHECK_THROWS_WITH(check_in_memory_flags(parse({"--policy", "in-memory", "--device-mem", "1GiB"})),
                     Catch::Contains("--policy in-memory"));
   CHECK_THROWS_AS(parse({"--policy", "sometimes"}), CLI::ValidationError);
+  // The in-memory Generator compresses its KV cache too; it still checks the value.
+  const ExecutionFlags compressed = parse({"--policy", "in-memory", "--compress-cache", "q8"});
+  CHECK_NOTHROW(check_in_memory_flags(compressed));
+  CHECK(compressed.shapes_policy());
+  CHECK_FALSE(compressed.needs_executor());
+  CHECK_THROWS_WITH(check_in_memory_flags(parse({"--policy", "in-memory", "--compress-cache", "q3"})),
+                    Catch::Contains("--compress-cache") && Catch::Contains("'q3'"));
+  CHECK_THROWS_WITH(
+      check_in_memory_flags(parse({"--policy", "in-memory", "--compress-weight", "q4"})),
+      Catch::Contains("--policy in-memory"));
 }
 
 TEST_CASE("policy flags: what fixes the policy and what leaves it to the planner", "[cli]") {

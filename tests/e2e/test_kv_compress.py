@@ -128,6 +128,16 @@ def main():
             same = sum(a["token_ids"] == b["token_ids"] for a, b in zip(plain, wants["q4"]))
             ck.note(f"q4 cache vs fp32 cache: {same}/{len(plain)} requests with identical tokens")
 
+        # The all-in-memory path compresses the same way: --policy in-memory, and run's default
+        # plan (everything fits on the device) with only --compress-cache given.
+        if "q4" in wants:
+            for args, label in ((["--policy", "in-memory", "--batch-size", 2], "--policy in-memory"),
+                                ([], "run's default plan")):
+                got = run_ok(ck, model, reqs, tmp, ["--compress-cache", "q4"] + args,
+                             f"q4: {label}")
+                if got:
+                    same_tokens(ck, wants["q4"], got, f"q4: {label}")
+
         # generate: the same text as the run for the same prompt.
         if "q4" in wants:
             p = run_strata(["generate", "--model", model, "--prompt", PROMPTS[1],

@@ -1,0 +1,87 @@
+// Shared pieces of the executor invariance tests: random requests, the all-in-memory reference
+// (Generator per micro-batch), the executor run (BlockGenerator per block), and the comparison.
+#pragma once
+
+#include <algorithm>
+#include <filesystem>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/backend/cpu/cpu_backend.h"
+#include "engine/generate/block_generator.h"
+#include "executor_test_model.h"
+
+namespace strata::ut {
+
+inline std::vector<SequenceRequest> requests(unsigned seed, int count) {
+  std::mt19937 rng(seed);
+  std::vector<SequenceRequest> out(static_cast<size_t>(count));
+  for (SequenceRequest& r : out) {
+    r.prompt_ids = {2};
+    const int64_t len = ut::random_int(rng, 0, 13);
+    for (int64_t i = 0; i < len; ++i) r.prompt_ids.push_back(int32_t(ut::random_int(rng, 4, 259)));
+    r.max_new_tokens = ut::random_int(rng, 0, 9);  // 0: nothing to generate; others finish early
+  }
+  return out;
+}
+
+// The reference: the all-in-memory Generator, one call per micro-batch of `g` sequences, with
+// its KV cache in `cache_dtype` (f32, or compressed q4/q8).
+inline std::vector<SequenceResult> reference(const ut::TinyOptModel& m,
+                                      const std::vector<SequenceRequest>& reqs, int64_t g,
+                                      DType cache_dtype = DType::f32) {
+  CpuBackend be;
+  Generator gen(m.model(), m.tokenizer(), be, cache_dtype);
+  std::vector<SequenceResult> out;
+  for (size_t at = 0; at < reqs.size(); at += size_t(g)) {
+    const size_t n = std::min(size_t(g), reqs.size() - at);
+    for (SequenceResult& r : gen.generate({reqs.data() + at, n})) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+inline std::vector<SequenceResult> executor(const ut::TinyOptModel& m,
+                                     const std::vector<SequenceRequest>& reqs,
+                                     const ExecutorOptions& options, ExecutorReport* report) {
+  CpuBackend be;
+  BlockGenerator gen(m.store_dir(), m.tokenizer(), be, options);
+  std::vector<SequenceResult> out;
+  const size_t block = size_t(options.policy.block_size());
+  for (size_t at = 0; at < reqs.size(); at += block) {
+    const size_t n = std::min(block, reqs.size() - at);
+    for (SequenceResult& r : gen.generate({reqs.data() + at, n})) out.push_back(std::move(r));
+  }
+  if (report != nullptr) *report = gen.report();
+  return out;
+}
+
+inline std::string describe(const ExecutorPolicy& p) {
+  std::ostringstream s;
+  s << "G=" << p.gpu_batch_size << " K=" << p.num_gpu_batches << " weights(" << p.weights.device
+    << "," << p.weights.host << "," << p.weights.disk << ") cache(" << p.cache.device << ","
+    << p.cache.host << "," << p.cache.disk << ") act(" << p.activations.device << ")"
+    << (p.attention == AttentionAt::kv_home ? " cpu_attention" : "")
+    << (p.cache_dtype != DType::f32 ? " kv " + std::string(dtype_name(p.cache_dtype)) : "")
+    << (p.overlap == TransferOverlap::off ? " no-overlap" : "");
+  return s.str();
+}
+
+inline void check_same(const std::vector<SequenceResult>& want, const std::vector<SequenceResult>& got,
+                const std::string& what) {
+  INFO(what);
+  REQUIRE(want.size() == got.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    INFO("request " << i);
+    CHECK(want[i].token_ids == got[i].token_ids);
+    CHECK(want[i].finish_reason == got[i].finish_reason);
+    CHECK(want[i].text == got[i].text);
+  }
+}
+
+inline bool offload_dir_empty(const std::filesystem::path& dir) {
+  return std::filesystem::is_empty(dir);
+}
+
+}  // namespace strata::ut

@@ -19,6 +19,7 @@
 #include "engine/backend/cuda/cuda_backend.h"
 #include "engine/backend/cuda/cuda_transfers.h"
 #include "engine/backend/cuda/pinned_host_pool.h"
+#include "attention_reference.h"
 #include "test_support.h"
 
 namespace strata {
@@ -26,59 +27,13 @@ namespace {
 
 using cut::DeviceArray;
 
-struct Case {
-  int64_t b, t, s, heads, d, first;
-  float scale;
-  std::vector<float> q, k, v;  // q: [b, t, e]; k, v: [b, s, e]
-  std::vector<uint8_t> valid;  // [b, s]
-  int64_t e() const { return heads * d; }
-};
+using Case = ut::AttentionCase;
 
-struct Ref {
-  std::vector<double> out;       // [b, t, e]
-  std::vector<double> max, sum;  // [b, t, heads]
-};
+using Ref = ut::AttentionRef;
 
 // Attention over slots [lo, hi) of the cache in double (the whole cache: [0, s)).
 Ref attention_ref(const Case& c, int64_t lo, int64_t hi) {
-  const int64_t e = c.e();
-  Ref r{std::vector<double>(size_t(c.b * c.t * e), 0.0),
-        std::vector<double>(size_t(c.b * c.t * c.heads), -INFINITY),
-        std::vector<double>(size_t(c.b * c.t * c.heads), 0.0)};
-  std::vector<double> score;
-  std::vector<int64_t> slot;
-  for (int64_t b = 0; b < c.b; ++b) {
-    for (int64_t t = 0; t < c.t; ++t) {
-      for (int64_t h = 0; h < c.heads; ++h) {
-        score.clear();
-        slot.clear();
-        for (int64_t s = lo; s < std::min(hi, c.first + t + 1); ++s) {
-          if (!c.valid[size_t(b * c.s + s)]) continue;
-          double dot = 0.0;
-          for (int64_t i = 0; i < c.d; ++i) {
-            dot += double(c.q[size_t((b * c.t + t) * e + h * c.d + i)]) *
-                   double(c.k[size_t((b * c.s + s) * e + h * c.d + i)]);
-          }
-          score.push_back(dot * double(c.scale));
-          slot.push_back(s);
-        }
-        if (score.empty()) continue;
-        const double top = *std::max_element(score.begin(), score.end());
-        double total = 0.0;
-        for (double& x : score) total += (x = std::exp(x - top));
-        r.max[size_t((b * c.t + t) * c.heads + h)] = top;
-        r.sum[size_t((b * c.t + t) * c.heads + h)] = total;
-        for (size_t j = 0; j < score.size(); ++j) {
-          const double p = score[j] / total;
-          for (int64_t i = 0; i < c.d; ++i) {
-            r.out[size_t((b * c.t + t) * e + h * c.d + i)] +=
-                p * double(c.v[size_t((b * c.s + slot[j]) * e + h * c.d + i)]);
-          }
-        }
-      }
-    }
-  }
-  return r;
+  return ut::attention_reference(c, c.k, c.v, lo, hi);
 }
 
 Case make_case(std::mt19937& rng, int64_t b, int64_t t, int64_t s, int64_t heads, int64_t d,

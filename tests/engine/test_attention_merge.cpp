@@ -14,63 +14,18 @@
 
 #include "engine/backend/attention_merge.h"
 #include "engine/backend/attention_partial.h"
+#include "attention_reference.h"
 #include "test_support.h"
 
 namespace strata {
 namespace {
 
-struct Cache {
-  int64_t b, t, s, heads, d, first;
-  float scale;
-  std::vector<float> q, k, v;  // q: [b, t, e]; k, v: [b, s, e]
-  std::vector<uint8_t> valid;  // [b, s]
-  int64_t e() const { return heads * d; }
-};
+using Cache = ut::AttentionCase;
 
-struct Ref {
-  std::vector<double> out;       // [b, t, e]
-  std::vector<double> max, sum;  // [b, t, heads]; -inf / 0 when no slot is visible
-};
+using Ref = ut::AttentionRef;  // max -inf and sum 0 where no slot is visible
 
-// Full attention over every slot in double: softmax over s <= first + t with valid[b, s].
-Ref full_ref(const Cache& c) {
-  const int64_t e = c.e();
-  Ref r{std::vector<double>(size_t(c.b * c.t * e), 0.0),
-        std::vector<double>(size_t(c.b * c.t * c.heads), -INFINITY),
-        std::vector<double>(size_t(c.b * c.t * c.heads), 0.0)};
-  for (int64_t b = 0; b < c.b; ++b) {
-    for (int64_t t = 0; t < c.t; ++t) {
-      for (int64_t h = 0; h < c.heads; ++h) {
-        std::vector<double> score;
-        std::vector<int64_t> slot;
-        for (int64_t s = 0; s <= std::min(c.first + t, c.s - 1); ++s) {
-          if (!c.valid[size_t(b * c.s + s)]) continue;
-          double dot = 0.0;
-          for (int64_t i = 0; i < c.d; ++i) {
-            dot += double(c.q[size_t((b * c.t + t) * e + h * c.d + i)]) *
-                   double(c.k[size_t((b * c.s + s) * e + h * c.d + i)]);
-          }
-          score.push_back(dot * double(c.scale));
-          slot.push_back(s);
-        }
-        if (score.empty()) continue;
-        const size_t row = size_t((b * c.t + t) * c.heads + h);
-        const double top = *std::max_element(score.begin(), score.end());
-        double total = 0.0;
-        for (double& x : score) total += (x = std::exp(x - top));
-        r.max[row] = top;
-        r.sum[row] = total;
-        for (size_t j = 0; j < score.size(); ++j) {
-          for (int64_t i = 0; i < c.d; ++i) {
-            r.out[size_t((b * c.t + t) * e + h * c.d + i)] +=
-                score[j] / total * double(c.v[size_t((b * c.s + slot[j]) * e + h * c.d + i)]);
-          }
-        }
-      }
-    }
-  }
-  return r;
-}
+// Full attention over every slot in double.
+Ref full_ref(const Cache& c) { return ut::attention_reference(c); }
 
 // Slots [begin, end) of every sequence as their own contiguous part, and its result.
 struct Part {

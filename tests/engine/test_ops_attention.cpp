@@ -9,54 +9,15 @@
 #include <vector>
 
 #include "engine/backend/backend.h"
+#include "attention_reference.h"
 #include "test_support.h"
 
 namespace strata {
 namespace {
 
-struct Case {
-  int64_t b, t, s, heads, d, first;
-  float scale;
-  std::vector<float> q, k, v;  // q: [b, t, e]; k, v: [b, s, e]
-  std::vector<uint8_t> valid;  // [b, s]
-  int64_t e() const { return heads * d; }
-};
+using Case = ut::AttentionCase;
 
-// out[b, t, h] = sum_s softmax_s(scale q·k) v over s <= first + t with valid[b, s]; zero when no
-// slot is visible.
-std::vector<double> attention_ref(const Case& c) {
-  const int64_t e = c.e();
-  std::vector<double> out(size_t(c.b * c.t * e), 0.0);
-  for (int64_t b = 0; b < c.b; ++b) {
-    for (int64_t t = 0; t < c.t; ++t) {
-      for (int64_t h = 0; h < c.heads; ++h) {
-        std::vector<double> score;
-        std::vector<int64_t> slot;
-        for (int64_t s = 0; s <= c.first + t; ++s) {
-          if (!c.valid[size_t(b * c.s + s)]) continue;
-          double dot = 0.0;
-          for (int64_t i = 0; i < c.d; ++i) {
-            dot += double(c.q[size_t((b * c.t + t) * e + h * c.d + i)]) *
-                   double(c.k[size_t((b * c.s + s) * e + h * c.d + i)]);
-          }
-          score.push_back(dot * double(c.scale));
-          slot.push_back(s);
-        }
-        if (score.empty()) continue;
-        double top = score[0], total = 0.0;
-        for (double x : score) top = std::max(top, x);
-        for (double& x : score) total += (x = std::exp(x - top));
-        for (size_t j = 0; j < score.size(); ++j) {
-          for (int64_t i = 0; i < c.d; ++i) {
-            out[size_t((b * c.t + t) * e + h * c.d + i)] +=
-                score[j] / total * double(c.v[size_t((b * c.s + slot[j]) * e + h * c.d + i)]);
-          }
-        }
-      }
-    }
-  }
-  return out;
-}
+std::vector<double> attention_ref(const Case& c) { return ut::attention_reference(c).out; }
 
 std::vector<float> run(Backend& backend, Case& c) {
   std::vector<float> out(size_t(c.b * c.t * c.e()), std::numeric_limits<float>::quiet_NaN());

@@ -21,18 +21,14 @@
 #include "engine/models/kv_format.h"
 #include "quant/quant_test_util.h"
 #include "quant/reference.h"
+#include "attention_reference.h"
 #include "test_support.h"
 
 namespace strata {
 namespace {
 
-struct Case {
-  int64_t b = 1, t = 1, s = 1, heads = 1, d = 8, first = 0;
-  float scale = 1.0f;
-  KvFormat format;
-  std::vector<float> q, k, v;  // q: [b, t, e]; k, v: [b, s, e] fp32 (before quantization)
-  std::vector<uint8_t> valid;  // [b, s]
-  int64_t e() const { return heads * d; }
+struct Case : ut::AttentionCase {
+  KvFormat format;  // q, k, v, valid as in the base; k, v fp32 before quantization
 };
 
 struct Packed {
@@ -59,37 +55,7 @@ Packed pack(const Case& c) {
 // Float64 attention of c.q over keys/values k, v ([b, s, e]); zero rows where nothing is seen.
 std::vector<double> attention_ref(const Case& c, const std::vector<float>& k,
                                   const std::vector<float>& v) {
-  const int64_t e = c.e();
-  std::vector<double> out(size_t(c.b * c.t * e), 0.0);
-  for (int64_t b = 0; b < c.b; ++b) {
-    for (int64_t t = 0; t < c.t; ++t) {
-      for (int64_t h = 0; h < c.heads; ++h) {
-        std::vector<double> score;
-        std::vector<int64_t> slot;
-        for (int64_t s = 0; s <= c.first + t; ++s) {
-          if (!c.valid[size_t(b * c.s + s)]) continue;
-          double dot = 0.0;
-          for (int64_t i = 0; i < c.d; ++i) {
-            dot += double(c.q[size_t((b * c.t + t) * e + h * c.d + i)]) *
-                   double(k[size_t((b * c.s + s) * e + h * c.d + i)]);
-          }
-          score.push_back(dot * double(c.scale));
-          slot.push_back(s);
-        }
-        if (score.empty()) continue;
-        double top = score[0], total = 0.0;
-        for (double x : score) top = std::max(top, x);
-        for (double& x : score) total += (x = std::exp(x - top));
-        for (size_t j = 0; j < score.size(); ++j) {
-          for (int64_t i = 0; i < c.d; ++i) {
-            out[size_t((b * c.t + t) * e + h * c.d + i)] +=
-                score[j] / total * double(v[size_t((b * c.s + slot[j]) * e + h * c.d + i)]);
-          }
-        }
-      }
-    }
-  }
-  return out;
+  return ut::attention_reference(c, k, v, 0, c.s).out;
 }
 
 AttentionArgs args_for(Case& c, Tensor k, Tensor v, std::vector<float>& out) {

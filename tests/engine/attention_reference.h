@@ -1,0 +1,75 @@
+// The float64 attention reference every attention test checks against (CPU fp32 and packed
+// kernels, the partial-attention merge, the CUDA kernels): softmax(scale · q·k) · v per head over
+// the visible slots, written simply and separately from every kernel.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+namespace strata::ut {
+
+struct AttentionCase {
+  int64_t b = 1, t = 1, s = 1, heads = 1, d = 8, first = 0;
+  float scale = 1.0f;
+  std::vector<float> q, k, v;  // q: [b, t, e]; k, v: [b, s, e]
+  std::vector<uint8_t> valid;  // [b, s]
+  int64_t e() const { return heads * d; }
+};
+
+struct AttentionRef {
+  std::vector<double> out;       // [b, t, e]; zero rows where no slot is visible
+  std::vector<double> max, sum;  // [b, t, heads]; -inf and 0 where no slot is visible
+};
+
+// Attention of c.q over keys k and values v ([b, s, e]) restricted to slots [lo, hi): query t
+// sees slots s <= first + t with valid[b, s].
+inline AttentionRef attention_reference(const AttentionCase& c, const std::vector<float>& k,
+                                        const std::vector<float>& v, int64_t lo, int64_t hi) {
+  const int64_t e = c.e();
+  AttentionRef r{std::vector<double>(size_t(c.b * c.t * e), 0.0),
+                 std::vector<double>(size_t(c.b * c.t * c.heads), -INFINITY),
+                 std::vector<double>(size_t(c.b * c.t * c.heads), 0.0)};
+  std::vector<double> score;
+  std::vector<int64_t> slot;
+  for (int64_t b = 0; b < c.b; ++b) {
+    for (int64_t t = 0; t < c.t; ++t) {
+      for (int64_t h = 0; h < c.heads; ++h) {
+        score.clear();
+        slot.clear();
+        for (int64_t s = lo; s < std::min(hi, c.first + t + 1); ++s) {
+          if (!c.valid[size_t(b * c.s + s)]) continue;
+          double dot = 0.0;
+          for (int64_t i = 0; i < c.d; ++i) {
+            dot += double(c.q[size_t((b * c.t + t) * e + h * c.d + i)]) *
+                   double(k[size_t((b * c.s + s) * e + h * c.d + i)]);
+          }
+          score.push_back(dot * double(c.scale));
+          slot.push_back(s);
+        }
+        if (score.empty()) continue;
+        const double top = *std::max_element(score.begin(), score.end());
+        double total = 0.0;
+        for (double& x : score) total += (x = std::exp(x - top));
+        r.max[size_t((b * c.t + t) * c.heads + h)] = top;
+        r.sum[size_t((b * c.t + t) * c.heads + h)] = total;
+        for (size_t j = 0; j < score.size(); ++j) {
+          const double p = score[j] / total;
+          for (int64_t i = 0; i < c.d; ++i) {
+            r.out[size_t((b * c.t + t) * e + h * c.d + i)] +=
+                p * double(v[size_t((b * c.s + slot[j]) * e + h * c.d + i)]);
+          }
+        }
+      }
+    }
+  }
+  return r;
+}
+
+// Over the whole cache of the case itself.
+inline AttentionRef attention_reference(const AttentionCase& c) {
+  return attention_reference(c, c.k, c.v, 0, c.s);
+}
+
+}  // namespace strata::ut

@@ -90,6 +90,14 @@ void Backend::attention(const AttentionArgs& a) {
   do_attention(a);
 }
 
+void Backend::store_rows(const Tensor& x, const Tensor& out) {
+  check_f32_matrix(x, "store_rows input");
+  STRATA_CHECK(out.rank() == 2 && out.dim(0) == x.dim(0) && out.dim(1) == x.dim(1) &&
+                   (out.dtype() == DType::f32 || is_quantized(out.dtype())),
+               "store_rows shapes: x ", x.shape_string(), " -> ", out.shape_string());
+  do_store_rows(x, out);
+}
+
 std::unique_ptr<Backend> make_backend(BackendKind kind) {
   switch (kind) {
     case BackendKind::cpu: return std::make_unique<CpuBackend>();

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "engine/backend/backend_kind.h"
+#include "engine/backend/device_memory.h"
 #include "engine/core/activation.h"
 #include "engine/core/tensor.h"
 
@@ -33,6 +34,8 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual BackendKind kind() const = 0;
+  // Where this backend's device tensors live and how bytes get in and out (device_memory.h).
+  virtual DeviceMemory& memory() = 0;
 
   // y[M, N] = x[M, K] · w[N, K]ᵀ (+ bias[N]).
   void linear(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& y);
@@ -45,6 +48,9 @@ class Backend {
   void embedding(const Tensor& table, const int32_t* ids, Accumulate mode, Tensor& y);
   // Softmax(q·kᵀ·scale) · v per head, masked causally and by key_valid.
   void attention(const AttentionArgs& args);
+  // out = x stored in out's format: x [rows, cols] f32; out [rows, cols] f32 (a copy) or packed
+  // q4/q8 along cols, quantized bytewise as quant's scalar reference does (appending KV rows).
+  void store_rows(const Tensor& x, const Tensor& out);
 
  private:
   virtual void do_linear(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& y) = 0;
@@ -55,6 +61,7 @@ class Backend {
   virtual void do_embedding(const Tensor& table, const int32_t* ids, Accumulate mode,
                             Tensor& y) = 0;
   virtual void do_attention(const AttentionArgs& args) = 0;
+  virtual void do_store_rows(const Tensor& x, const Tensor& out) = 0;
 };
 
 // The backend for a resolved choice. CUDA: a CudaBackend when built with CUDA (InputError when

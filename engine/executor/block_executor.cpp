@@ -1,7 +1,6 @@
 #include "engine/executor/block_executor.h"
 
 #include <chrono>
-#include <cstring>
 
 #include "common/error.h"
 #include "engine/executor/tiered_attention.h"
@@ -15,12 +14,13 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Slots [first, first + count) of one sequence's K and V from one region row to another, as
-// stored (slot_bytes per slot: fp32 or packed rows).
-void copy_slots(RowKv dst, RowKv src, int64_t first, int64_t count, size_t slot_bytes) {
+// Queues slots [first, first + count) of one sequence's K and V from one region row to another,
+// as stored (slot_bytes per slot: fp32 or packed rows).
+void copy_slots(DeviceMemory& memory, CopyQueue queue, RowKv dst, RowKv src, int64_t first,
+                int64_t count, size_t slot_bytes) {
   const size_t at = size_t(first) * slot_bytes, n = size_t(count) * slot_bytes;
-  std::memcpy(dst.k + at, src.k + at, n);
-  std::memcpy(dst.v + at, src.v + at, n);
+  memory.copy(queue, dst.k + at, src.k + at, n);
+  memory.copy(queue, dst.v + at, src.v + at, n);
 }
 
 }  // namespace
@@ -29,7 +29,8 @@ BlockExecutor::BlockExecutor(WeightTiers& weights, const OptConfig& config, Back
                              const ExecutorOptions& options, const BlockShape& shape,
                              TierMemory memory)
     : weights_(weights), config_(config), forward_(config), device_(device),
-      policy_(options.policy), plan_(plan_block(config, options.policy, shape)),
+      device_memory_(device.memory()), policy_(options.policy),
+      plan_(plan_block(config, options.policy, shape)),
       memory_(std::move(memory)), kv_(plan_.kv, memory_, options.offload_dir, options.warn) {
   for (size_t k = 0; k < plan_.hidden_home.size(); ++k) {
     hidden_home_.push_back(
@@ -44,7 +45,11 @@ BlockExecutor::BlockExecutor(WeightTiers& weights, const OptConfig& config, Back
   }
   logits_ = memory_.allocate(Place::device, MemoryUse::buffers, plan_.logits_bytes);
   host_scratch_ = memory_.allocate(Place::host, MemoryUse::buffers, plan_.host_scratch_bytes);
-  memory_.count(Place::device, MemoryUse::buffers, plan_.scratch_bytes);
+  scratch_ = memory_.allocate(Place::device, MemoryUse::buffers, plan_.scratch_bytes);
+  const size_t workspace_floats = OptWorkspace::block_floats(plan_.max_step_rows, config);
+  workspace_ = OptWorkspace(scratch_.data(), workspace_floats * sizeof(float), plan_.max_step_rows,
+                            config);
+  last_rows_ = scratch_.data<float>() + workspace_floats;
   kv_stored_.resize(size_t(config.num_layers) * shape.batches.size());
   hidden_stored_.resize(shape.batches.size());
   item_ready_.resize(BlockPlan::kSlots);
@@ -128,7 +133,9 @@ void BlockExecutor::issue_loads(const Item& item, const MicroBatchStep& step) {
     after.push_back(hidden_stored_[size_t(k)]);
     const size_t bytes = size_t(step.in.batch * step.in.new_tokens * e) * sizeof(float);
     ready.push_back(h2d_->submit(std::move(after), [this, x, k, bytes] {
-      std::memcpy(hidden_work_[size_t(x)].data(), hidden_home_[size_t(k)].data(), bytes);
+      device_memory_.copy(CopyQueue::load, hidden_work_[size_t(x)].data(),
+                          hidden_home_[size_t(k)].data(), bytes);
+      device_memory_.finish(CopyQueue::load);
       std::lock_guard<std::mutex> lock(bytes_mutex_);
       bytes_.h2d += bytes;
     }));
@@ -165,15 +172,17 @@ void BlockExecutor::issue_loads(const Item& item, const MicroBatchStep& step) {
     const size_t sf = kv.seq_bytes(), row = kv.row_bytes();
     const int64_t n_work = host.count + disk.count;
     char* staging = kv_staging(x);
+    const CopyQueue q = CopyQueue::load;
     for (int64_t p : host_rows) {
-      copy_slots(row_kv(kv_work(x), n_work, p - host.first, sf),
+      copy_slots(device_memory_, q, row_kv(kv_work(x), n_work, p - host.first, sf),
                  row_kv(kv_.home(j, k, Place::host), host.count, p - host.first, sf), 0, filled,
                  row);
     }
     for (int64_t p : disk_rows) {
-      copy_slots(row_kv(kv_work(x), n_work, p - host.first, sf),
+      copy_slots(device_memory_, q, row_kv(kv_work(x), n_work, p - host.first, sf),
                  row_kv(staging, disk.count, p - disk.first, sf), 0, filled, row);
     }
+    device_memory_.finish(q);
     const uint64_t n = uint64_t(host_rows.size() + disk_rows.size()) * 2 * uint64_t(filled) * row;
     std::lock_guard<std::mutex> lock(bytes_mutex_);
     bytes_.h2d += n;
@@ -196,17 +205,23 @@ void BlockExecutor::compute(const Item& item, const MicroBatchStep& step) {
                               buffers, host_backend_);
     forward_.layer(device_, w.layer, item.stage - 1, step.in, attention, h, workspace_);
   } else {
-    // Only the last new position of each sequence needs logits (prefill included).
-    last_rows_.resize(size_t(b * e));
-    for (int64_t a = 0; a < b; ++a) {
-      std::memcpy(last_rows_.data() + a * e, h.data<float>() + ((a + 1) * t - 1) * e,
-                  size_t(e) * sizeof(float));
+    // Only the last new position of each sequence needs logits (prefill included): the rows
+    // themselves when decoding, else gathered on the device.
+    Tensor last = h;
+    if (t > 1) {
+      for (int64_t a = 0; a < b; ++a) {
+        device_memory_.copy(CopyQueue::compute, last_rows_ + a * e,
+                            h.data<float>() + ((a + 1) * t - 1) * e, size_t(e) * sizeof(float));
+      }
+      last = Tensor(last_rows_, DType::f32, {b, e}, Place::device);
     }
     Tensor logits(logits_.data(), DType::f32, {b, config_.vocab_size}, Place::device);
-    forward_.head(device_, w.globals, Tensor(last_rows_.data(), DType::f32, {b, e}), logits,
-                  workspace_);
-    std::memcpy(step.logits, logits_.data(), logits.nbytes());  // device → host, tiny
+    forward_.head(device_, w.globals, last, logits, workspace_);
+    device_memory_.copy(CopyQueue::compute, step.logits, logits_.data(), logits.nbytes());
   }
+  // Loads into this item's buffers and stores out of them run on other queues once compute
+  // returns: its work must be done, not just queued.
+  device_memory_.finish(CopyQueue::compute);
   own_times_.compute += seconds_since(start);
 }
 
@@ -219,7 +234,9 @@ void BlockExecutor::issue_stores(const Item& item, const MicroBatchStep& step) {
   if (item.stage < last_stage && plan_.hidden_home[size_t(k)] == Place::host) {
     const size_t bytes = size_t(step.in.batch * step.in.new_tokens * e) * sizeof(float);
     hidden_stored_[size_t(k)] = d2h_->submit({}, [this, x, k, bytes] {
-      std::memcpy(hidden_home_[size_t(k)].data(), hidden_work_[size_t(x)].data(), bytes);
+      device_memory_.copy(CopyQueue::store, hidden_home_[size_t(k)].data(),
+                          hidden_work_[size_t(x)].data(), bytes);
+      device_memory_.finish(CopyQueue::store);
       std::lock_guard<std::mutex> lock(bytes_mutex_);
       bytes_.d2h += bytes;
     });
@@ -241,14 +258,17 @@ void BlockExecutor::issue_stores(const Item& item, const MicroBatchStep& step) {
       const size_t sf = kv.seq_bytes(), row = kv.row_bytes();
       const int64_t n_work = host.count + disk.count;
       char* staging = kv_staging(x);
+      const CopyQueue q = CopyQueue::store;
       for (int64_t p : host_rows) {
-        copy_slots(row_kv(kv_.home(j, k, Place::host), host.count, p - host.first, sf),
+        copy_slots(device_memory_, q,
+                   row_kv(kv_.home(j, k, Place::host), host.count, p - host.first, sf),
                    row_kv(kv_work(x), n_work, p - host.first, sf), first, count, row);
       }
       for (int64_t p : disk_rows) {
-        copy_slots(row_kv(staging, disk.count, p - disk.first, sf),
+        copy_slots(device_memory_, q, row_kv(staging, disk.count, p - disk.first, sf),
                    row_kv(kv_work(x), n_work, p - host.first, sf), first, count, row);
       }
+      device_memory_.finish(q);
       const uint64_t n = uint64_t(host_rows.size() + disk_rows.size()) * 2 * uint64_t(count) * row;
       std::lock_guard<std::mutex> lock(bytes_mutex_);
       bytes_.d2h += n;

@@ -12,6 +12,11 @@
 // step i run on while the caller samples and step i+1 starts. With overlap off the same tasks
 // run inline, one after another.
 //
+// Every byte crosses through the backend's DeviceMemory: the host→device worker drives its load
+// queue, the device→host worker its store queue, compute its compute queue; each task finishes
+// its queue before its event completes, and compute finishes the backend's work before its
+// item's stores are issued, so host-side events order the device too (one CUDA stream each).
+//
 // Owns the block's KV tiers (disk files included, removed with it), its buffers and workers.
 #pragma once
 
@@ -87,20 +92,22 @@ class BlockExecutor {
   OptConfig config_;
   OptForward forward_;
   Backend& device_;
+  DeviceMemory& device_memory_;  // device_'s: every copy to, from and within the device
   CpuBackend host_backend_;  // attention where the KV cache lives (cpu_attention)
   ExecutorPolicy policy_;
   BlockPlan plan_;
   TierMemory memory_;
   KvTiers kv_;
 
-  std::vector<AlignedBuffer> hidden_home_;                 // per micro-batch
-  std::array<AlignedBuffer, BlockPlan::kSlots> hidden_work_;
-  std::array<AlignedBuffer, BlockPlan::kSlots> kv_work_;     // device
-  std::array<AlignedBuffer, BlockPlan::kSlots> kv_staging_;  // host
-  AlignedBuffer logits_;                                      // device
-  AlignedBuffer host_scratch_;                                // q and out for host attention
+  std::vector<MemoryBlock> hidden_home_;                 // per micro-batch
+  std::array<MemoryBlock, BlockPlan::kSlots> hidden_work_;
+  std::array<MemoryBlock, BlockPlan::kSlots> kv_work_;     // device
+  std::array<MemoryBlock, BlockPlan::kSlots> kv_staging_;  // host
+  MemoryBlock logits_;                                      // device
+  MemoryBlock host_scratch_;                                // q, k, v, out for host attention
+  MemoryBlock scratch_;                                     // device: workspace_, last_rows_
   OptWorkspace workspace_;
-  std::vector<float> last_rows_;
+  float* last_rows_ = nullptr;                              // [max_batch, hidden] in scratch_
 
   // Events: what must finish before a buffer or a home may be touched again.
   std::array<LoadedStage, WeightTiers::kSlots> loaded_;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/models/opt/opt_forward.h"
+
 namespace strata {
 
 BlockShape worst_block(const ExecutorPolicy& policy, int64_t prompt_len, int64_t gen_len) {
@@ -16,7 +18,7 @@ BlockShape worst_block(const ExecutorPolicy& policy, int64_t prompt_len, int64_t
 BlockPlan plan_block(const OptConfig& c, const ExecutorPolicy& policy, const BlockShape& shape) {
   BlockPlan p{KvLayout(c.num_layers, kv_format(policy.cache_dtype, c.num_heads, c.head_dim()),
                        shape.slots_needed, shape.batches, policy.cache),
-              {}, {}, 0, 0, 0, 0};
+              {}, {}, 0, 0, 0, 0, 0, 0};
   const int64_t k_count = int64_t(shape.batches.size());
   const int64_t on_device = std::llround(double(k_count) * policy.activations.device);
   const size_t f32 = sizeof(float);
@@ -27,12 +29,13 @@ BlockPlan plan_block(const OptConfig& c, const ExecutorPolicy& policy, const Blo
     p.hidden_bytes.push_back(bytes);
     if (k >= on_device) p.hidden_work_bytes = std::max(p.hidden_work_bytes, bytes);
     p.logits_bytes = std::max(p.logits_bytes, size_t(n * c.vocab_size) * f32);
-    // OptWorkspace: normed, q, k, v, attn [rows, hidden], ffn [rows, ffn], proj [rows, proj];
-    // plus the last positions [n, hidden].
-    const int64_t per_row = 5 * c.hidden_size + c.ffn_dim + c.word_embed_proj_dim;
-    p.scratch_bytes = std::max(p.scratch_bytes, size_t(rows * per_row + n * c.hidden_size) * f32);
-    p.host_scratch_bytes = std::max(p.host_scratch_bytes, 2 * size_t(n * c.hidden_size) * f32);
+    p.max_step_rows = std::max(p.max_step_rows, rows);
+    p.max_batch = std::max(p.max_batch, n);
   }
+  p.scratch_bytes = (OptWorkspace::block_floats(p.max_step_rows, c) +
+                     size_t(p.max_batch * c.hidden_size)) * f32;
+  // Host attention runs only when decoding: one new token per sequence, a sequence at a time.
+  p.host_scratch_bytes = 4 * size_t(c.hidden_size) * f32;
   return p;
 }
 

@@ -33,8 +33,12 @@ struct BlockPlan {
   std::vector<size_t> hidden_bytes; // per micro-batch: [batch * prompt_len, hidden] f32
   size_t hidden_work_bytes = 0;     // one device slot for a host-homed hidden state
   size_t logits_bytes = 0;          // device logits of the largest micro-batch
-  size_t scratch_bytes = 0;         // compute temporaries of the largest step (OptWorkspace)
-  size_t host_scratch_bytes = 0;    // q and attention output crossing to host attention
+  int64_t max_step_rows = 0;        // batch * new tokens of the largest step (a prefill)
+  int64_t max_batch = 0;            // sequences of the largest micro-batch
+  // Compute temporaries: an OptWorkspace block for max_step_rows, then the last positions
+  // [max_batch, hidden] that the head reads.
+  size_t scratch_bytes = 0;
+  size_t host_scratch_bytes = 0;    // q, k, v, out of one decoding sequence at host attention
 };
 
 BlockPlan plan_block(const OptConfig& config, const ExecutorPolicy& policy,

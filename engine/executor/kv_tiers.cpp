@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "common/error.h"
+#include "offload/aligned_buffer.h"
 
 namespace strata {
 
@@ -30,7 +31,7 @@ KvTiers::KvTiers(KvLayout layout, TierMemory& memory, const std::filesystem::pat
 
 char* KvTiers::home(int64_t j, int64_t k, Place p) const {
   STRATA_CHECK(p != Place::disk, "disk regions have no address");
-  const AlignedBuffer& arena = p == Place::device ? device_home_ : host_home_;
+  const MemoryBlock& arena = p == Place::device ? device_home_ : host_home_;
   return arena.data<char>() + layout_.region_offset(j, k, p);
 }
 

@@ -46,8 +46,8 @@ class KvTiers {
                                   uint64_t begin, uint64_t end, const char* staging) const;
 
   KvLayout layout_;
-  AlignedBuffer device_home_;
-  AlignedBuffer host_home_;
+  MemoryBlock device_home_;
+  MemoryBlock host_home_;
   std::optional<OffloadFolder> folder_;  // before files_: the files close before it is removed
   std::vector<LayerFile> files_;
 };

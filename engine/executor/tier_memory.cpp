@@ -67,14 +67,14 @@ std::string capacity_problems(const TierBytes& need, const TierCapacities& capac
   return out;
 }
 
-AlignedBuffer TierMemory::allocate(Place place, MemoryUse use, size_t bytes) {
+MemoryBlock TierMemory::allocate(Place place, MemoryUse use, size_t bytes) {
   STRATA_CHECK(place != Place::disk, "disk bytes are counted, not allocated");
   const std::optional<uint64_t> cap = capacity_of(capacities_, place);
   const uint64_t after = used_[place].total() + bytes;
   STRATA_CHECK(!cap || after <= *cap, to_string(place), " memory exhausted: ", after,
                " bytes needed, capacity ", *cap);
   used_.add(place, use, bytes);
-  return AlignedBuffer(bytes);
+  return place == Place::device ? device_->allocate_device(bytes) : device_->allocate_host(bytes);
 }
 
 }  // namespace strata

@@ -1,7 +1,8 @@
 // TierMemory: every byte the executor places, by tier (device, host, disk) and by use (weights,
-// KV cache, activations, buffers). On the CPU backend "device" memory is a budgeted RAM arena:
-// allocations are AlignedBuffers counted against the device capacity, so a policy that would
-// not fit a real GPU does not silently run. Disk bytes (KV files, store rows) are only counted.
+// KV cache, activations, buffers). Blocks come from the backend's DeviceMemory (GPU memory and
+// page-locked host memory on CUDA; on the CPU backend "device" memory is a budgeted RAM arena),
+// counted against each tier's capacity, so a policy that would not fit a real GPU does not
+// silently run. Disk bytes (KV files, store rows) are only counted.
 #pragma once
 
 #include <array>
@@ -10,7 +11,7 @@
 
 #include "engine/core/tensor.h"
 #include "engine/executor/executor_policy.h"
-#include "offload/aligned_buffer.h"
+#include "engine/backend/device_memory.h"
 
 namespace strata {
 
@@ -39,11 +40,14 @@ std::string capacity_problems(const TierBytes& need, const TierCapacities& capac
 
 class TierMemory {
  public:
-  explicit TierMemory(TierCapacities capacities) : capacities_(capacities) {}
+  TierMemory(TierCapacities capacities, DeviceMemory& device)
+      : capacities_(capacities), device_(&device) {}
 
-  // A zero-filled, 4096-aligned block on the device or the host, counted; throws Error when it
-  // would pass the tier's capacity (the plan checked beforehand should make that impossible).
-  AlignedBuffer allocate(Place place, MemoryUse use, size_t bytes);
+  // The backend's memory: where device blocks come from and how bytes cross to them.
+  DeviceMemory& device() const { return *device_; }
+  // A zero-filled block on the device or the host (4096-aligned there), counted; throws Error
+  // when it would pass the tier's capacity (the plan checked beforehand makes that impossible).
+  MemoryBlock allocate(Place place, MemoryUse use, size_t bytes);
   // Counts bytes that are not allocated here: disk files, and compute scratch that the ops
   // allocate themselves.
   void count(Place place, MemoryUse use, uint64_t bytes) { used_.add(place, use, bytes); }
@@ -51,6 +55,7 @@ class TierMemory {
 
  private:
   TierCapacities capacities_;
+  DeviceMemory* device_;
   TierBytes used_;
 };
 

@@ -1,6 +1,6 @@
 #include "engine/executor/tiered_attention.h"
 
-#include <cstring>
+#include "common/error.h"
 
 namespace strata {
 
@@ -22,20 +22,45 @@ RowKv TieredAttention::locate(int64_t p, bool& on_host) const {
   return row_kv(buffers_.work, host.count + disk.count, p - host.first, sf);
 }
 
+void TieredAttention::append(Backend& be, const float* x, int64_t tokens, char* dst,
+                             bool dst_on_host, float* host_tmp) const {
+  const KvFormat& f = kv_.layout().format();
+  DeviceMemory& memory = be.memory();
+  if (memory.host_addressable()) {
+    store_kv_rows(f, x, tokens, dst);
+    return;
+  }
+  const Tensor rows(const_cast<float*>(x), DType::f32, {tokens * f.heads, f.head_dim},
+                    Place::device);
+  if (!dst_on_host) {
+    be.store_rows(rows, kv_rows_view(f, dst, tokens, Place::device));
+    return;
+  }
+  memory.copy(CopyQueue::compute, host_tmp, x, size_t(tokens * f.hidden()) * sizeof(float));
+  memory.finish(CopyQueue::compute);
+  store_kv_rows(f, host_tmp, tokens, dst);
+}
+
 void TieredAttention::attend(Backend& be, const AttentionStep& s) {
   const StepInput& in = *s.in;
   const KvFormat& f = kv_.layout().format();
   const int64_t e = f.hidden(), slots = kv_.layout().slots(), t = in.new_tokens;
   const size_t step_bytes = size_t(t * e) * sizeof(float);
   const size_t first = size_t(in.first_slot) * f.slot_bytes();
+  DeviceMemory& memory = be.memory();
+  // Host attention happens only when decoding: the host scratch holds q, k, v and out of one
+  // token (BlockPlan::host_scratch_bytes).
+  STRATA_CHECK(!at_home_ || t == 1, "host attention over ", t, " new tokens");
+  float* host_q = buffers_.host_scratch;
+  float* host_out = host_q + 3 * e;
   for (int64_t a = 0; a < in.batch; ++a) {
     const int64_t p = rows_[a];
     bool on_host = false;
     const RowKv row = locate(p, on_host);
     // Append this step's T keys and values of sequence a at its slots (quantized when the
     // cache is compressed).
-    store_kv_rows(f, s.k.data<float>() + a * t * e, t, row.k + first);
-    store_kv_rows(f, s.v.data<float>() + a * t * e, t, row.v + first);
+    append(be, s.k.data<float>() + a * t * e, t, row.k + first, on_host, host_q + e);
+    append(be, s.v.data<float>() + a * t * e, t, row.v + first, on_host, host_q + 2 * e);
     const Place place = on_host ? Place::host : Place::device;
     AttentionArgs args;
     args.k_cache = kv_view(f, row.k, 1, slots, place);
@@ -52,14 +77,15 @@ void TieredAttention::attend(Backend& be, const AttentionStep& s) {
       be.attention(args);
       continue;
     }
-    // Host attention: only q and the output cross the bus, never the cache.
-    float* host_q = buffers_.host_scratch;
-    float* host_out = host_q + t * e;
-    std::memcpy(host_q, q, step_bytes);
+    // Host attention: only q and the output cross the bus, never the cache. Finishing the
+    // compute queue after q's copy also finishes the previous sequence's output copy, so
+    // host_out is free to be written again.
+    memory.copy(CopyQueue::compute, host_q, q, step_bytes);
+    memory.finish(CopyQueue::compute);
     args.q = Tensor(host_q, DType::f32, {1, t, e}, Place::host);
     args.out = Tensor(host_out, DType::f32, {1, t, e}, Place::host);
     host_.attention(args);
-    std::memcpy(out, host_out, step_bytes);
+    memory.copy(CopyQueue::compute, out, host_out, step_bytes);
   }
 }
 

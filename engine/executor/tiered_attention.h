@@ -2,7 +2,8 @@
 // sequence appends its new keys and values where its cache is read from — its device home, the
 // device working region (host and disk rows loaded for this compute), or, for host attention
 // (cpu_attention, decode), its host home or the host staging region of the disk rows — and
-// attends there. A compressed cache's new rows are quantized as they are appended, so every
+// attends there (host attention: q and the output cross through the compute copy queue). A
+// compressed cache's new rows are quantized as they are appended, so every
 // tier, transfer and attention call sees the packed bytes. One attention call per sequence: the
 // CPU attention op treats every sequence independently, so this is bitwise what one batched
 // call computes.
@@ -30,7 +31,7 @@ inline RowKv row_kv(char* region, int64_t n, int64_t r, size_t seq_bytes) {
 struct TieredAttentionBuffers {
   char* work = nullptr;           // device: K, V of the micro-batch's host then disk rows
   char* staging = nullptr;        // host: K, V of its disk rows, as read from the file
-  float* host_scratch = nullptr;  // host: q and the output of one sequence, [2, T, hidden]
+  float* host_scratch = nullptr;  // host: q, k, v and out of one decoding sequence, [4, hidden]
 };
 
 class TieredAttention final : public KvAttention {
@@ -47,6 +48,11 @@ class TieredAttention final : public KvAttention {
  private:
   // Where sequence row p's cache is read and appended, and whether on the host.
   RowKv locate(int64_t p, bool& on_host) const;
+  // Stores `tokens` new K (or V) rows x (device) at dst in the cache's format: in place where
+  // the device is host memory, by the backend's store_rows into device memory, or through
+  // host_tmp into a host home or staging.
+  void append(Backend& be, const float* x, int64_t tokens, char* dst, bool dst_on_host,
+              float* host_tmp) const;
 
   const KvTiers& kv_;
   int64_t layer_, k_;

@@ -1,6 +1,6 @@
 #include "engine/executor/weight_tiers.h"
 
-#include <cstring>
+#include <algorithm>
 #include <map>
 
 #include "common/error.h"
@@ -26,7 +26,7 @@ DTypeOf WeightTiers::store_dtypes(const WeightStore& store) {
 
 WeightTiers::WeightTiers(WeightStore store, const OptConfig& config, const TierShares& shares,
                          TierMemory& memory)
-    : store_(std::move(store)), config_(config),
+    : store_(std::move(store)), config_(config), device_(memory.device()),
       layout_(layout_weights(config, store_dtypes(store_), shares)) {
   for (const WeightTensorLayout& t : layout_.tensors) {
     const StoreTensor& stored = store_.require(t.name);
@@ -51,9 +51,26 @@ WeightTiers::WeightTiers(WeightStore store, const OptConfig& config, const TierS
                        host_home_.data<char>() + t.host_offset);
     }
     if (t.split.device > 0) {
-      store_.read_into(stored, device_begin, uint64_t(t.split.device) * t.row_bytes,
-                       device_home_.data<char>() + t.device_offset);
+      read_to_device(stored, device_begin, uint64_t(t.split.device) * t.row_bytes,
+                     device_home_.data<char>() + t.device_offset);
     }
+  }
+}
+
+void WeightTiers::read_to_device(const StoreTensor& stored, uint64_t begin, uint64_t length,
+                                 char* device) {
+  if (device_.host_addressable()) {
+    store_.read_into(stored, begin, length, device);
+    return;
+  }
+  // Through a host bounce buffer a piece at a time: only the device rows need the device.
+  constexpr uint64_t kPiece = uint64_t(64) << 20;
+  MemoryBlock bounce = device_.allocate_host(size_t(std::min(length, kPiece)));
+  for (uint64_t done = 0; done < length; done += kPiece) {
+    const uint64_t n = std::min(kPiece, length - done);
+    store_.read_into(stored, begin + done, n, bounce.data<char>());
+    device_.copy(CopyQueue::load, device + done, bounce.data(), size_t(n));
+    device_.finish(CopyQueue::load);
   }
 }
 
@@ -82,13 +99,15 @@ uint64_t WeightTiers::assemble(int64_t stage, int slot) {
     const size_t disk = size_t(t.split.disk) * t.row_bytes;
     const size_t host = size_t(t.split.host) * t.row_bytes;
     const size_t device = size_t(t.split.device) * t.row_bytes;
-    if (disk > 0) std::memcpy(dst, staging + s.staging_offsets[i], disk);
-    if (host > 0) std::memcpy(dst + disk, host_home_.data<char>() + t.host_offset, host);
+    device_.copy(CopyQueue::load, dst, staging + s.staging_offsets[i], disk);
+    device_.copy(CopyQueue::load, dst + disk, host_home_.data<char>() + t.host_offset, host);
     // Device rows move device→device into the arena so a matrix is one contiguous operand:
     // split GEMMs would not be bitwise identical to the all-in-memory path.
-    if (device > 0) std::memcpy(dst + disk + host, device_home_.data<char>() + t.device_offset, device);
+    device_.copy(CopyQueue::load, dst + disk + host, device_home_.data<char>() + t.device_offset,
+                 device);
     bytes += disk + host + device;
   }
+  device_.finish(CopyQueue::load);
   return bytes;
 }
 

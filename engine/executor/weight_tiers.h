@@ -39,7 +39,8 @@ class WeightTiers {
   static constexpr int kSlots = 2;
   // Disk rows of `stage` into the slot's staging buffer (the disk-read worker). Returns bytes.
   uint64_t read_disk_rows(int64_t stage, int slot);
-  // Every row of `stage` into the slot's device arena (the host→device worker). Returns bytes.
+  // Every row of `stage` into the slot's device arena (the host→device worker, on the load
+  // queue, finished before it returns). Returns bytes.
   uint64_t assemble(int64_t stage, int slot);
   // Views of `stage` over the slot's arena, or over the homes for a device-resident stage.
   StageWeights stage_weights(int64_t stage, int slot) const;
@@ -49,14 +50,17 @@ class WeightTiers {
 
  private:
   Tensor view(const WeightTensorLayout& t, char* bytes) const;
+  // Bytes [begin, begin + length) of a stored tensor into device memory.
+  void read_to_device(const StoreTensor& stored, uint64_t begin, uint64_t length, char* device);
 
   WeightStore store_;
   OptConfig config_;
+  DeviceMemory& device_;
   WeightLayout layout_;
-  AlignedBuffer device_home_;
-  AlignedBuffer host_home_;
-  std::array<AlignedBuffer, kSlots> work_;     // device
-  std::array<AlignedBuffer, kSlots> staging_;  // host, 4096-aligned O_DIRECT targets
+  MemoryBlock device_home_;
+  MemoryBlock host_home_;
+  std::array<MemoryBlock, kSlots> work_;     // device
+  std::array<MemoryBlock, kSlots> staging_;  // host, 4096-aligned O_DIRECT targets
 };
 
 }  // namespace strata

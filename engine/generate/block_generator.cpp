@@ -52,7 +52,7 @@ BlockGenerator::BlockGenerator(const std::filesystem::path& store_dir,
                                const BpeTokenizer& tokenizer, Backend& backend,
                                ExecutorOptions options)
     : config_(OptConfig::load(store_dir)), tokenizer_(tokenizer), backend_(backend),
-      options_(std::move(options)), memory_(options_.capacities) {
+      options_(std::move(options)), memory_(options_.capacities, backend.memory()) {
   validate(options_.policy);
   options_.warn = once_per_text(std::move(options_.warn));
   WeightStoreOptions store_options;

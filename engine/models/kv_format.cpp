@@ -67,4 +67,9 @@ Tensor kv_view(const KvFormat& f, void* data, int64_t batch, int64_t slots, Plac
   return Tensor::packed(data, f.element, {batch, slots, f.heads, f.head_dim}, place);
 }
 
+Tensor kv_rows_view(const KvFormat& f, void* dst, int64_t tokens, Place place) {
+  if (!f.packed()) return Tensor(dst, DType::f32, {tokens * f.heads, f.head_dim}, place);
+  return Tensor::packed(dst, f.element, tokens * f.heads, f.head_dim, place);
+}
+
 }  // namespace strata

@@ -52,4 +52,8 @@ void store_kv_rows(const KvFormat& f, const float* x, int64_t tokens, void* dst)
 Tensor kv_view(const KvFormat& f, void* data, int64_t batch, int64_t slots,
                Place place = Place::host);
 
+// Where `tokens` new rows of x ([tokens, hidden] f32) go as Backend::store_rows' target:
+// [tokens * heads, head_dim], f32 or packed along head_dim.
+Tensor kv_rows_view(const KvFormat& f, void* dst, int64_t tokens, Place place);
+
 }  // namespace strata

@@ -42,10 +42,13 @@ inline std::vector<SequenceResult> reference(const ut::TinyOptModel& m,
   return out;
 }
 
+// The executor on `be` (a CpuBackend by default), one BlockGenerator call per block.
 inline std::vector<SequenceResult> executor(const ut::TinyOptModel& m,
                                      const std::vector<SequenceRequest>& reqs,
-                                     const ExecutorOptions& options, ExecutorReport* report) {
-  CpuBackend be;
+                                     const ExecutorOptions& options, ExecutorReport* report,
+                                     Backend* backend = nullptr) {
+  CpuBackend cpu;
+  Backend& be = backend != nullptr ? *backend : cpu;
   BlockGenerator gen(m.store_dir(), m.tokenizer(), be, options);
   std::vector<SequenceResult> out;
   const size_t block = size_t(options.policy.block_size());

@@ -17,6 +17,7 @@ namespace strata {
 class CpuBackend final : public Backend {
  public:
   BackendKind kind() const override { return BackendKind::cpu; }
+  DeviceMemory& memory() override { return memory_; }
 
  private:
   void do_linear(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& y) override;
@@ -27,12 +28,14 @@ class CpuBackend final : public Backend {
   void do_embedding(const Tensor& table, const int32_t* ids, Accumulate mode,
                     Tensor& y) override;
   void do_attention(const AttentionArgs& args) override;
+  void do_store_rows(const Tensor& x, const Tensor& out) override;
   void packed_attention(const AttentionArgs& args);
 
   std::vector<float> weight_tile_;  // decoded rows of a non-f32 weight
   std::vector<float> bias_f32_;     // a linear's bias in fp32
   // Packed attention scratch: scores of a tile of queries, one dequantized K or V slot row.
   std::vector<float> scores_, slot_row_;
+  HostDeviceMemory memory_;
   quant::CpuIsa isa_ = quant::detect_cpu_isa();
 };
 

@@ -41,6 +41,7 @@ CudaBackend::CudaBackend(CudaBackendOptions options)
     : options_(std::move(options)),
       compute_major_(current_compute_major()),
       cublas_(stream_.get()),
+      memory_(stream_, options_.warn),
       scratch_(options_.scratch_bytes) {
   STRATA_CHECK(options_.fused_quant_max_m >= 0 &&
                    options_.fused_quant_max_m <= quant::cuda::kGemmDecodeMaxM,

@@ -23,6 +23,8 @@
 //                  never stored dequantized); larger M: row tiles dequantized to f16 in scratch,
 //                  x rounded to f16, cuBLAS f16 GEMM with fp32 accumulation.
 //   attention      tiled online softmax (cuda_attention.cu), fp32, head_dim <= 128.
+//   store_rows     f32: a device copy; q4/q8: quant/cuda's quantize, bytewise the reference's
+//                  for finite values (NaN and infinities saturate where the CPU throws).
 //   others         fp32, the CPU backend's formulas.
 #pragma once
 
@@ -32,6 +34,7 @@
 #include "engine/backend/attention_partial.h"
 #include "engine/backend/backend.h"
 #include "engine/backend/cuda/cublas_handle.h"
+#include "engine/backend/cuda/cuda_device_memory.h"
 #include "engine/backend/cuda/cuda_stream.h"
 #include "engine/backend/cuda/device_arena.h"
 #include "engine/backend/cuda/pinned_host_pool.h"
@@ -59,6 +62,8 @@ class CudaBackend final : public Backend {
   ~CudaBackend() override;
 
   BackendKind kind() const override { return BackendKind::cuda; }
+  // GPU memory, pinned host blocks, and copy queues whose compute queue is stream().
+  DeviceMemory& memory() override { return memory_; }
 
   const cuda::CudaStream& compute_stream() const { return stream_; }
   cudaStream_t stream() const { return stream_.get(); }
@@ -84,6 +89,7 @@ class CudaBackend final : public Backend {
   void do_embedding(const Tensor& table, const int32_t* ids, Accumulate mode,
                     Tensor& y) override;
   void do_attention(const AttentionArgs& args) override;
+  void do_store_rows(const Tensor& x, const Tensor& out) override;
 
   // Takes back the whole scratch arena (ops run in stream order, so the previous op's pieces are
   // free for the next one) and makes sure it holds `bytes`, each piece padded to 256 bytes.
@@ -110,6 +116,7 @@ class CudaBackend final : public Backend {
   int compute_major_ = 0;
   cuda::CudaStream stream_;
   cuda::CublasHandle cublas_;  // bound to stream_ (declared after it)
+  cuda::CudaDeviceMemory memory_;  // its compute queue is stream_
   cuda::DeviceArena scratch_;
   std::array<StagingSlot, kStagingSlots> staging_;
   int next_staging_ = 0;

@@ -24,9 +24,26 @@ struct StepInput {
   const uint8_t* key_valid = nullptr;  // [B, cache slots]: 1 where a slot holds a real token
 };
 
-// Scratch activations of one step, reused across layers.
-struct OptWorkspace {
-  std::vector<float> normed, q, k, v, attn, ffn, proj;
+// Scratch activations of one step, reused across layers, one matrix per role. Default: host
+// vectors that grow to each request (the all-in-memory model). With a block: views carved from
+// caller-owned device memory sized for steps of at most max_rows rows (the executor's, on any
+// backend), never reallocated.
+class OptWorkspace {
+ public:
+  enum Role { normed, q, k, v, attn, ffn, proj, kRoles };
+
+  OptWorkspace() = default;
+  OptWorkspace(void* block, size_t bytes, int64_t max_rows, const OptConfig& config);
+  // Floats a block needs for steps of max_rows rows.
+  static size_t block_floats(int64_t max_rows, const OptConfig& config);
+
+  // A [rows, cols] f32 matrix of this role's storage (its previous contents are not kept).
+  Tensor matrix(Role role, int64_t rows, int64_t cols);
+
+ private:
+  std::vector<float> host_[kRoles];
+  float* fixed_[kRoles] = {};
+  size_t fixed_floats_[kRoles] = {};
 };
 
 class OptForward {

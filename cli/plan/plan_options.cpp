@@ -72,7 +72,7 @@ ModelGeometry model_geometry(const std::filesystem::path& model_dir) {
   return g;
 }
 
-std::filesystem::path cached_profile_path() {
+std::filesystem::path cached_profile_path(BackendKind backend) {
   if (const char* chosen = std::getenv("STRATA_PROFILE"); chosen && *chosen) return chosen;
   std::filesystem::path base;
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
@@ -84,7 +84,8 @@ std::filesystem::path cached_profile_path() {
   }
   char host[256] = "localhost";
   ::gethostname(host, sizeof host - 1);
-  return base / "strata" / (std::string("hardware-") + host + "-cpu.yaml");
+  const char* suffix = backend == BackendKind::cuda ? "-cuda.yaml" : "-cpu.yaml";
+  return base / "strata" / (std::string("hardware-") + host + suffix);
 }
 
 void add_model_and_hardware_options(CLI::App& app, PlanCliOptions& o) {

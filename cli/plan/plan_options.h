@@ -12,6 +12,7 @@
 
 #include "planner/lp_planner.h"
 #include "planner/plan_inputs.h"
+#include "engine/backend/backend_kind.h"
 
 namespace strata::cli {
 
@@ -29,11 +30,12 @@ struct PlanCliOptions {
   bool no_overlap = false;
 };
 
-// Where `strata profile` caches this machine's CPU-backend profile: $STRATA_PROFILE when set
+// Where `strata profile` caches this machine's profile for a backend: $STRATA_PROFILE when set
 // (one profile shared by identical machines, or a fixed one for tests), else
-// $XDG_CACHE_HOME/strata (or ~/.cache/strata)/hardware-HOSTNAME-cpu.yaml. (Profiles cached
-// before the backend was in the name lack gemm_weight_pass and are measured again.)
-std::filesystem::path cached_profile_path();
+// $XDG_CACHE_HOME/strata (or ~/.cache/strata)/hardware-HOSTNAME-BACKEND.yaml (cpu or cuda: the
+// two measure different devices). (Profiles cached before the backend was in the name lack
+// gemm_weight_pass and are measured again.)
+std::filesystem::path cached_profile_path(BackendKind backend = BackendKind::cpu);
 
 // The geometry of an OPT directory or store (its config.json; weights in its torch_dtype).
 ModelGeometry model_geometry(const std::filesystem::path& model_dir);

@@ -121,6 +121,9 @@ EngineRequest make_engine_request(const fs::path& model_dir, const ExecutionFlag
                                   int64_t batch_size, std::span<const SequenceRequest> workload,
                                   const OptConfig& config, BackendKind backend, std::ostream* log) {
   check_in_memory_flags(flags);
+  STRATA_CHECK_INPUT(backend == BackendKind::cpu || !flags.policy_in_memory(),
+                     "--policy in-memory runs on the CPU backend (its model keeps every weight in "
+                     "RAM); with --backend cuda use --policy auto or give a policy");
   STRATA_CHECK_INPUT(!flags.policy_in_memory() || !is_store_dir(model_dir), model_dir.string(),
                      ": a converted store runs on the offloading executor; --policy in-memory "
                      "needs a Hugging Face directory");
@@ -136,7 +139,7 @@ EngineRequest make_engine_request(const fs::path& model_dir, const ExecutionFlag
 
 bool plan_runs_in_memory(const EngineRequest& r) {
   if (!r.plan || !r.plan_may_run_in_memory || r.flags.needs_executor() ||
-      is_store_dir(r.model_dir)) {
+      is_store_dir(r.model_dir) || r.backend != BackendKind::cpu) {
     return false;
   }
   const Policy& p = r.plan->policy;
@@ -154,15 +157,15 @@ DType in_memory_cache_dtype(const EngineRequest& r) {
 
 bool uses_executor(const EngineRequest& r) {
   if (r.flags.policy_in_memory()) return false;
-  if (is_store_dir(r.model_dir)) return true;
+  // The all-in-memory model computes on the CPU only; on a GPU even an all-on-device policy
+  // runs through the executor, which places the weights in device memory.
+  if (is_store_dir(r.model_dir) || r.backend != BackendKind::cpu) return true;
   return r.flags.any() && !plan_runs_in_memory(r);
 }
 
 namespace {
 
 ExecutorOptions checked_options(const EngineRequest& r) {
-  STRATA_CHECK_INPUT(r.backend == BackendKind::cpu, "the offloading executor runs on the CPU "
-                     "backend in this version; use --backend cpu");
   STRATA_CHECK(!r.flags.policy_auto() || r.plan.has_value(), "--policy auto: not planned");
   ExecutorOptions options = resolve_executor_options(r.flags, r.batch_size, warning_printer(r.log),
                                                      r.plan ? &r.plan->policy : nullptr);
@@ -198,12 +201,10 @@ std::array<double, 3> overshoot(const OptConfig& config, const DTypeOf& dtypes,
 
 void plan_engine_request(EngineRequest& r, std::optional<int64_t> num_requests) {
   if (!r.flags.policy_auto() || r.plan) return;
-  STRATA_CHECK_INPUT(r.backend == BackendKind::cpu, "the offloading executor runs on the CPU "
-                     "backend in this version; use --backend cpu");
   ExecutionFlags planning = r.flags;
   if (planning.gpu_batch_size == 0) planning.gpu_batch_size = planning.hand_batch_size;
   const AutoPlanRequest request{r.model_dir, &planning, r.prompt_len, r.gen_len, num_requests,
-                                r.log};
+                                r.log, r.backend};
   const OptConfig config = OptConfig::load(r.model_dir);
   if (is_store_dir(r.model_dir)) {
     const WeightStore opened = WeightStore::open(r.model_dir);

@@ -52,8 +52,9 @@ EngineRequest make_engine_request(const std::filesystem::path& model_dir,
                                   std::span<const SequenceRequest> workload,
                                   const OptConfig& config, BackendKind backend, std::ostream* log);
 
-// Whether the request runs the offloading executor: --model a store, or a flag asking for it —
-// unless it is --policy in-memory, or --policy auto planned everything onto the device with no
+// Whether the request runs the offloading executor: --model a store, the CUDA backend (the
+// all-in-memory model computes on the CPU only), or a flag asking for it — unless it is
+// --policy in-memory, or --policy auto planned everything onto the device with no
 // policy flag given by hand and plan_may_run_in_memory (the all-in-memory Generator gives the
 // same tokens without converting the model into a store).
 bool uses_executor(const EngineRequest& request);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs what scripts/device-check.sh needs from a build made on the Debian machine into a small
 # folder to carry to a GPU machine (the device tool's `carry`, 64 MiB in all): cli/strata, every
-# tests/strata_test_*cuda* executable, debug info stripped, and lib/ with the shared libraries
+# tests/strata_test_*cuda* and tests/strata_bench_cuda_* executable, stripped (about 57 MiB in
+# all: OpenBLAS alone is 36 MiB), and lib/ with the shared libraries
 # they load from outside the base system (OpenBLAS, liburing, yaml-cpp, GLPK, ...). CUDA's own
 # libraries (libcuda from the driver; libcublas*, if not linked statically, from the GPU
 # machine's CUDA toolkit) are left out: they are too large to carry and the machine has them.
@@ -17,10 +18,12 @@ cd "$(dirname "$0")/.."
 rm -rf "$out"
 mkdir -p "$out/cli" "$out/tests" "$out/lib"
 binaries=("$build/cli/strata")
-for test in "$build"/tests/strata_test_*cuda*; do [ -x "$test" ] && binaries+=("$test"); done
+for test in "$build"/tests/strata_test_*cuda* "$build"/tests/strata_bench_cuda_*; do
+  [ -x "$test" ] && binaries+=("$test")
+done
 for bin in "${binaries[@]}"; do
   dest="$out/${bin#"$build"/}"
-  objcopy --strip-debug "$bin" "$dest"
+  objcopy --strip-unneeded "$bin" "$dest"
 done
 # Shared libraries outside glibc / libstdc++ / the CUDA driver and toolkit.
 ldd "${binaries[@]}" 2>/dev/null | awk '/=> \// {print $3}' | sort -u | while read -r lib; do

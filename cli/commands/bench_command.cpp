@@ -18,6 +18,7 @@
 #include "cli/generation_engine.h"
 #include "cli/model_loading.h"
 #include "common/error.h"
+#include "planner/hardware_profile_yaml.h"
 
 namespace strata::cli {
 namespace {
@@ -67,6 +68,21 @@ std::string vs_prediction(double measured, double predicted) {
   return out.str();
 }
 
+// Host→device bytes per second the run achieved (bytes over the copy worker's busy time) and
+// the profile's figure for it, or 0 where unknown.
+struct CopyRates {
+  double achieved = 0, profiled = 0;
+};
+CopyRates h2d_rates(const ExecutorReport& r, const std::filesystem::path& profile) {
+  CopyRates c;
+  if (r.times.copy_h2d > 0) c.achieved = double(r.bytes.h2d) / r.times.copy_h2d;
+  std::error_code ec;
+  if (std::filesystem::exists(profile, ec)) {
+    c.profiled = read_hardware_profile_yaml(profile.string()).host_to_device_bytes_per_s;
+  }
+  return c;
+}
+
 int run_bench(BenchFlags& f) {
   STRATA_CHECK_INPUT(f.model.empty() != f.dummy.empty(), "bench: give --model DIR or --dummy NAME");
   STRATA_CHECK_INPUT(f.prompt_len >= 1 && f.gen_len >= 1, "bench: --prompt-len and --gen-len "
@@ -92,7 +108,8 @@ int run_bench(BenchFlags& f) {
   const PolicyPrediction predicted =
       request.plan ? PolicyPrediction{request.plan->prediction, request.plan->profile_path}
                    : predict_executor_policy(model, f.execution, options,
-                                             Workload{f.prompt_len, f.gen_len, block}, log);
+                                             Workload{f.prompt_len, f.gen_len, block}, log,
+                                             choice.kind);
   const Prediction& p = predicted.prediction;
   // Synthetic prompts: bos + random token ids; greedy decoding of gen_len tokens each.
   std::vector<SequenceRequest> reqs(static_cast<size_t>(block));
@@ -112,6 +129,8 @@ int run_bench(BenchFlags& f) {
   const double decode_tokens = double(s.generated_tokens - block);
   const double decode = s.decode_seconds > 0 ? decode_tokens / s.decode_seconds : 0.0;
   const double total = double(s.generated_tokens) / (s.prefill_seconds + s.decode_seconds);
+  const CopyRates h2d = h2d_rates(r, predicted.profile_path);
+  const char* backend = choice.kind == BackendKind::cuda ? "cuda" : "cpu";
   std::cout << std::fixed << std::setprecision(2) << "model: "
             << (f.dummy.empty() ? f.model.string() : "dummy " + f.dummy) << ", block "
             << block << " sequences, prompt " << f.prompt_len << ", generate " << f.gen_len
@@ -122,12 +141,15 @@ int run_bench(BenchFlags& f) {
             << "\ntotal latency: " << s.prefill_seconds + s.decode_seconds
             << " s, throughput: " << total << " token/s"
             << vs_prediction(total, p.total_tokens_per_s) << "\n"
+            << "backend: " << backend << "; host→device copies: " << h2d.achieved / 1e9
+            << " GB/s achieved (profile: " << h2d.profiled / 1e9 << " GB/s)\n"
             << "policy: " << (request.plan ? "--policy auto (flags given by hand fixed)" : "--policy file")
             << "; predictions: cost model on " << predicted.profile_path.string() << "\n"
             << r.summary() << "\n";
   nlohmann::ordered_json j = {
       {"model", f.dummy.empty() ? f.model.string() : f.dummy},
       {"dummy", !f.dummy.empty()},
+      {"backend", backend},
       {"prompt_len", f.prompt_len},
       {"gen_len", f.gen_len},
       {"block_size", block},
@@ -155,6 +177,7 @@ int run_bench(BenchFlags& f) {
                             {"host_to_device", r.times.copy_h2d},
                             {"device_to_host", r.times.copy_d2h}, {"compute", r.times.compute},
                             {"wait", r.times.wait}}},
+      {"host_to_device_bytes_per_s", {{"achieved", h2d.achieved}, {"profiled", h2d.profiled}}},
       {"bytes_moved", {{"disk_read", r.bytes.disk_read}, {"disk_write", r.bytes.disk_write},
                        {"host_to_device", r.bytes.h2d}, {"device_to_host", r.bytes.d2h}}},
       {"kv_bytes_moved", {{"disk_read", r.kv_bytes.disk_read},

@@ -93,9 +93,10 @@ std::string summary_line(const Plan& plan, const fs::path& profile) {
 
 }  // namespace
 
-MachineProfile machine_profile(const fs::path& scratch_dir, std::ostream* log) {
+MachineProfile machine_profile(const fs::path& scratch_dir, std::ostream* log,
+                               BackendKind backend_kind) {
   MachineProfile m;
-  m.path = cached_profile_path();
+  m.path = cached_profile_path(backend_kind);
   if (fs::exists(m.path)) {
     m.profile = read_hardware_profile_yaml(m.path.string());
     return m;
@@ -107,7 +108,7 @@ MachineProfile machine_profile(const fs::path& scratch_dir, std::ostream* log) {
             "(well under a minute) into "
          << m.path.string() << std::endl;
   }
-  const std::unique_ptr<Backend> backend = make_backend(BackendKind::cpu);
+  const std::unique_ptr<Backend> backend = make_backend(backend_kind);
   ProbeOptions probe;
   probe.offload_dir = scratch_dir;
   m.profile = probe_hardware(*backend, probe);
@@ -153,7 +154,7 @@ AutoPlan plan_auto_policy(const AutoPlanRequest& r, const ExecutorOvershoot& ove
   STRATA_CHECK(r.flags != nullptr, "plan_auto_policy: no flags");
   const ExecutionFlags& flags = *r.flags;
   const fs::path scratch = flags.offload_dir.empty() ? fs::temp_directory_path() : flags.offload_dir;
-  const MachineProfile machine = machine_profile(scratch, r.log);
+  const MachineProfile machine = machine_profile(scratch, r.log, r.backend);
   PlanInputs in = executor_plan_inputs(r.model_dir, flags, machine.profile,
                                        Workload{r.prompt_len, r.gen_len, r.num_requests});
   const PlannerOptions options = planner_options(flags);
@@ -194,9 +195,9 @@ AutoPlan plan_auto_policy(const AutoPlanRequest& r, const ExecutorOvershoot& ove
 
 PolicyPrediction predict_executor_policy(const fs::path& model_dir, const ExecutionFlags& flags,
                                          const ExecutorOptions& options, const Workload& workload,
-                                         std::ostream* log) {
+                                         std::ostream* log, BackendKind backend) {
   const fs::path scratch = flags.offload_dir.empty() ? fs::temp_directory_path() : flags.offload_dir;
-  const MachineProfile machine = machine_profile(scratch, log);
+  const MachineProfile machine = machine_profile(scratch, log, backend);
   const PlanInputs in = executor_plan_inputs(model_dir, flags, machine.profile, workload);
   const Policy policy = planner_policy(options.policy, options.compress_weight);
   return {predict(in, policy), machine.path};

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "cli/execution_flags.h"
+#include "engine/backend/backend_kind.h"
 #include "engine/executor/executor_policy.h"
 #include "planner/cost_model.h"
 #include "planner/plan_inputs.h"
@@ -35,10 +36,11 @@ struct MachineProfile {
   bool measured_now = false;
 };
 
-// This machine's cached profile (cached_profile_path()); when there is none, it is measured now
-// with `strata profile`'s probe on the CPU backend (test file in scratch_dir), written to the
-// cache, and one line says so on `log`.
-MachineProfile machine_profile(const std::filesystem::path& scratch_dir, std::ostream* log);
+// This machine's cached profile for `backend` (cached_profile_path(backend)); when there is
+// none, it is measured now with `strata profile`'s probe on that backend (test file in
+// scratch_dir), written to the cache, and one line says so on `log`.
+MachineProfile machine_profile(const std::filesystem::path& scratch_dir, std::ostream* log,
+                               BackendKind backend = BackendKind::cpu);
 
 // Planner inputs for the CPU executor running `model_dir` (an HF directory or a store).
 PlanInputs executor_plan_inputs(const std::filesystem::path& model_dir,
@@ -56,6 +58,7 @@ struct AutoPlanRequest {
   int64_t gen_len = 1;
   std::optional<int64_t> num_requests;  // a block never holds more
   std::ostream* log = nullptr;          // the notice when the profile is measured now
+  BackendKind backend = BackendKind::cpu;  // whose profile plans (cached per backend)
 };
 
 // Bytes by which each tier (device, host, disk) would exceed `capacities` under the executor's
@@ -84,6 +87,7 @@ struct PolicyPrediction {
 PolicyPrediction predict_executor_policy(const std::filesystem::path& model_dir,
                                          const ExecutionFlags& flags,
                                          const ExecutorOptions& options, const Workload& workload,
-                                         std::ostream* log);
+                                         std::ostream* log,
+                                         BackendKind backend = BackendKind::cpu);
 
 }  // namespace strata::cli

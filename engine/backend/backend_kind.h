@@ -17,8 +17,9 @@ struct BackendChoice {
   std::string notice;  // one line for stderr when the choice differs from what was asked, or ""
 };
 
-// automatic: CUDA when built in and a GPU answers, else CPU with one notice line.
-// cuda: throws a clear error when the build has no CUDA or no GPU answers.
+// automatic: the CPU backend, with one notice line when a GPU answers (CUDA becomes the automatic
+// choice once a GPU session has validated it). cuda: CUDA; a clear InputError when the build has
+// no CUDA or no GPU answers.
 BackendChoice choose_backend(BackendRequest request);
 
 }  // namespace strata

@@ -68,6 +68,12 @@ def main():
                          f"{what}: half the weights placed on disk, none on device",
                          str(j["placed"]))
                 ck.check(j["bytes_moved"]["disk_read"] > 0, f"{what}: weights read from disk")
+                ck.check(j["backend"] == "cpu", f"{what}: backend recorded", str(j.get("backend")))
+                # Weights cross to the device every stage: an achieved copy rate, beside the
+                # profile's (the canned one's 10 GB/s).
+                rates = j["host_to_device_bytes_per_s"]
+                ck.check(rates["achieved"] > 0 and rates["profiled"] == 10e9,
+                         f"{what}: host-to-device rate achieved and profiled", str(rates))
         store = os.path.join(offload, "strata-dummy-opt-125m")
         ck.check(os.path.isfile(os.path.join(store, "manifest.yaml")),
                  "dummy weights written once into --offload-dir")

@@ -23,7 +23,9 @@ void print_error(const std::string& message) {
 
 int run_app(int argc, char** argv) {
   CLI::App app{"strata: throughput-oriented batch generation for large language models.\n"
-               "Runs OPT models from Hugging Face directories on the CPU (CUDA backend to come)."};
+               "Runs OPT models from Hugging Face directories on the CPU, or on one NVIDIA GPU with\n"
+               "--backend cuda (built, not yet validated on a GPU), streaming weights and the KV\n"
+               "cache between device, host memory and disk."};
   app.require_subcommand(1);
   app.footer("Run 'strata COMMAND --help' for a command's options.");
   const std::vector<Command> commands = {add_run_command(app), add_generate_command(app),

@@ -26,7 +26,8 @@ void add_sampling_options(CLI::App& app, RequestDefaults& d) {
 
 void add_backend_option(CLI::App& app, std::string& backend) {
   app.add_option("--backend", backend,
-                 "Compute backend: auto (CUDA when a GPU answers, else CPU), cpu or cuda")
+                 "Compute backend: cpu; cuda (one NVIDIA GPU, through the offloading executor; "
+                 "not yet validated on a GPU); auto (cpu for now, saying so when a GPU answers)")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
 }

@@ -20,6 +20,7 @@
 
 #include "common/error.h"
 #include "cuda_test_support.h"
+#include "gpu_test_main.h"
 #include "engine/backend/backend.h"
 #include "engine/backend/cuda/cublas_handle.h"
 #include "engine/backend/cuda/cuda_backend.h"
@@ -275,10 +276,7 @@ TEST_CASE("cuda layer_norm matches a float64 reference", "[cuda][ops]") {
 }  // namespace strata
 
 int main(int argc, char** argv) {
-  int count = 0;
-  const cudaError_t err = cudaGetDeviceCount(&count);
-  if (err != cudaSuccess || count == 0) {
-    cudaGetLastError();
+  return strata::cut::gpu_test_main(argc, argv, [](const char*) {
     // No GPU: the factory must refuse with an InputError that says why, then: skipped.
     try {
       strata::make_backend(strata::BackendKind::cuda);
@@ -291,7 +289,5 @@ int main(int argc, char** argv) {
       std::printf("FAIL: make_backend(cuda) without a GPU threw a non-input error: %s\n", e.what());
       return 1;
     }
-  }
-  const int failed = Catch::Session().run(argc, argv);
-  return failed == 0 ? 0 : 1;  // never 77 (skipped) for failures
+  });
 }

@@ -15,12 +15,13 @@
 #include "engine/backend/cuda/cuda_backend.h"
 #include "engine/backend/cuda/cuda_check.h"
 #include "executor_invariance_support.h"
+#include "gpu_test_main.h"
 #include "quant/reference.h"
 
 namespace strata {
 namespace {
 
-using namespace ut;  // requests, reference, executor, describe
+using namespace ut;  // requests, reference, executor, describe, Placement, placement_options
 
 std::vector<float> random_floats(size_t n, unsigned seed) {
   std::mt19937 rng(seed);
@@ -151,11 +152,6 @@ TEST_CASE("executor on CUDA: the CPU all-in-memory tokens under every placement"
   const ut::TinyOptModel m(tmp / "m", {.proj = 32, .seed = 101});
   const std::vector<SequenceRequest> reqs = requests(103, 12);
   const TierShares on_device{1, 0, 0}, on_host{0, 1, 0}, on_disk{0, 0, 1};
-  struct Placement {
-    TierShares weights, cache;
-    double activations_on_device;
-    AttentionAt attention;
-  };
   const std::vector<Placement> placements = {
       {on_device, on_device, 1, AttentionAt::device},
       {{0.2, 0.5, 0.3}, {0.3, 0.3, 0.4}, 0, AttentionAt::device},
@@ -168,15 +164,7 @@ TEST_CASE("executor on CUDA: the CPU all-in-memory tokens under every placement"
     const std::vector<SequenceResult> want = reference(m, reqs, g);
     for (const Placement& p : placements) {
       for (TransferOverlap ov : {TransferOverlap::on, TransferOverlap::off}) {
-        ExecutorOptions o;
-        o.policy.gpu_batch_size = g;
-        o.policy.num_gpu_batches = k;
-        o.policy.weights = p.weights;
-        o.policy.cache = p.cache;
-        o.policy.activations = {p.activations_on_device, 1 - p.activations_on_device, 0};
-        o.policy.attention = p.attention;
-        o.policy.overlap = ov;
-        o.offload_dir = offload;
+        const ExecutorOptions o = placement_options(p, g, k, ov, offload);
         CudaBackend be;
         ExecutorReport report;
         const std::vector<SequenceResult> got = executor(m, reqs, o, &report, &be);
@@ -194,13 +182,8 @@ TEST_CASE("executor on CUDA: the CPU all-in-memory tokens under every placement"
 }  // namespace strata
 
 int main(int argc, char** argv) {
-  int count = 0;
-  const cudaError_t err = cudaGetDeviceCount(&count);
-  if (err != cudaSuccess || count == 0) {
-    cudaGetLastError();
-    std::printf("no GPU (%s): skipped\n", cudaGetErrorString(err));
+  return strata::cut::gpu_test_main(argc, argv, [](const char* why) {
+    std::printf("no GPU (%s): skipped\n", why);
     return 77;
-  }
-  const int failed = Catch::Session().run(argc, argv);
-  return failed == 0 ? 0 : 1;  // never 77 (skipped) for failures
+  });
 }

@@ -60,6 +60,31 @@ inline std::vector<SequenceResult> executor(const ut::TinyOptModel& m,
   return out;
 }
 
+// One placement of a grid: where weights and cache live, the activations' device share, where
+// decode attention runs, and the cache's format.
+struct Placement {
+  TierShares weights, cache;
+  double activations_on_device = 1;
+  AttentionAt attention = AttentionAt::device;
+  DType cache_dtype = DType::f32;
+};
+
+inline ExecutorOptions placement_options(const Placement& p, int64_t g, int64_t k,
+                                         TransferOverlap overlap,
+                                         const std::filesystem::path& offload) {
+  ExecutorOptions o;
+  o.policy.gpu_batch_size = g;
+  o.policy.num_gpu_batches = k;
+  o.policy.weights = p.weights;
+  o.policy.cache = p.cache;
+  o.policy.activations = {p.activations_on_device, 1 - p.activations_on_device, 0};
+  o.policy.attention = p.attention;
+  o.policy.cache_dtype = p.cache_dtype;
+  o.policy.overlap = overlap;
+  o.offload_dir = offload;
+  return o;
+}
+
 inline std::string describe(const ExecutorPolicy& p) {
   std::ostringstream s;
   s << "G=" << p.gpu_batch_size << " K=" << p.num_gpu_batches << " weights(" << p.weights.device

@@ -9,18 +9,7 @@
 
 namespace strata {
 
-using namespace ut;  // requests, reference, executor, describe, check_same
-
-namespace {
-
-struct Placement {
-  TierShares weights, cache;
-  double activations_on_device;
-  AttentionAt attention;
-  DType cache_dtype;
-};
-
-}  // namespace
+using namespace ut;  // requests, reference, executor, describe, check_same, Placement
 
 TEST_CASE("executor: a device the host cannot address gives the in-memory tokens everywhere",
           "[executor][device]") {
@@ -44,16 +33,7 @@ TEST_CASE("executor: a device the host cannot address gives the in-memory tokens
     for (const auto& [g, k] : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {3, 2}}) {
       for (const Placement& p : placements) {
         for (TransferOverlap ov : {TransferOverlap::on, TransferOverlap::off}) {
-          ExecutorOptions o;
-          o.policy.gpu_batch_size = g;
-          o.policy.num_gpu_batches = k;
-          o.policy.weights = p.weights;
-          o.policy.cache = p.cache;
-          o.policy.activations = {p.activations_on_device, 1 - p.activations_on_device, 0};
-          o.policy.attention = p.attention;
-          o.policy.cache_dtype = p.cache_dtype;
-          o.policy.overlap = ov;
-          o.offload_dir = offload;
+          const ExecutorOptions o = placement_options(p, g, k, ov, offload);
           SeparateMemoryBackend be;
           ExecutorReport report;
           const std::vector<SequenceResult> got = executor(*model, reqs, o, &report, &be);

@@ -1,0 +1,22 @@
+// The main of a Catch2 GPU test executable: the session when a GPU answers, else `no_gpu(why)`
+// (what must hold without one; it returns 77 — ctest's SKIP_RETURN_CODE — or 1). A failed run
+// returns 1, never 77, so a failure is never reported as skipped.
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <cuda_runtime.h>
+
+namespace strata::cut {
+
+template <typename NoGpu>
+int gpu_test_main(int argc, char** argv, NoGpu&& no_gpu) {
+  int count = 0;
+  const cudaError_t err = cudaGetDeviceCount(&count);
+  if (err != cudaSuccess || count == 0) {
+    cudaGetLastError();  // handled here
+    return no_gpu(err != cudaSuccess ? cudaGetErrorString(err) : "no CUDA device");
+  }
+  return Catch::Session().run(argc, argv) == 0 ? 0 : 1;
+}
+
+}  // namespace strata::cut

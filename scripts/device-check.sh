@@ -60,6 +60,14 @@ done
     --max-new-tokens 8 >"$out/generate.log" 2>&1
 record "strata generate on the example model" "exit $? ($(head -c 200 "$out/generate.log" | tr '\n' ' '))"
 
+# The GPU's hardware profile (copies from pinned and pageable memory, cuBLAS GEMMs, device
+# attention): a failure here is a failure of the CUDA backend's memory or ops.
+"$build/cli/strata" profile --backend cuda --offload-dir "${TMPDIR:-/tmp}" \
+    -o "$out/hardware-cuda.yaml" >"$out/profile-cuda.log" 2>&1
+rc=$?
+if [ $rc -eq 0 ]; then record "strata profile --backend cuda" "passed (hardware-cuda.yaml)"; else
+  record "strata profile --backend cuda" "FAILED (exit $rc, see profile-cuda.log)"; status=1; fi
+
 # GPU benchmarks: run only once the CUDA backend is implemented (today --backend cuda is refused
 # with one line, which the log records).
 "$build/cli/strata" bench --dummy opt-1.3b --prompt-len 512 --gen-len 32 --backend cuda \

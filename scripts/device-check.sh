@@ -21,6 +21,7 @@ set -uo pipefail
 out="${1:?usage: scripts/device-check.sh OUT_DIR [BUILD_DIR]}"
 build="${2:-build}"
 mkdir -p "$out"
+out="$(cd "$out" && pwd)"  # absolute: the script moves to the repository root next
 cd "$(dirname "$0")/.."
 
 if ! command -v nvidia-smi >/dev/null || ! nvidia-smi >"$out/nvidia-smi.txt" 2>&1; then
@@ -72,13 +73,21 @@ for shape in "4096 16384 4096" "7168 28672 4096"; do
   [ $rc -eq 0 ] || status=1
 done
 
-# The CUDA profile the planner uses for --backend cuda (cached as hardware-HOST-cuda.yaml).
+# The GPU's hardware profile (copies from pinned and pageable memory, cuBLAS GEMMs, device
+# attention): a failure here is a failure of the CUDA backend's memory or ops. The benchmarks
+# below plan with it (STRATA_PROFILE), and it stays in OUT_DIR as the record.
 scratch="${TMPDIR:-/tmp}/strata-device-check"
 mkdir -p "$scratch"
-"$build/cli/strata" profile --backend cuda --offload-dir "$scratch" >"$out/profile-cuda.log" 2>&1
+"$build/cli/strata" profile --backend cuda --offload-dir "$scratch" \
+    -o "$out/hardware-cuda.yaml" >"$out/profile-cuda.log" 2>&1
 rc=$?
-record "strata profile --backend cuda" "exit $rc (see profile-cuda.log)"
-[ $rc -eq 0 ] || status=1
+if [ $rc -eq 0 ]; then
+  record "strata profile --backend cuda" "passed (hardware-cuda.yaml)"
+  export STRATA_PROFILE="$out/hardware-cuda.yaml"
+else
+  record "strata profile --backend cuda" "FAILED (exit $rc, see profile-cuda.log)"
+  status=1
+fi
 
 # Benchmarks: each model at prompt 512, gen 32, capped at 16 GiB of device memory (the T4
 # setting) and uncapped; the JSON line of each run goes into the table.

@@ -4,205 +4,92 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <exception>
-#include <span>
-#include <thread>
-#include <cstring>
-#include <random>
-#include <vector>
+#include <cstdio>
+#include <memory>
 
+#include "cli/profile/probe_disk.h"
+#include "cli/profile/probe_rates.h"
 #include "common/error.h"
-#include "engine/core/half.h"
 #include "offload/aligned_buffer.h"
-#include "offload/uring_file.h"
 #include "planner/byte_size.h"
+#ifdef STRATA_WITH_CUDA
+#include "engine/cuda/cuda_probe.h"
+#endif
 
 namespace strata::cli {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Say = std::function<void(const std::string&)>;
 
-// Best (shortest) time of `reps` runs of fn after one warm-up run.
-template <typename Fn>
-double best_seconds(int reps, Fn&& fn) {
-  fn();
-  double best = 1e30;
-  for (int i = 0; i < reps; ++i) {
-    const auto start = Clock::now();
-    fn();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
+std::string gflops(double flops) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.1f GFLOP/s", flops / 1e9);
+  return text;
+}
+
+// Host<->device links through be.memory(). The profile records the pinned rates: the executor's
+// host homes and staging blocks are allocate_host blocks. Pageable rates are only reported (on a
+// GPU they show what pinning buys; on the CPU backend both are memcpys).
+void probe_links(DeviceMemory& memory, const ProbeShapes& shapes, HardwareProfile& p,
+                 const Say& say) {
+  const size_t bytes = shapes.copy_bytes;
+  MemoryBlock pinned = memory.allocate_host(bytes);
+  AlignedBuffer pageable(bytes);
+  const CopyRates fast = copy_rates(memory, pinned.data(), bytes);
+  const CopyRates slow = copy_rates(memory, pageable.data(), bytes);
+  p.host_to_device_bytes_per_s = fast.load;
+  p.device_to_host_bytes_per_s = fast.store;
+  const std::string how = memory.host_addressable() ? " (memcpys: the CPU backend's device is RAM)"
+                                                    : "";
+  say("host->device copies: pinned " + format_gib(fast.load) + "/s, pageable " +
+      format_gib(slow.load) + "/s" + how);
+  say("device->host copies: pinned " + format_gib(fast.store) + "/s, pageable " +
+      format_gib(slow.store) + "/s");
+  const double host_copy = memcpy_bytes_per_s(bytes);
+  p.dram_bytes_per_s = 2.0 * host_copy;  // a copy reads and writes
+  say("host memory: memcpy " + format_gib(host_copy) + "/s");
+}
+
+// GEMM rates on the backend's device. The CPU backend converts f16 weights to fp32 tiles, then
+// multiplies: the cost model adds the two (GemmWeightPass::kSerial), so the FLOP rates it needs
+// are the multiply's alone — each product's time less its weight pass at the one-row rate.
+// cuBLAS streams the weights while it multiplies (kOverlapped: a GEMM takes the longer of the
+// two), so there the rates are whole products'.
+void probe_device_gemm(Backend& be, const ProbeShapes& s, HardwareProfile& p, const Say& say) {
+  const bool serial = be.kind() == BackendKind::cpu;
+  p.gemm_weight_pass = serial ? GemmWeightPass::kSerial : GemmWeightPass::kOverlapped;
+  p.device_memory_bytes_per_s = gemm_weight_bytes_per_s(be, s.weight_n, s.weight_k);
+  say("GEMM weight pass (one row, f16 weights): " + format_gib(p.device_memory_bytes_per_s) +
+      "/s of weights" + (serial ? ", then the multiply" : ", overlapped with the multiply"));
+  if (serial) {
+    const double bm = p.device_memory_bytes_per_s;
+    p.device_gemm_prefill_flops = multiply_flops(be, s.prefill_m, s.prefill_n, s.prefill_k, bm);
+    p.device_gemm_decode_flops =
+        multiply_flops(be, kDecodeProbeRows, s.weight_n, s.weight_k, bm, 15);
+  } else {
+    p.device_gemm_prefill_flops = gemm_flops(be, s.prefill_m, s.prefill_n, s.prefill_k);
+    p.device_gemm_decode_flops = gemm_flops(be, kDecodeProbeRows, s.weight_n, s.weight_k, 15);
   }
-  return std::max(best, 1e-9);
+  say(std::string(serial ? "GEMM multiply" : "GEMM") + ": prefill-shaped " +
+      gflops(p.device_gemm_prefill_flops) + ", decode-shaped " +
+      gflops(p.device_gemm_decode_flops));
 }
 
-void fill_random(float* data, size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  for (size_t i = 0; i < n; ++i) data[i] = dist(rng);
-}
-
-double copy_bytes_per_s() {
-  const size_t bytes = size_t(128) << 20;
-  AlignedBuffer src(bytes), dst(bytes);
-  std::memset(src.data(), 1, bytes);
-  return double(bytes) / best_seconds(3, [&] { std::memcpy(dst.data(), src.data(), bytes); });
-}
-
-// y[m, n] = x[m, k] · w[n, k]ᵀ with random f16 weights (the stored dtype), ready to run.
-class F16Product {
- public:
-  F16Product(int64_t m, int64_t n, int64_t k, uint32_t seed)
-      : x_(size_t(m * k)), y_(size_t(m * n)), w_(size_t(n * k)) {
-    fill_random(x_.data(), x_.size(), seed);
-    std::vector<float> wf(w_.size());
-    fill_random(wf.data(), wf.size(), seed + 1);
-    for (size_t i = 0; i < w_.size(); ++i) w_[i] = f32_to_f16(wf[i]);
-    xt_ = Tensor(x_.data(), DType::f32, {m, k});
-    wt_ = Tensor(w_.data(), DType::f16, {n, k});
-    yt_ = Tensor(y_.data(), DType::f32, {m, n});
+// cpu_flops and host (cpu_attention) decode attention: on the CPU backend the device figures
+// are these, measured over RAM; otherwise a CpuBackend's, over host memory, at the CPU's shapes.
+void probe_host_compute(Backend& be, const ProbeOptions& o, HardwareProfile& p, const Say& say) {
+  if (be.kind() == BackendKind::cpu) {
+    p.cpu_flops = p.device_gemm_prefill_flops;
+    p.host_attention_bytes_per_s = p.device_attention_bytes_per_s;
+    return;
   }
-  void run(Backend& be) { be.linear(xt_, wt_, Tensor(), yt_); }
-
- private:
-  std::vector<float> x_, y_;
-  std::vector<uint16_t> w_;
-  Tensor xt_, wt_, yt_;
-};
-
-// Achieved FLOP/s of one F16Product. Small products take milliseconds, so they get more
-// repetitions: on a shared machine the best of a handful is often a slow one.
-double gemm_flops(Backend& be, int64_t m, int64_t n, int64_t k, int reps = 3) {
-  F16Product product(m, n, k, 1);
-  const double s = best_seconds(reps, [&] { product.run(be); });
-  return 2.0 * double(m) * double(n) * double(k) / s;
-}
-
-// The weight pass of a GEMM as the backend runs it: stored weight bytes per second of a one-row
-// product (y[1, n] = x[1, k] · w[n, k]ᵀ, f16 weights), i.e. what a decode step with a tiny
-// batch pays per weight byte. On the CPU backend this is far below a memcpy (each weight is
-// converted to fp32 before the multiply), and the cost model charges W / this rate per GEMM.
-double gemm_weight_bytes_per_s(Backend& be, int64_t n, int64_t k) {
-  const double flops = gemm_flops(be, 1, n, k, 15);
-  const double seconds = 2.0 * double(n) * double(k) / flops;
-  return double(n) * double(k) * 2.0 / seconds;
-}
-
-// FLOP/s of the multiply alone in y[m, n] = x[m, k] · w[n, k]ᵀ with f16 weights: the product's
-// time less its weight pass (n·k·2 bytes at `weight_bytes_per_s`). Timing noise can make the
-// difference tiny or negative at decode shapes, so the multiply is taken to be at least a tenth
-// of the product's time.
-double multiply_flops(Backend& be, int64_t m, int64_t n, int64_t k, double weight_bytes_per_s,
-                      int reps = 3) {
-  const double flops = 2.0 * double(m) * double(n) * double(k);
-  const double total = flops / gemm_flops(be, m, n, k, reps);
-  const double weights = double(n) * double(k) * 2.0 / weight_bytes_per_s;
-  return flops / std::max(total - weights, 0.1 * total);
-}
-
-// Decode attention (one query per sequence) over a full cache: KV bytes scanned per second.
-double attention_bytes_per_s(Backend& be) {
-  const int64_t b = 8, slots = 512, hidden = 1024, heads = 16;
-  std::vector<float> q(size_t(b * hidden)), out(q.size());
-  std::vector<float> k(size_t(b * slots * hidden)), v(k.size());
-  fill_random(q.data(), q.size(), 3);
-  fill_random(k.data(), k.size(), 4);
-  fill_random(v.data(), v.size(), 5);
-  std::vector<uint8_t> valid(size_t(b * slots), 1);
-  AttentionArgs a;
-  a.q = Tensor(q.data(), DType::f32, {b, 1, hidden});
-  a.k_cache = Tensor(k.data(), DType::f32, {b, slots, hidden});
-  a.v_cache = Tensor(v.data(), DType::f32, {b, slots, hidden});
-  a.key_valid = valid.data();
-  a.first_query_slot = slots - 1;
-  a.num_heads = heads;
-  a.scale = 0.125f;
-  a.out = Tensor(out.data(), DType::f32, {b, 1, hidden});
-  const double s = best_seconds(3, [&] { be.attention(a); });
-  return double(k.size() + v.size()) * sizeof(float) / s;
-}
-
-struct DiskRates {
-  double read = 0, write = 0;
-  bool direct = true;
-};
-
-// The probe's test file on the offload disk, written by disk_rates() and removed with this.
-struct ProbeFile {
-  std::filesystem::path path;
-  std::vector<IoRequest> requests;  // sequential 4 MiB pieces covering it
-  ~ProbeFile() {
-    std::error_code ec;
-    std::filesystem::remove(path, ec);
-  }
-};
-
-// Sequential 4 MiB requests through UringFile, as the weight store streams a layer.
-DiskRates disk_rates(const ProbeOptions& o, ProbeFile& file, AlignedBuffer& buffer) {
-  const size_t chunk = size_t(4) << 20;
-  const size_t total = std::max(chunk, o.disk_bytes / chunk * chunk);
-  buffer = AlignedBuffer(total);
-  std::memset(buffer.data(), 0x5a, total);
-  file.requests.resize(total / chunk);
-  for (size_t i = 0; i < file.requests.size(); ++i) {
-    file.requests[i].data = buffer.data<char>() + i * chunk;
-    file.requests[i].offset = i * chunk;
-    file.requests[i].length = chunk;
-  }
-  std::vector<IoRequest>& requests = file.requests;
-  DiskRates r;
-  UringFileOptions wo;
-  wo.access = FileAccess::create;
-  wo.warn = [&](const std::string&) { r.direct = false; };
-  UringFile writer = UringFile::open(file.path, wo);
-  r.write = double(total) / best_seconds(2, [&] {
-              writer.write_many(requests);
-              writer.throw_if_failed(requests, IoDirection::write);
-              writer.sync();
-            });
-  UringFileOptions ro;
-  ro.warn = wo.warn;
-  UringFile reader = UringFile::open(file.path, ro);
-  r.read = double(total) / best_seconds(3, [&] {
-             reader.read_many(requests);
-             reader.throw_if_failed(requests, IoDirection::read);
-           });
-  return r;
-}
-
-// HardwareProfile::io_compute_share: how much longer a fixed GEMM workload takes while another
-// thread reads the test file back to back through UringFile (the disk worker's path), per
-// second of that reading. The disk is busy the whole time, so the share is the slowdown over
-// the time taken; clamped to [0, 1].
-double io_compute_share(Backend& be, ProbeFile& file) {
-  F16Product product(512, 1024, 1024, 6);
-  const auto work = [&] {
-    for (int i = 0; i < 20; ++i) product.run(be);
-  };
-  const double alone = best_seconds(2, work);
-
-  std::atomic<bool> stop{false};
-  std::exception_ptr failure;
-  std::thread reader([&] {
-    try {
-      UringFile f = UringFile::open(file.path, UringFileOptions{});
-      // A few requests per call, so the reads never pause for long between calls.
-      const size_t per_call = std::min<size_t>(4, file.requests.size());
-      for (size_t at = 0; !stop.load(); at = (at + per_call) % (file.requests.size() - per_call + 1)) {
-        const std::span<IoRequest> some(file.requests.data() + at, per_call);
-        f.read_many(some);
-        f.throw_if_failed(some, IoDirection::read);
-      }
-    } catch (...) {
-      failure = std::current_exception();
-    }
-  });
-  const double together = best_seconds(2, work);
-  stop = true;
-  reader.join();
-  if (failure) std::rethrow_exception(failure);
-  return std::clamp((together - alone) / together, 0.0, 1.0);
+  const std::unique_ptr<Backend> cpu = make_backend(BackendKind::cpu);
+  const ProbeShapes s = o.shapes.value_or(default_probe_shapes(BackendKind::cpu));
+  const double bm = gemm_weight_bytes_per_s(*cpu, s.weight_n, s.weight_k);
+  p.cpu_flops = multiply_flops(*cpu, s.prefill_m, s.prefill_n, s.prefill_k, bm);
+  p.host_attention_bytes_per_s = attention_bytes_per_s(*cpu, s.attention);
+  say("host (CPU backend): GEMM multiply " + gflops(p.cpu_flops) + ", decode attention " +
+      format_gib(p.host_attention_bytes_per_s) + "/s of KV cache scanned");
 }
 
 double physical_ram_bytes() {
@@ -211,62 +98,92 @@ double physical_ram_bytes() {
 
 double free_disk_bytes(const std::filesystem::path& dir) {
   struct statvfs s {};
-  STRATA_CHECK_INPUT(::statvfs(dir.c_str(), &s) == 0, dir.string(), ": cannot stat the file system");
+  STRATA_CHECK_INPUT(::statvfs(dir.c_str(), &s) == 0, dir.string(),
+                     ": cannot stat the file system");
   return double(s.f_bavail) * double(s.f_frsize);
+}
+
+// The GPU's whole memory, as cudaMemGetInfo reports it.
+double gpu_memory_bytes() {
+#ifdef STRATA_WITH_CUDA
+  return double(cuda::cuda_memory_info().total);
+#else
+  fail_input("the GPU's memory: this strata was built without CUDA; give --device-mem");
+#endif
+}
+
+// On the CPU backend the device is a share of RAM, so host capacity is what RAM has left.
+void set_capacities(Backend& be, const ProbeOptions& o, HardwareProfile& p, const Say& say) {
+  const double ram = physical_ram_bytes();
+  if (be.kind() == BackendKind::cpu) {
+    p.device_capacity_bytes = o.device_capacity_bytes > 0 ? o.device_capacity_bytes : ram / 4;
+    p.host_capacity_bytes = std::max(ram * 0.75 - p.device_capacity_bytes, ram / 8);
+  } else {
+    p.device_capacity_bytes =
+        o.device_capacity_bytes > 0 ? o.device_capacity_bytes : gpu_memory_bytes();
+    p.host_capacity_bytes = ram * 0.75;
+  }
+  p.disk_capacity_bytes = free_disk_bytes(o.offload_dir) * 0.9;
+  say("capacities: device " + format_gib(p.device_capacity_bytes) + ", host " +
+      format_gib(p.host_capacity_bytes) + ", disk " + format_gib(p.disk_capacity_bytes));
 }
 
 }  // namespace
 
+ProbeShapes default_probe_shapes(BackendKind kind) {
+  ProbeShapes s;
+  if (kind == BackendKind::cuda) {
+    s.copy_bytes = size_t(256) << 20;
+    s.weight_n = s.weight_k = 8192;  // 128 MiB of f16: microseconds of launch are noise
+    s.prefill_m = 2048;
+    s.prefill_n = s.prefill_k = 8192;
+    s.attention = {16, 2048, 4096, 32};  // head_dim 128, 1 GiB of K and V
+  }
+  return s;
+}
+
 HardwareProfile probe_hardware(Backend& be, const ProbeOptions& o) {
   STRATA_CHECK_INPUT(std::filesystem::is_directory(o.offload_dir), o.offload_dir.string(),
                      ": the offload directory does not exist");
-  const auto say = [&](const std::string& line) { if (o.say) o.say(line); };
+  const Say say = [&](const std::string& line) {
+    if (o.say) o.say(line);
+  };
+  const bool cpu = be.kind() == BackendKind::cpu;
+  const ProbeShapes shapes = o.shapes.value_or(default_probe_shapes(be.kind()));
   HardwareProfile p;
   char host[256] = "localhost";
   ::gethostname(host, sizeof host - 1);
-  p.name = std::string(host) + (be.kind() == BackendKind::cuda ? "-cuda" : "-cpu");
+  p.name = std::string(host) + (cpu ? "-cpu" : "-cuda");
 
-  const double copy = copy_bytes_per_s();
-  p.host_to_device_bytes_per_s = p.device_to_host_bytes_per_s = copy;
-  p.dram_bytes_per_s = 2.0 * copy;  // a copy reads and writes
-  say("host<->device copies: " + format_gib(copy) + "/s (memcpy: the CPU backend's device is RAM)");
+  probe_links(be.memory(), shapes, p, say);
 
-  ProbeFile file{o.offload_dir / ("strata-profile-" + std::to_string(::getpid()) + ".tmp"), {}};
-  AlignedBuffer file_data;
-  const DiskRates disk = disk_rates(o, file, file_data);
+  ProbeFile file;
+  file.path = o.offload_dir / ("strata-profile-" + std::to_string(::getpid()) + ".tmp");
+  const DiskRates disk = disk_rates(o, be.memory(), file);
   p.disk_read_bytes_per_s = disk.read;
   p.disk_write_bytes_per_s = disk.write;
-  say("disk through io_uring" + std::string(disk.direct ? " (O_DIRECT)" : " (buffered: O_DIRECT refused, figures include the page cache)") +
+  say("disk through io_uring" +
+      std::string(disk.direct ? " (O_DIRECT)"
+                              : " (buffered: O_DIRECT refused, figures include the page cache)") +
       ": read " + format_gib(disk.read) + "/s, write " + format_gib(disk.write) + "/s");
 
-  // The CPU backend converts f16 weights to fp32 tiles, then multiplies: the cost model adds
-  // the two (GemmWeightPass::kSerial), so the FLOP rates it needs are the multiply's alone —
-  // each product's time less its weight pass at the one-row rate.
-  p.gemm_weight_pass = GemmWeightPass::kSerial;
-  p.device_memory_bytes_per_s = gemm_weight_bytes_per_s(be, 2048, 2048);
-  say("GEMM weight pass (one row, f16 weights): " + format_gib(p.device_memory_bytes_per_s) +
-      "/s of weights, then the multiply");
-  p.device_gemm_prefill_flops = multiply_flops(be, 512, 1024, 1024, p.device_memory_bytes_per_s);
-  p.device_gemm_decode_flops =
-      multiply_flops(be, kDecodeProbeRows, 2048, 2048, p.device_memory_bytes_per_s, 15);
-  p.cpu_flops = p.device_gemm_prefill_flops;
-  say("GEMM multiply: prefill-shaped " + std::to_string(p.device_gemm_prefill_flops / 1e9) +
-      " GFLOP/s, decode-shaped " + std::to_string(p.device_gemm_decode_flops / 1e9) + " GFLOP/s");
+  probe_device_gemm(be, shapes, p, say);
+  // On the CPU backend the disk worker's submissions and completions take the GEMMs' cores; a
+  // GPU's GEMMs do not share them, so its profile leaves the share 0 (docs/planner.md section 4).
+  if (cpu) {
+    p.io_compute_share = io_compute_share(be, shapes, file);
+    say("disk reads slow overlapped GEMMs by " +
+        std::to_string(int(p.io_compute_share * 100 + 0.5)) + "% of their time (io_compute_share)");
+  }
 
-  p.io_compute_share = io_compute_share(be, file);
-  say("disk reads slow overlapped GEMMs by " + std::to_string(int(p.io_compute_share * 100 + 0.5)) +
-      "% of their time (io_compute_share)");
+  p.device_attention_bytes_per_s = attention_bytes_per_s(be, shapes.attention);
+  say("decode attention: " + format_gib(p.device_attention_bytes_per_s) +
+      "/s of KV cache scanned");
+  probe_host_compute(be, o, p, say);
 
-  p.device_attention_bytes_per_s = p.host_attention_bytes_per_s = attention_bytes_per_s(be);
-  say("decode attention: " + format_gib(p.host_attention_bytes_per_s) + "/s of KV cache scanned");
-
-  p.activation_bytes_per_element = 4;  // the CPU backend computes in fp32
-  const double ram = physical_ram_bytes();
-  p.device_capacity_bytes = o.device_capacity_bytes > 0 ? o.device_capacity_bytes : ram / 4;
-  p.host_capacity_bytes = std::max(ram * 0.75 - p.device_capacity_bytes, ram / 8);
-  p.disk_capacity_bytes = free_disk_bytes(o.offload_dir) * 0.9;
-  say("capacities: device " + format_gib(p.device_capacity_bytes) + ", host " +
-      format_gib(p.host_capacity_bytes) + ", disk " + format_gib(p.disk_capacity_bytes));
+  // Strata's backends keep activations in fp32 on either device (backend.h).
+  p.activation_bytes_per_element = 4;
+  set_capacities(be, o, p, say);
   validate(p);
   return p;
 }

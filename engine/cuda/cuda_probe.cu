@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "engine/backend/cuda/cuda_check.h"
+
 namespace strata::cuda {
 
 CudaProbe probe_cuda() {
@@ -30,6 +32,12 @@ CudaProbe probe_cuda() {
   probe.usable = true;
   probe.description = text;
   return probe;
+}
+
+CudaMemoryInfo cuda_memory_info() {
+  CudaMemoryInfo info;
+  STRATA_CUDA_CHECK(cudaMemGetInfo(&info.free, &info.total));
+  return info;
 }
 
 }  // namespace strata::cuda

@@ -100,7 +100,10 @@ class SeparateDeviceMemory final : public DeviceMemory {
 
 class SeparateMemoryBackend final : public Backend {
  public:
-  BackendKind kind() const override { return BackendKind::cpu; }
+  // kind: what kind() reports. cuda makes a caller take the paths it takes for a GPU backend
+  // (the ops are still the CPU's), so those paths are tested without a GPU.
+  explicit SeparateMemoryBackend(BackendKind kind = BackendKind::cpu) : kind_(kind) {}
+  BackendKind kind() const override { return kind_; }
   DeviceMemory& memory() override { return memory_; }
   const SeparateDeviceMemory& separate_memory() const { return memory_; }
 
@@ -145,6 +148,7 @@ class SeparateMemoryBackend final : public Backend {
     cpu_.store_rows(x, out);
   }
 
+  BackendKind kind_;
   SeparateDeviceMemory memory_;
   CpuBackend cpu_;
 };

@@ -237,7 +237,7 @@ GenerationEngine make_generation_engine(const EngineRequest& r, const BpeTokeniz
   }
   if (!executor) {
     engine.model = std::make_unique<OptModel>(OptModel::load(r.model_dir));
-    engine.backend = make_backend(r.backend);
+    engine.backend = make_backend(r.backend, warning_printer(r.log));
     engine.generator = std::make_unique<Generator>(*engine.model, tokenizer, *engine.backend,
                                                    in_memory_cache_dtype(r));
     engine.batch_size = size_t(r.batch_size);
@@ -249,7 +249,7 @@ GenerationEngine make_generation_engine(const EngineRequest& r, const BpeTokeniz
   const ExecutorOptions options = checked_options(r);
   const fs::path store_dir = store_for(r.model_dir, r.flags.offload_dir, r.log,
                                        options.compress_weight);
-  engine.backend = make_backend(r.backend);
+  engine.backend = make_backend(r.backend, warning_printer(r.log));
   auto block = std::make_unique<BlockGenerator>(store_dir, tokenizer, *engine.backend, options);
   engine.executor = block.get();
   engine.batch_size = size_t(block->block_size());

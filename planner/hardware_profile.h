@@ -52,7 +52,8 @@ struct HardwareProfile {
   // GEMMs use (measured by `strata profile`: GEMMs timed alone and during disk reads); 0 where
   // the disk path does not compete with compute (a GPU).
   double io_compute_share = 0;
-  // Bytes per element of activations on the compute device: 2 on CUDA (fp16), 4 on CPU (fp32).
+  // Bytes per element of activations on the compute device: 4 (fp32 on both backends; the
+  // profile probe records it; the default 2 is FlexGen's fp16 for its T4 preset).
   int64_t activation_bytes_per_element = 2;
   // Usable capacities of the three tiers (what Strata may take, after the OS and CUDA context).
   double device_capacity_bytes = 0;

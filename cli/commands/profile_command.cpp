@@ -58,7 +58,10 @@ Command add_profile_command(CLI::App& parent) {
                                *offload_dir, ": no such directory");
             const BackendChoice choice = choose_profile_backend(parse_backend_request(*backend));
             if (!choice.notice.empty() && !*quiet) std::cerr << "strata: " << choice.notice << "\n";
-            const std::unique_ptr<Backend> be = make_backend(choice.kind);
+            // Said even with --quiet: a pinning fallback makes the copy figures pageable ones.
+            const std::unique_ptr<Backend> be = make_backend(choice.kind, [](const std::string& w) {
+              std::cerr << "strata: warning: " << w << "\n";
+            });
             ProbeOptions o;
             o.offload_dir = *offload_dir;
             if (!device_mem->empty()) {

@@ -98,12 +98,13 @@ void Backend::store_rows(const Tensor& x, const Tensor& out) {
   do_store_rows(x, out);
 }
 
-std::unique_ptr<Backend> make_backend(BackendKind kind) {
+std::unique_ptr<Backend> make_backend(BackendKind kind,
+                                      std::function<void(const std::string&)> warn) {
   switch (kind) {
     case BackendKind::cpu: return std::make_unique<CpuBackend>();
     case BackendKind::cuda:
 #ifdef STRATA_WITH_CUDA
-      return make_cuda_backend();  // InputError when no GPU answers at run time
+      return make_cuda_backend(std::move(warn));  // InputError when no GPU answers
 #else
       break;
 #endif

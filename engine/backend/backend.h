@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "engine/backend/backend_kind.h"
 #include "engine/backend/device_memory.h"
@@ -65,7 +67,9 @@ class Backend {
 };
 
 // The backend for a resolved choice. CUDA: a CudaBackend when built with CUDA (InputError when
-// no GPU answers at run time); a build without CUDA throws.
-std::unique_ptr<Backend> make_backend(BackendKind kind);
+// no GPU answers at run time); a build without CUDA throws. `warn` receives the backend's
+// warnings (CUDA: host memory that could not be pinned).
+std::unique_ptr<Backend> make_backend(BackendKind kind,
+                                      std::function<void(const std::string&)> warn = {});
 
 }  // namespace strata

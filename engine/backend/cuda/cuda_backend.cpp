@@ -182,10 +182,12 @@ void CudaBackend::merge_attention_partials(const AttentionPartial& into,
   cuda::kernels::merge_attention_partials(p, stream());
 }
 
-std::unique_ptr<Backend> make_cuda_backend() {
+std::unique_ptr<Backend> make_cuda_backend(std::function<void(const std::string&)> warn) {
   const cuda::CudaProbe probe = cuda::probe_cuda();
   if (!probe.usable) fail_input("--backend cuda: ", probe.description);
-  return std::make_unique<CudaBackend>();
+  CudaBackendOptions options;
+  options.warn = std::move(warn);
+  return std::make_unique<CudaBackend>(std::move(options));
 }
 
 }  // namespace strata

@@ -2,7 +2,9 @@
 // when Strata is built with CUDA. Defined in cuda_backend.cpp.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "engine/backend/backend.h"
 
@@ -10,6 +12,6 @@ namespace strata {
 
 // A CudaBackend on the current device with default options; throws strata::InputError naming
 // the reason (no driver, no device) when no usable GPU answers.
-std::unique_ptr<Backend> make_cuda_backend();
+std::unique_ptr<Backend> make_cuda_backend(std::function<void(const std::string&)> warn = {});
 
 }  // namespace strata

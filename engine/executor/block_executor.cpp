@@ -29,9 +29,10 @@ BlockExecutor::BlockExecutor(WeightTiers& weights, const OptConfig& config, Back
                              const ExecutorOptions& options, const BlockShape& shape,
                              TierMemory memory)
     : weights_(weights), config_(config), forward_(config), device_(device),
-      device_memory_(device.memory()), policy_(options.policy),
-      plan_(plan_block(config, options.policy, shape)),
+      policy_(options.policy), plan_(plan_block(config, options.policy, shape)),
       memory_(std::move(memory)), kv_(plan_.kv, memory_, options.offload_dir, options.warn) {
+  STRATA_CHECK(&memory_.device() == &device.memory(),
+               "the executor's tier memory must come from its backend's device memory");
   for (size_t k = 0; k < plan_.hidden_home.size(); ++k) {
     hidden_home_.push_back(
         memory_.allocate(plan_.hidden_home[k], MemoryUse::activations, plan_.hidden_bytes[k]));
@@ -133,9 +134,9 @@ void BlockExecutor::issue_loads(const Item& item, const MicroBatchStep& step) {
     after.push_back(hidden_stored_[size_t(k)]);
     const size_t bytes = size_t(step.in.batch * step.in.new_tokens * e) * sizeof(float);
     ready.push_back(h2d_->submit(std::move(after), [this, x, k, bytes] {
-      device_memory_.copy(CopyQueue::load, hidden_work_[size_t(x)].data(),
+      memory_.device().copy(CopyQueue::load, hidden_work_[size_t(x)].data(),
                           hidden_home_[size_t(k)].data(), bytes);
-      device_memory_.finish(CopyQueue::load);
+      memory_.device().finish(CopyQueue::load);
       std::lock_guard<std::mutex> lock(bytes_mutex_);
       bytes_.h2d += bytes;
     }));
@@ -174,15 +175,15 @@ void BlockExecutor::issue_loads(const Item& item, const MicroBatchStep& step) {
     char* staging = kv_staging(x);
     const CopyQueue q = CopyQueue::load;
     for (int64_t p : host_rows) {
-      copy_slots(device_memory_, q, row_kv(kv_work(x), n_work, p - host.first, sf),
+      copy_slots(memory_.device(), q, row_kv(kv_work(x), n_work, p - host.first, sf),
                  row_kv(kv_.home(j, k, Place::host), host.count, p - host.first, sf), 0, filled,
                  row);
     }
     for (int64_t p : disk_rows) {
-      copy_slots(device_memory_, q, row_kv(kv_work(x), n_work, p - host.first, sf),
+      copy_slots(memory_.device(), q, row_kv(kv_work(x), n_work, p - host.first, sf),
                  row_kv(staging, disk.count, p - disk.first, sf), 0, filled, row);
     }
-    device_memory_.finish(q);
+    memory_.device().finish(q);
     const uint64_t n = uint64_t(host_rows.size() + disk_rows.size()) * 2 * uint64_t(filled) * row;
     std::lock_guard<std::mutex> lock(bytes_mutex_);
     bytes_.h2d += n;
@@ -210,18 +211,18 @@ void BlockExecutor::compute(const Item& item, const MicroBatchStep& step) {
     Tensor last = h;
     if (t > 1) {
       for (int64_t a = 0; a < b; ++a) {
-        device_memory_.copy(CopyQueue::compute, last_rows_ + a * e,
+        memory_.device().copy(CopyQueue::compute, last_rows_ + a * e,
                             h.data<float>() + ((a + 1) * t - 1) * e, size_t(e) * sizeof(float));
       }
       last = Tensor(last_rows_, DType::f32, {b, e}, Place::device);
     }
     Tensor logits(logits_.data(), DType::f32, {b, config_.vocab_size}, Place::device);
     forward_.head(device_, w.globals, last, logits, workspace_);
-    device_memory_.copy(CopyQueue::compute, step.logits, logits_.data(), logits.nbytes());
+    memory_.device().copy(CopyQueue::compute, step.logits, logits_.data(), logits.nbytes());
   }
   // Loads into this item's buffers and stores out of them run on other queues once compute
   // returns: its work must be done, not just queued.
-  device_memory_.finish(CopyQueue::compute);
+  memory_.device().finish(CopyQueue::compute);
   own_times_.compute += seconds_since(start);
 }
 
@@ -234,9 +235,9 @@ void BlockExecutor::issue_stores(const Item& item, const MicroBatchStep& step) {
   if (item.stage < last_stage && plan_.hidden_home[size_t(k)] == Place::host) {
     const size_t bytes = size_t(step.in.batch * step.in.new_tokens * e) * sizeof(float);
     hidden_stored_[size_t(k)] = d2h_->submit({}, [this, x, k, bytes] {
-      device_memory_.copy(CopyQueue::store, hidden_home_[size_t(k)].data(),
+      memory_.device().copy(CopyQueue::store, hidden_home_[size_t(k)].data(),
                           hidden_work_[size_t(x)].data(), bytes);
-      device_memory_.finish(CopyQueue::store);
+      memory_.device().finish(CopyQueue::store);
       std::lock_guard<std::mutex> lock(bytes_mutex_);
       bytes_.d2h += bytes;
     });
@@ -260,15 +261,15 @@ void BlockExecutor::issue_stores(const Item& item, const MicroBatchStep& step) {
       char* staging = kv_staging(x);
       const CopyQueue q = CopyQueue::store;
       for (int64_t p : host_rows) {
-        copy_slots(device_memory_, q,
+        copy_slots(memory_.device(), q,
                    row_kv(kv_.home(j, k, Place::host), host.count, p - host.first, sf),
                    row_kv(kv_work(x), n_work, p - host.first, sf), first, count, row);
       }
       for (int64_t p : disk_rows) {
-        copy_slots(device_memory_, q, row_kv(staging, disk.count, p - disk.first, sf),
+        copy_slots(memory_.device(), q, row_kv(staging, disk.count, p - disk.first, sf),
                    row_kv(kv_work(x), n_work, p - host.first, sf), first, count, row);
       }
-      device_memory_.finish(q);
+      memory_.device().finish(q);
       const uint64_t n = uint64_t(host_rows.size() + disk_rows.size()) * 2 * uint64_t(count) * row;
       std::lock_guard<std::mutex> lock(bytes_mutex_);
       bytes_.d2h += n;

@@ -12,7 +12,7 @@
 // step i run on while the caller samples and step i+1 starts. With overlap off the same tasks
 // run inline, one after another.
 //
-// Every byte crosses through the backend's DeviceMemory: the host→device worker drives its load
+// Every byte crosses through the backend's DeviceMemory (memory_.device()): the host→device worker drives its load
 // queue, the device→host worker its store queue, compute its compute queue; each task finishes
 // its queue before its event completes, and compute finishes the backend's work before its
 // item's stores are issued, so host-side events order the device too (one CUDA stream each).
@@ -92,7 +92,6 @@ class BlockExecutor {
   OptConfig config_;
   OptForward forward_;
   Backend& device_;
-  DeviceMemory& device_memory_;  // device_'s: every copy to, from and within the device
   CpuBackend host_backend_;  // attention where the KV cache lives (cpu_attention)
   ExecutorPolicy policy_;
   BlockPlan plan_;

@@ -42,6 +42,7 @@ WeightTiers::WeightTiers(WeightStore store, const OptConfig& config, const TierS
     work_[size_t(slot)] = memory.allocate(Place::device, MemoryUse::buffers, layout_.work_bytes);
     staging_[size_t(slot)] = memory.allocate(Place::host, MemoryUse::buffers, layout_.staging_bytes);
   }
+  MemoryBlock bounce;  // one host buffer for every device row read (pinning costs on CUDA)
   for (const WeightTensorLayout& t : layout_.tensors) {
     const StoreTensor& stored = store_.require(t.name);
     const uint64_t host_begin = uint64_t(t.split.disk) * t.row_bytes;
@@ -52,20 +53,23 @@ WeightTiers::WeightTiers(WeightStore store, const OptConfig& config, const TierS
     }
     if (t.split.device > 0) {
       read_to_device(stored, device_begin, uint64_t(t.split.device) * t.row_bytes,
-                     device_home_.data<char>() + t.device_offset);
+                     device_home_.data<char>() + t.device_offset, bounce);
     }
   }
 }
 
 void WeightTiers::read_to_device(const StoreTensor& stored, uint64_t begin, uint64_t length,
-                                 char* device) {
+                                 char* device, MemoryBlock& bounce) {
   if (device_.host_addressable()) {
     store_.read_into(stored, begin, length, device);
     return;
   }
-  // Through a host bounce buffer a piece at a time: only the device rows need the device.
+  // Through a host bounce buffer a piece at a time, made once: no device tensor is longer than
+  // the device home.
   constexpr uint64_t kPiece = uint64_t(64) << 20;
-  MemoryBlock bounce = device_.allocate_host(size_t(std::min(length, kPiece)));
+  if (bounce.data() == nullptr) {
+    bounce = device_.allocate_host(size_t(std::min<uint64_t>(layout_.device_home_bytes, kPiece)));
+  }
   for (uint64_t done = 0; done < length; done += kPiece) {
     const uint64_t n = std::min(kPiece, length - done);
     store_.read_into(stored, begin + done, n, bounce.data<char>());

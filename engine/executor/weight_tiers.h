@@ -50,8 +50,10 @@ class WeightTiers {
 
  private:
   Tensor view(const WeightTensorLayout& t, char* bytes) const;
-  // Bytes [begin, begin + length) of a stored tensor into device memory.
-  void read_to_device(const StoreTensor& stored, uint64_t begin, uint64_t length, char* device);
+  // Bytes [begin, begin + length) of a stored tensor into device memory (through `bounce`, a host
+  // buffer made on first use, when the device is not host-addressable).
+  void read_to_device(const StoreTensor& stored, uint64_t begin, uint64_t length, char* device,
+                      MemoryBlock& bounce);
 
   WeightStore store_;
   OptConfig config_;

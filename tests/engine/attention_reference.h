@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <random>
 #include <vector>
+
+#include "test_support.h"
 
 namespace strata::ut {
 
@@ -70,6 +73,53 @@ inline AttentionRef attention_reference(const AttentionCase& c, const std::vecto
 // Over the whole cache of the case itself.
 inline AttentionRef attention_reference(const AttentionCase& c) {
   return attention_reference(c, c.k, c.v, 0, c.s);
+}
+
+// Which queries a random case asks for: a whole prompt from slot 0, one decoding token, or a
+// chunk of queries after slots already filled.
+enum class AttentionMode { prefill, decode, chunk };
+
+// The ranges a random case is drawn from (each test keeps its own).
+struct AttentionCaseRanges {
+  int64_t max_head_dim = 16;
+  int64_t max_slots = 24;
+  int64_t min_prefill_queries = 2;
+  int64_t min_decode_slot = 1;   // the decoding query's slot
+  int64_t max_scale_tenths = 20;  // scale = head_dim^-0.5 x [0.5, max / 10]
+  double keep = 0.75;            // chance that a slot is valid
+};
+
+// A random case: 1-3 sequences, 1-4 heads, random q, k, v and valid slots.
+inline AttentionCase random_attention_case(std::mt19937& rng, AttentionMode mode,
+                                           const AttentionCaseRanges& r) {
+  AttentionCase c;
+  c.b = random_int(rng, 1, 3);
+  c.heads = random_int(rng, 1, 4);
+  c.d = random_int(rng, 1, r.max_head_dim);
+  c.s = random_int(rng, 2, r.max_slots);
+  switch (mode) {
+    case AttentionMode::prefill:
+      c.first = 0;
+      c.t = random_int(rng, r.min_prefill_queries, c.s);
+      break;
+    case AttentionMode::decode:
+      c.t = 1;
+      c.first = random_int(rng, r.min_decode_slot, c.s - 1);
+      break;
+    case AttentionMode::chunk:
+      c.first = random_int(rng, 1, c.s - 1);
+      c.t = random_int(rng, 1, c.s - c.first);
+      break;
+  }
+  c.scale = float(1.0 / std::sqrt(double(c.d))) * float(random_int(rng, 5, r.max_scale_tenths)) /
+            10.0f;
+  c.q = random_floats(rng, size_t(c.b * c.t * c.e()));
+  c.k = random_floats(rng, size_t(c.b * c.s * c.e()));
+  c.v = random_floats(rng, size_t(c.b * c.s * c.e()));
+  std::bernoulli_distribution keep(r.keep);
+  c.valid.resize(size_t(c.b * c.s));
+  for (auto& x : c.valid) x = keep(rng) ? 1 : 0;
+  return c;
 }
 
 }  // namespace strata::ut

@@ -74,29 +74,12 @@ struct Part {
   }
 };
 
-enum class Mode { prefill, decode, chunk };
+using Mode = ut::AttentionMode;
 
 Cache random_cache(std::mt19937& rng, Mode mode) {
-  Cache c;
-  c.b = ut::random_int(rng, 1, 3);
-  c.heads = ut::random_int(rng, 1, 4);
-  c.d = ut::random_int(rng, 1, 24);
-  c.s = ut::random_int(rng, 2, 40);
-  switch (mode) {
-    case Mode::prefill: c.first = 0, c.t = ut::random_int(rng, 1, c.s); break;
-    case Mode::decode: c.t = 1, c.first = ut::random_int(rng, 0, c.s - 1); break;
-    case Mode::chunk:
-      c.first = ut::random_int(rng, 1, c.s - 1);
-      c.t = ut::random_int(rng, 1, c.s - c.first);
-      break;
-  }
-  c.scale = float(1.0 / std::sqrt(double(c.d))) * float(ut::random_int(rng, 5, 30)) / 10.0f;
-  c.q = ut::random_floats(rng, size_t(c.b * c.t * c.e()));
-  c.k = ut::random_floats(rng, size_t(c.b * c.s * c.e()));
-  c.v = ut::random_floats(rng, size_t(c.b * c.s * c.e()));
-  std::bernoulli_distribution keep(0.7);
-  c.valid.resize(size_t(c.b * c.s));
-  for (auto& x : c.valid) x = keep(rng) ? 1 : 0;
+  Cache c = ut::random_attention_case(
+      rng, mode, {.max_head_dim = 24, .max_slots = 40, .min_prefill_queries = 1,
+                  .min_decode_slot = 0, .max_scale_tenths = 30, .keep = 0.7});
   // The last sequence's first query sees only masked slots (a left-padded sequence).
   for (int64_t s = 0; s <= c.first; ++s) c.valid[size_t((c.b - 1) * c.s + s)] = 0;
   // Garbage where nothing may be read: masked slots and slots after the last query.

@@ -34,29 +34,10 @@ std::vector<float> run(Backend& backend, Case& c) {
   return out;
 }
 
-enum class Mode { prefill, decode, chunk };
+using Mode = ut::AttentionMode;
 
 Case random_case(std::mt19937& rng, Mode mode, bool mask_a_query) {
-  Case c;
-  c.b = ut::random_int(rng, 1, 3);
-  c.heads = ut::random_int(rng, 1, 4);
-  c.d = ut::random_int(rng, 1, 16);
-  c.s = ut::random_int(rng, 2, 24);
-  switch (mode) {
-    case Mode::prefill: c.first = 0, c.t = ut::random_int(rng, 2, c.s); break;
-    case Mode::decode: c.t = 1, c.first = ut::random_int(rng, 1, c.s - 1); break;
-    case Mode::chunk:
-      c.first = ut::random_int(rng, 1, c.s - 1);
-      c.t = ut::random_int(rng, 1, c.s - c.first);
-      break;
-  }
-  c.scale = float(1.0 / std::sqrt(double(c.d))) * float(ut::random_int(rng, 5, 20)) / 10.0f;
-  c.q = ut::random_floats(rng, size_t(c.b * c.t * c.e()));
-  c.k = ut::random_floats(rng, size_t(c.b * c.s * c.e()));
-  c.v = ut::random_floats(rng, size_t(c.b * c.s * c.e()));
-  std::bernoulli_distribution keep(0.75);
-  c.valid.resize(size_t(c.b * c.s));
-  for (auto& x : c.valid) x = keep(rng) ? 1 : 0;
+  Case c = ut::random_attention_case(rng, mode, {});
   // The last batch row's first query sees only masked slots (a left-padded sequence).
   if (mask_a_query) {
     for (int64_t s = 0; s <= c.first; ++s) c.valid[size_t((c.b - 1) * c.s + s)] = 0;

@@ -14,16 +14,7 @@ namespace {
 
 using ut::normalized_error;
 
-// Encodes v as dtype; `decoded` receives the values the stored elements stand for.
-std::vector<uint16_t> encode16(const std::vector<float>& v, DType dt, std::vector<double>& decoded) {
-  std::vector<uint16_t> out(v.size());
-  decoded.resize(v.size());
-  for (size_t i = 0; i < v.size(); ++i) {
-    out[i] = dt == DType::f16 ? f32_to_f16(v[i]) : f32_to_bf16(v[i]);
-    decoded[i] = dt == DType::f16 ? f16_to_f32(out[i]) : bf16_to_f32(out[i]);
-  }
-  return out;
-}
+using ut::encode16;
 
 }  // namespace
 

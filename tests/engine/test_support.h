@@ -1,5 +1,5 @@
 // Helpers shared by the engine and CLI unit tests: seeded random inputs, a float64 normalized
-// error, a self-removing temporary folder, and writers for small files.
+// error, f16/bf16 encoding, a self-removing temporary folder, and writers for small files.
 //
 // Namespace strata::ut (not strata::test) so these never collide with the tokenizer fixture's
 // helpers of the same names in another translation unit of the same test executable.
@@ -18,6 +18,9 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/core/dtype.h"
+#include "engine/core/half.h"
+
 namespace strata::ut {
 
 // Normal(mean, stddev) floats.
@@ -27,6 +30,18 @@ inline std::vector<float> random_floats(std::mt19937& rng, size_t n, float stdde
   std::vector<float> v(n);
   for (float& x : v) x = dist(rng);
   return v;
+}
+
+// Encodes v as f16 or bf16; `decoded` receives the values the stored elements stand for.
+inline std::vector<uint16_t> encode16(const std::vector<float>& v, DType dt,
+                                      std::vector<double>& decoded) {
+  std::vector<uint16_t> out(v.size());
+  decoded.resize(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    out[i] = dt == DType::f16 ? f32_to_f16(v[i]) : f32_to_bf16(v[i]);
+    decoded[i] = dt == DType::f16 ? f16_to_f32(out[i]) : bf16_to_f32(out[i]);
+  }
+  return out;
 }
 
 inline int64_t random_int(std::mt19937& rng, int64_t lo, int64_t hi) {  // [lo, hi]

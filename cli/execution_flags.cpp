@@ -15,7 +15,7 @@ std::optional<uint64_t> capacity(const std::string& text, const char* flag) {
   return uint64_t(*bytes);
 }
 
-TierShares shares(const Placement& p) { return {p.device, p.host, p.disk}; }
+Placement shares(const Placement& p) { return {p.device, p.host, p.disk}; }
 
 }  // namespace
 
@@ -49,12 +49,6 @@ bool ExecutionFlags::needs_executor() const {
          no_cpu_attention || no_overlap || !compress_weight.empty();
 }
 
-bool ExecutionFlags::any() const {
-  if (policy_in_memory()) return false;
-  return !device_mem.empty() || !host_mem.empty() || !disk_mem.empty() || !offload_dir.empty() ||
-         !policy.empty() || shapes_policy();
-}
-
 void add_execution_options(CLI::App& app, ExecutionFlags& f, const char* policy_default) {
   const char* group = "Offloading (weights and KV cache over device, host and disk)";
   app.add_option("--device-mem", f.device_mem, "Device memory to use (e.g. 16GiB); on the CPU "
@@ -68,9 +62,9 @@ void add_execution_options(CLI::App& app, ExecutionFlags& f, const char* policy_
   f.policy = policy_default;
   CLI::Option* policy = app.add_option(
       "--policy", f.policy, "auto: the planner, for this machine's cached profile (measured on "
-      "first use), the capacities and the workload; flags given by hand win, and a plan that "
-      "keeps everything on the device runs in memory. in-memory: no executor, the whole model in "
-      "memory, --batch-size sequences at a time. FILE: a policy YAML (as strata plan writes)");
+      "first use), the capacities and the workload; flags given by hand win. in-memory: every "
+      "weight, the KV cache and the activations on the device, --batch-size sequences at a time "
+      "(no planning). FILE: a policy YAML (as strata plan writes)");
   policy->check(CLI::Validator(
                     [](std::string& v) {
                       return v == "auto" || v == ExecutionFlags::kInMemory ||
@@ -109,63 +103,58 @@ void add_execution_options(CLI::App& app, ExecutionFlags& f, const char* policy_
 void check_in_memory_flags(const ExecutionFlags& f) {
   STRATA_CHECK_INPUT(!f.policy_in_memory() || (f.device_mem.empty() && f.host_mem.empty() &&
                                                  f.disk_mem.empty() && !f.needs_executor()),
-                     "--policy in-memory runs without the offloading executor: drop the "
-                     "offloading flags (--compress-cache may stay), or use --policy auto or a "
-                     "policy file");
+                     "--policy in-memory keeps everything on the device, --batch-size sequences "
+                     "at a time: drop the offloading flags (--compress-cache may stay), or use "
+                     "--policy auto or a policy file");
   if (!f.compress_cache.empty()) parse_compression_flag(f.compress_cache, "--compress-cache");
 }
 
-ExecutorOptions resolve_executor_options(const ExecutionFlags& f, int64_t batch_size,
-                                         WarningSink warn, const Policy* planned) {
-  Policy policy;
-  policy.gpu_batch_size = batch_size;
-  if (planned != nullptr) {
-    policy = *planned;
-  } else if (!f.policy.empty()) {
-    STRATA_CHECK_INPUT(!f.policy_auto(), "--policy auto: the policy was not planned (internal)");
-    policy = read_policy_yaml(f.policy);
+PolicyRequest policy_request(const ExecutionFlags& f, int64_t batch_size) {
+  check_in_memory_flags(f);
+  PolicyRequest r;
+  r.default_batch_size = batch_size;
+  if (f.policy_auto()) {
+    r.source = PolicyRequest::Source::plan;
+  } else if (f.policy.empty() || f.policy_in_memory()) {
+    r.source = PolicyRequest::Source::all_on_device;
+  } else {
+    r.source = PolicyRequest::Source::file;
+    r.file = read_policy_yaml(f.policy);
   }
   if (!f.percent.empty()) {
     STRATA_CHECK_INPUT(f.percent.size() == 6, "--percent: expected 6 numbers, got ",
                        f.percent.size());
-    set_flexgen_percent(policy, {f.percent[0], f.percent[1], f.percent[2], f.percent[3],
-                                 f.percent[4], f.percent[5]});
+    Policy p;
+    set_flexgen_percent(p, {f.percent[0], f.percent[1], f.percent[2], f.percent[3], f.percent[4],
+                            f.percent[5]});
+    r.placements = std::array<Placement, 3>{p.weights, p.cache, p.activations};
   }
-  if (f.gpu_batch_size > 0) policy.gpu_batch_size = f.gpu_batch_size;
-  if (f.num_gpu_batches > 0) policy.num_gpu_batches = f.num_gpu_batches;
-  if (f.cpu_attention) policy.attention = AttentionPlace::kHost;
-  if (f.no_cpu_attention) policy.attention = AttentionPlace::kDevice;
-  if (f.no_overlap) policy.overlap = Overlap::kOff;
+  // Under --policy auto, run's --batch-size given by hand is the plan's micro-batch.
+  if (f.gpu_batch_size > 0) {
+    r.gpu_batch_size = f.gpu_batch_size;
+  } else if (f.policy_auto() && f.hand_batch_size > 0) {
+    r.gpu_batch_size = f.hand_batch_size;
+  }
+  if (f.num_gpu_batches > 0) r.num_gpu_batches = f.num_gpu_batches;
+  if (f.cpu_attention) r.attention = AttentionPlace::kHost;
+  if (f.no_cpu_attention) r.attention = AttentionPlace::kDevice;
+  if (f.no_overlap) r.overlap = Overlap::kOff;
   if (!f.compress_weight.empty()) {
-    policy.compress_weight = parse_compression_flag(f.compress_weight, "--compress-weight");
+    r.compress_weight = parse_compression_flag(f.compress_weight, "--compress-weight");
   }
   if (!f.compress_cache.empty()) {
-    policy.compress_cache = parse_compression_flag(f.compress_cache, "--compress-cache");
+    r.compress_cache = parse_compression_flag(f.compress_cache, "--compress-cache");
   }
-  validate(policy);
-  ExecutorOptions o;
-  o.policy.gpu_batch_size = policy.gpu_batch_size;
-  o.policy.num_gpu_batches = policy.num_gpu_batches;
-  o.policy.weights = shares(policy.weights);
-  o.policy.cache = shares(policy.cache);
-  o.policy.activations = shares(policy.activations);
-  o.policy.attention =
-      policy.attention == AttentionPlace::kHost ? AttentionAt::kv_home : AttentionAt::device;
-  o.policy.overlap = policy.overlap == Overlap::kOn ? TransferOverlap::on : TransferOverlap::off;
-  o.policy.cache_dtype = cache_dtype_of(policy.compress_cache);
-  validate(o.policy);
-  STRATA_CHECK_INPUT(o.policy.cache.disk <= 0 || !f.offload_dir.empty(), "the policy puts ",
-                     o.policy.cache.disk * 100, "% of the KV cache on disk: give --offload-dir");
-  o.capacities.device = capacity(f.device_mem, "--device-mem");
-  o.capacities.host = capacity(f.host_mem, "--host-mem");
-  o.capacities.disk = capacity(f.disk_mem, "--disk-mem");
-  o.offload_dir = f.offload_dir;
-  if (policy.compress_weight != Compression::kNone) {  // FlexGen's group size, 64
-    o.compress_weight = TensorFormat(policy.compress_weight == Compression::kQ4 ? DType::q4
-                                                                                 : DType::q8, 64);
-  }
-  o.warn = std::move(warn);
-  return o;
+  r.disk_cache_allowed = !f.offload_dir.empty();
+  return r;
+}
+
+TierCapacities tier_capacities(const ExecutionFlags& f) {
+  TierCapacities c;
+  c.device = capacity(f.device_mem, "--device-mem");
+  c.host = capacity(f.host_mem, "--host-mem");
+  c.disk = capacity(f.disk_mem, "--disk-mem");
+  return c;
 }
 
 }  // namespace strata::cli

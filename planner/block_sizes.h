@@ -5,7 +5,7 @@
 
 #include "planner/model_geometry.h"
 #include "planner/plan_inputs.h"
-#include "planner/policy.h"
+#include "common/policy.h"
 
 namespace strata {
 

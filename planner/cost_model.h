@@ -16,7 +16,7 @@
 #include "planner/block_sizes.h"
 #include "planner/linear_expr.h"
 #include "planner/plan_inputs.h"
-#include "planner/policy.h"
+#include "common/policy.h"
 
 namespace strata {
 

@@ -5,7 +5,7 @@
 
 #include <array>
 
-#include "planner/policy.h"
+#include "common/policy.h"
 
 namespace strata {
 

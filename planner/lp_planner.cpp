@@ -55,6 +55,14 @@ std::vector<int64_t> batch_sizes(const PlannerOptions& o, int64_t max_block) {
   return out;
 }
 
+// Whether `policy` fits every tier by the executor's own accounting.
+bool fits_executor(const PlanInputs& in, const Policy& policy) {
+  for (const ExecutorMemoryForm& f : in.executor_memory(policy)) {
+    if (f.at(policy) > capacity(in.hardware, f.tier) * (1.0 - kCapacityMargin)) return false;
+  }
+  return true;
+}
+
 // A hand-fixed placement is not solved for: it fits the shape or it does not.
 std::optional<Policy> check_fixed_placement(const PlanInputs& in, Policy config,
                                             const std::array<Placement, 3>& fixed) {
@@ -62,9 +70,36 @@ std::optional<Policy> check_fixed_placement(const PlanInputs& in, Policy config,
   config.cache = fixed[1];
   config.activations = fixed[2];
   if (config.attention == AttentionPlace::kHost && config.cache.device > 0) return std::nullopt;
-  if (!check_policy(in, config).empty()) return std::nullopt;
+  const bool fits = in.executor_memory ? fits_executor(in, config) : check_policy(in, config).empty();
+  if (!fits) return std::nullopt;
   return config;
 }
+
+// The LP's capacity rows: the planner's memory model, or the executor's forms with the reserves
+// of the kinds not held wholly on the device (`on_device[kind]`: that kind's device fraction is
+// pinned to 1 instead).
+void add_memory_rows(LinearProgram& lp, const PlanInputs& in, const Policy& config,
+                     const std::array<bool, 3>& on_device) {
+  if (!in.executor_memory) {
+    for (const PeakForm& f : peak_memory_forms(in, config)) {
+      const double cap = capacity(in.hardware, f.tier) * (1.0 - kCapacityMargin);
+      lp.add_row_at_most(fraction_terms(f.bytes, 1.0 / kGiB), (cap - f.bytes.constant) / kGiB);
+    }
+    return;
+  }
+  for (const ExecutorMemoryForm& f : in.executor_memory(config)) {
+    double constant = f.bytes.constant;
+    for (DataKind kind : kKinds) {
+      if (!on_device[size_t(kind)]) constant += f.off_device_reserve[size_t(kind)];
+    }
+    const double cap = capacity(in.hardware, f.tier) * (1.0 - kCapacityMargin);
+    lp.add_row_at_most(fraction_terms(f.bytes, 1.0 / kGiB), (cap - constant) / kGiB);
+  }
+}
+
+std::optional<Policy> solve_regime(const PlanInputs& in, const Policy& config,
+                                   const PlacementLimits& limits,
+                                   const std::array<bool, 3>& on_device);
 
 }  // namespace
 
@@ -78,6 +113,32 @@ const TierMask& PlacementLimits::of(DataKind kind) const {
 
 std::optional<Policy> solve_placement(const PlanInputs& in, const Policy& config,
                                       const PlacementLimits& limits) {
+  if (!in.executor_memory) return solve_regime(in, config, limits, {false, false, false});
+  // The executor's buffers of a kind exist only when part of it is off the device: a step the
+  // LP cannot express, so each kind is solved both ways (wholly on the device, without its
+  // buffers; anywhere, with them) and the fastest solution is kept.
+  std::optional<Policy> best;
+  double best_time = 0;
+  for (int regime = 0; regime < 8; ++regime) {
+    const std::array<bool, 3> on_device = {(regime & 1) != 0, (regime & 2) != 0,
+                                           (regime & 4) != 0};
+    if (on_device[1] && config.attention == AttentionPlace::kHost) continue;
+    const std::optional<Policy> p = solve_regime(in, config, limits, on_device);
+    if (!p) continue;
+    const double t = CostModel(in, *p).predict(*p).seconds_per_token;
+    if (!best || t < best_time * (1 - 1e-9)) {
+      best = p;
+      best_time = t;
+    }
+  }
+  return best;
+}
+
+namespace {
+
+std::optional<Policy> solve_regime(const PlanInputs& in, const Policy& config,
+                                   const PlacementLimits& limits,
+                                   const std::array<bool, 3>& on_device) {
   const CostModel model(in, config);
   LinearProgram lp;
   for (DataKind kind : kKinds) {
@@ -85,7 +146,10 @@ std::optional<Policy> solve_placement(const PlanInputs& in, const Policy& config
       // Host attention keeps the KV cache off the device (policy.h).
       const bool pinned_off = kind == DataKind::kCache && tier == Tier::kDevice &&
                               config.attention == AttentionPlace::kHost;
-      lp.add_column(0.0, pinned_off || !limits.of(kind).allows(tier) ? 0.0 : 1.0, 0.0);
+      const bool pinned_on_device = on_device[size_t(kind)] && tier != Tier::kDevice;
+      lp.add_column(0.0,
+                    pinned_off || pinned_on_device || !limits.of(kind).allows(tier) ? 0.0 : 1.0,
+                    0.0);
     }
   }
   for (DataKind kind : kKinds) {
@@ -115,10 +179,7 @@ std::optional<Policy> solve_placement(const PlanInputs& in, const Policy& config
       lp.add_row_at_least(row, sum.constant);
     }
   }
-  for (const PeakForm& f : peak_memory_forms(in, config)) {
-    const double cap = capacity(in.hardware, f.tier) * (1.0 - kCapacityMargin);
-    lp.add_row_at_most(fraction_terms(f.bytes, 1.0 / kGiB), (cap - f.bytes.constant) / kGiB);
-  }
+  add_memory_rows(lp, in, config, on_device);
   if (lp.minimize() == LinearProgram::Status::kInfeasible) return std::nullopt;
 
   Policy policy = config;
@@ -138,6 +199,8 @@ std::optional<Policy> solve_placement(const PlanInputs& in, const Policy& config
   if (lp.minimize() == LinearProgram::Status::kOptimal) set_fractions(policy, lp);
   return policy;
 }
+
+}  // namespace
 
 Plan plan_policy(const PlanInputs& in, const PlannerOptions& options) {
   const auto start = std::chrono::steady_clock::now();

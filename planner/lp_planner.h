@@ -11,7 +11,7 @@
 
 #include "planner/cost_model.h"
 #include "planner/plan_inputs.h"
-#include "planner/policy.h"
+#include "common/policy.h"
 #include "planner/policy_check.h"
 
 namespace strata {

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <functional>
 
-#include "planner/policy.h"
+#include "common/policy.h"
 
 namespace strata {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "planner/matrix_bytes.h"
-#include "planner/policy.h"
+#include "common/policy.h"
 
 namespace strata {
 

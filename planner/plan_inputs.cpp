@@ -18,4 +18,17 @@ void validate(const PlanInputs& in) {
   STRATA_CHECK_INPUT(static_cast<bool>(in.matrix_bytes), "plan inputs: matrix_bytes is empty");
 }
 
+ModelBytes input_model_bytes(const PlanInputs& in, Compression weights, Compression cache) {
+  if (in.model_bytes) return in.model_bytes(weights, cache);
+  return model_bytes(in.model, weights, cache, in.matrix_bytes);
+}
+
+double ExecutorMemoryForm::at(const Policy& policy) const {
+  double v = bytes.at(policy);
+  for (DataKind kind : {DataKind::kWeights, DataKind::kCache, DataKind::kActivations}) {
+    if (placement(policy, kind).device < 1.0) v += off_device_reserve[size_t(kind)];
+  }
+  return v;
+}
+
 }  // namespace strata

@@ -3,10 +3,14 @@
 // choice, passed in PlannerOptions / Policy, not an input here.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <vector>
 
 #include "planner/hardware_profile.h"
+#include "planner/linear_expr.h"
 #include "planner/matrix_bytes.h"
 #include "planner/model_geometry.h"
 
@@ -18,13 +22,39 @@ struct Workload {
   std::optional<int64_t> num_requests;  // when known, a block never holds more sequences
 };
 
+// The byte counts of a model for one compression choice, when the caller knows them exactly
+// (the runtime: from the family's tensor table and the engine's formats).
+using ModelBytesFn = std::function<ModelBytes(Compression weights, Compression cache)>;
+
+// One tier's bytes exactly as an executor allocates them for a batch shape, as a linear form in
+// the nine fractions (an upper bound where its rounding is not linear), plus for each data kind
+// (weights, cache, activations) a reserve that exists whenever that kind is not wholly on the
+// device (its staging and working buffers) and vanishes when it is.
+struct ExecutorMemoryForm {
+  Tier tier = Tier::kDevice;
+  LinearExpr bytes;
+  std::array<double, 3> off_device_reserve{};  // indexed by DataKind
+  // Bytes at the fractions of `policy`.
+  double at(const Policy& policy) const;
+};
+// The forms of a batch shape (the fractions of `shape` are ignored).
+using ExecutorMemoryFn = std::function<std::vector<ExecutorMemoryForm>(const Policy& shape)>;
+
 struct PlanInputs {
   ModelGeometry model;
   HardwareProfile hardware;
   Workload workload;
   // Byte count of a stored matrix; swap in quant/'s own function when the planner is wired to it.
   MatrixBytesFn matrix_bytes = default_matrix_bytes;
+  // When set, the model's bytes (else model_bytes() from the geometry).
+  ModelBytesFn model_bytes;
+  // When set, the LP's memory rows are the executor's own accounting (else the planner's memory
+  // model, memory_model.h), so a plan always fits the executor's capacity check.
+  ExecutorMemoryFn executor_memory;
 };
+
+// The model's bytes for a compression choice: inputs.model_bytes when set, else the geometry's.
+ModelBytes input_model_bytes(const PlanInputs& inputs, Compression weights, Compression cache);
 
 // Validates model, hardware and workload; InputError names the field
 // (e.g. "prompt_len + gen_len = 2100 exceeds opt-6.7b's max_positions 2048").

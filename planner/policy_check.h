@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "planner/plan_inputs.h"
-#include "planner/policy.h"
+#include "common/policy.h"
 
 namespace strata {
 

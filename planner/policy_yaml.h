@@ -17,7 +17,7 @@
 
 #include <string>
 
-#include "planner/policy.h"
+#include "common/policy.h"
 
 namespace strata {
 

@@ -12,13 +12,14 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/app.h"
-#include "cli/bench/dummy_store.h"
 #include "cli/commands/command.h"
 #include "cli/execution_flags.h"
-#include "cli/generation_engine.h"
-#include "cli/model_loading.h"
+#include "cli/plan/plan_options.h"
+#include "cli/run_request.h"
 #include "common/error.h"
 #include "planner/hardware_profile_yaml.h"
+#include "runtime/dummy_store.h"
+#include "runtime/model_source.h"
 
 namespace strata::cli {
 namespace {
@@ -40,16 +41,16 @@ nlohmann::ordered_json tier_json(const TierUsage& u) {
           {"buffers", u.buffers}, {"total", u.total()}};
 }
 
-nlohmann::ordered_json policy_json(const ExecutorPolicy& p) {
-  const auto shares = [](const TierShares& s) {
+nlohmann::ordered_json policy_json(const Policy& p) {
+  const auto shares = [](const Placement& s) {
     return nlohmann::ordered_json{{"device", s.device}, {"host", s.host}, {"disk", s.disk}};
   };
   return {{"gpu_batch_size", p.gpu_batch_size}, {"num_gpu_batches", p.num_gpu_batches},
           {"weights", shares(p.weights)}, {"cache", shares(p.cache)},
           {"activations", shares(p.activations)},
-          {"cpu_attention", p.attention == AttentionAt::kv_home},
-          {"kv_cache", std::string(dtype_name(p.cache_dtype))},
-          {"overlap", p.overlap == TransferOverlap::on}};
+          {"cpu_attention", p.attention == AttentionPlace::kHost},
+          {"kv_cache", std::string(dtype_name(cache_dtype_of(p.compress_cache)))},
+          {"overlap", p.overlap == Overlap::kOn}};
 }
 
 // measured / predicted - 1, in %; null when there is no prediction to compare with.
@@ -94,37 +95,50 @@ int run_bench(BenchFlags& f) {
   if (f.execution.policy.empty()) f.execution.policy = "auto";
   const std::filesystem::path model =
       f.dummy.empty() ? f.model : dummy_store(f.dummy, f.execution.offload_dir, log);
-  const LoadedTokenizer tok = load_tokenizer(model);
-  STRATA_CHECK_INPUT(f.prompt_len + f.gen_len <= tok.config.max_positions, "bench: --prompt-len ",
+  ModelSource source = ModelSource::open(model);
+  const ModelConfig& config = source.config();
+  STRATA_CHECK_INPUT(f.prompt_len + f.gen_len <= config.max_positions, "bench: --prompt-len ",
                      f.prompt_len, " + --gen-len ", f.gen_len, " exceed max_position_embeddings ",
-                     tok.config.max_positions);
-  EngineRequest request{model, f.execution, 1, f.prompt_len, f.gen_len, choice.kind, log,
-                        std::nullopt};
-  plan_engine_request(request, f.num_requests);
-  if (request.plan && log != nullptr) *log << "strata: " << request.plan->summary << std::endl;
-  const ExecutorOptions options = engine_options(request);
-  const int64_t block = options.policy.block_size();
+                     config.max_positions);
+  const Workload workload{f.prompt_len, f.gen_len, f.num_requests};
+  const RunRequest request = make_run_request(f.execution, 1, choice.kind, workload, log);
+  const RunPlan run = plan_run(source, request);
+  if (run.plan && log != nullptr) *log << "strata: " << run.plan->summary << std::endl;
+  const Policy& policy = run.engine.options.policy;
+  const int64_t block = policy.block_size();
   // The cost model's figures for exactly this policy, planned or given by hand.
-  const PolicyPrediction predicted =
-      request.plan ? PolicyPrediction{request.plan->prediction, request.plan->profile_path}
-                   : predict_executor_policy(model, f.execution, options,
-                                             Workload{f.prompt_len, f.gen_len, block}, log,
-                                             choice.kind);
+  struct {
+    Prediction prediction;
+    std::filesystem::path profile_path;
+  } predicted;
+  if (run.plan) {
+    predicted = {run.plan->prediction, run.plan->profile_path};
+  } else {
+    const std::filesystem::path scratch = f.execution.offload_dir.empty()
+                                              ? std::filesystem::temp_directory_path()
+                                              : f.execution.offload_dir;
+    const MachineProfile machine =
+        machine_profile(cached_profile_path(choice.kind), scratch, log, choice.kind);
+    predicted.profile_path = machine.path;
+    predicted.prediction =
+        predict_policy(planned_model(source), with_capacities(machine.profile, request.capacities),
+                       Workload{f.prompt_len, f.gen_len, block}, policy);
+  }
   const Prediction& p = predicted.prediction;
   // Synthetic prompts: bos + random token ids; greedy decoding of gen_len tokens each.
   std::vector<SequenceRequest> reqs(static_cast<size_t>(block));
   SequenceRng rng(f.seed);
   for (SequenceRequest& r : reqs) {
-    r.prompt_ids = {tok.config.bos_token_id};
+    r.prompt_ids = {config.bos_token_id};
     while (int64_t(r.prompt_ids.size()) < f.prompt_len) {
-      r.prompt_ids.push_back(int32_t(4 + rng.next() % uint64_t(tok.config.vocab_size - 4)));
+      r.prompt_ids.push_back(int32_t(4 + rng.next() % uint64_t(config.vocab_size - 4)));
     }
     r.max_new_tokens = f.gen_len;
   }
-  const GenerationEngine engine = make_generation_engine(request, tok.tokenizer);
+  const Engine engine = build_engine(source, run.engine);
   engine.generator->generate(reqs, nullptr);
   const GenerationStats& s = engine.generator->stats();
-  const ExecutorReport& r = engine.executor->report();
+  const ExecutorReport& r = engine.generator->report();
   const double prefill = double(block * f.prompt_len) / s.prefill_seconds;
   const double decode_tokens = double(s.generated_tokens - block);
   const double decode = s.decode_seconds > 0 ? decode_tokens / s.decode_seconds : 0.0;
@@ -143,7 +157,7 @@ int run_bench(BenchFlags& f) {
             << vs_prediction(total, p.total_tokens_per_s) << "\n"
             << "backend: " << backend << "; host→device copies: " << h2d.achieved / 1e9
             << " GB/s achieved (profile: " << h2d.profiled / 1e9 << " GB/s)\n"
-            << "policy: " << (request.plan ? "--policy auto (flags given by hand fixed)" : "--policy file")
+            << "policy: " << (run.plan ? "--policy auto (flags given by hand fixed)" : "--policy file")
             << "; predictions: cost model on " << predicted.profile_path.string() << "\n"
             << r.summary() << "\n";
   nlohmann::ordered_json j = {
@@ -160,8 +174,8 @@ int run_bench(BenchFlags& f) {
       {"decode_throughput", decode},
       {"total_throughput", total},
       {"projected", false},
-      {"policy", policy_json(options.policy)},
-      {"policy_source", request.plan ? "auto" : "file"},
+      {"policy", policy_json(policy)},
+      {"policy_source", run.plan ? "auto" : "file"},
       {"hardware_profile", predicted.profile_path.string()},
       {"predicted", {{"prefill_seconds", p.prefill_seconds},
                      {"decode_seconds", p.decode_seconds},
@@ -206,7 +220,7 @@ Command add_bench_command(CLI::App& parent) {
               "  strata bench --dummy opt-1.3b --prompt-len 512 --gen-len 32 --offload-dir /ssd "
               "--percent 0 100 0 100 100 0 --gpu-batch-size 8 --num-gpu-batches 4\n"
               "  strata bench --model models/opt-125m --prompt-len 64 --gen-len 16 --no-overlap");
-  CLI::Option* model = app->add_option("--model", f->model, "Hugging Face OPT directory or store");
+  CLI::Option* model = app->add_option("--model", f->model, "Hugging Face model directory or store");
   CLI::Option* dummy = app->add_option("--dummy", f->dummy, "A dummy model with the real "
                                        "geometry and random weights: opt-125m ... opt-175b "
                                        "(written once into --offload-dir)");

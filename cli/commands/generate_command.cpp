@@ -5,9 +5,9 @@
 
 #include "cli/app.h"
 #include "cli/commands/command.h"
-#include "cli/generation_engine.h"
-#include "cli/model_loading.h"
+#include "cli/run_request.h"
 #include "common/error.h"
+#include "runtime/model_source.h"
 
 namespace strata::cli {
 namespace {
@@ -22,25 +22,24 @@ struct GenerateOptions {
 };
 
 int generate_one(const GenerateOptions& o) {
-  const LoadedTokenizer tok = load_tokenizer(o.model_dir);
+  ModelSource source = ModelSource::open(o.model_dir);
+  const int64_t max_positions = source.config().max_positions;
   SequenceRequest req;
-  req.prompt_ids = tok.prompt_ids(o.prompt);
-  STRATA_CHECK_INPUT(int64_t(req.prompt_ids.size()) <= tok.config.max_positions, "--prompt: ",
+  req.prompt_ids = source.prompt_ids(o.prompt);
+  STRATA_CHECK_INPUT(int64_t(req.prompt_ids.size()) <= max_positions, "--prompt: ",
                      req.prompt_ids.size(), " tokens (bos included) exceed the model's "
-                     "max_position_embeddings ", tok.config.max_positions);
+                     "max_position_embeddings ", max_positions);
   req.max_new_tokens = o.defaults.max_new_tokens;
   req.sampling = {o.defaults.temperature, o.defaults.top_p, o.defaults.top_k, o.defaults.seed};
   req.stop = o.stop;
   const BackendChoice choice = choose_backend(parse_backend_request(o.backend));
-  const int64_t prompt_len = int64_t(req.prompt_ids.size());
-  EngineRequest request{o.model_dir, o.execution, 1, prompt_len,
-                        std::max<int64_t>(1, std::min(req.max_new_tokens,
-                                                      tok.config.max_positions - prompt_len)),
-                        choice.kind, &std::cerr, std::nullopt, /*plan_may_run_in_memory=*/true};
-  plan_engine_request(request, 1);  // --policy auto
-  check_engine_request(request);  // a policy that cannot fit fails before the notice
+  // A policy that cannot fit fails before the notice.
+  const RunPlan plan = plan_run(source, make_run_request(o.execution, 1, choice.kind,
+                                                         workload_of({&req, 1}, max_positions),
+                                                         &std::cerr));
   if (!choice.notice.empty()) std::cerr << "strata: " << choice.notice << "\n";
-  const GenerationEngine engine = make_generation_engine(request, tok.tokenizer);
+  if (plan.plan) std::cerr << "strata: " << plan_line(*plan.plan) << std::endl;
+  const Engine engine = build_engine(source, plan.engine);
   const std::vector<SequenceResult> out = engine.generator->generate({&req, 1}, nullptr);
   std::cout << out[0].text << std::endl;
   return kExitOk;
@@ -54,7 +53,7 @@ Command add_generate_command(CLI::App& parent) {
   app->footer("Example: strata generate --model examples/models/opt-fortunes-tiny "
               "--prompt \"The best way to\" --max-new-tokens 40");
   app->add_option("--model", o->model_dir,
-                  "Hugging Face OPT model directory, or a store made by strata convert")
+                  "Hugging Face model directory, or a store made by strata convert")
       ->required();
   app->add_option("--prompt", o->prompt, "The text to complete")->required();
   app->add_option("--stop", o->stop, "Stop before this string (repeatable)");

@@ -19,12 +19,13 @@
 #include "cli/app.h"
 #include "cli/commands/command.h"
 #include "cli/execution_flags.h"
-#include "cli/model_loading.h"
 #include "common/error.h"
+#include "engine/executor/executor_options.h"
 #include "engine/io/hf_checkpoint.h"
 #include "engine/io/store_writer.h"
+#include "engine/models/in_memory_model.h"
 #include "engine/models/kv_cache.h"
-#include "engine/models/opt/opt_model.h"
+#include "runtime/model_source.h"
 
 namespace strata::cli {
 namespace {
@@ -40,16 +41,16 @@ struct PerplexityFlags {
 };
 
 // Sum of -log softmax(logits)[target] over the window, in double.
-double window_nll(const OptModel& model, Backend& be, const KvFormat& kv,
+double window_nll(const InMemoryModel& model, Backend& be, const KvFormat& kv,
                   const std::vector<int32_t>& ids) {
-  const OptConfig& c = model.config();
+  const ModelConfig& c = model.config();
   const int64_t t = int64_t(ids.size()), e = c.hidden_size, v = c.vocab_size;
   KvCache cache(c.num_layers, 1, t, kv);
   std::vector<int32_t> positions(static_cast<size_t>(t));
   for (int64_t i = 0; i < t; ++i) positions[size_t(i)] = int32_t(i);
   const std::vector<uint8_t> valid(static_cast<size_t>(t), 1);
   StepInput in{1, t, ids.data(), positions.data(), 0, valid.data()};
-  OptWorkspace ws;
+  Workspace ws;
   std::vector<float> hidden(size_t(t * e));
   Tensor h(hidden.data(), DType::f32, {t, e});
   model.embed(be, in, h, ws);
@@ -88,9 +89,12 @@ int run_perplexity(const PerplexityFlags& f) {
   STRATA_CHECK_INPUT(in.good(), f.text.string(), ": cannot open");
   std::ostringstream buffer;
   buffer << in.rdbuf();
-  const LoadedTokenizer tok = load_tokenizer(f.model);
-  const OptConfig& config = tok.config;
-  std::vector<int32_t> ids = tok.prompt_ids(buffer.str());
+  STRATA_CHECK_INPUT(std::filesystem::is_directory(f.model), f.model.string(),
+                     ": not a directory (expected a Hugging Face model directory)");
+  const ModelSpec spec = model_spec(read_model_config(f.model));
+  const ModelConfig& config = spec.config;
+  const BpeTokenizer tokenizer = BpeTokenizer::load(f.model);
+  std::vector<int32_t> ids = prompt_ids(config, tokenizer, buffer.str());
   ids.erase(ids.begin());  // each window gets its own bos
   if (f.max_tokens > 0 && int64_t(ids.size()) > f.max_tokens) ids.resize(size_t(f.max_tokens));
   const int64_t window = f.window > 0 ? std::min(f.window, config.max_positions)
@@ -98,10 +102,9 @@ int run_perplexity(const PerplexityFlags& f) {
   STRATA_CHECK_INPUT(window >= 2, "--window: ", window, " leaves nothing to predict");
   STRATA_CHECK_INPUT(!ids.empty(), f.text.string(), ": no tokens");
 
-  OptWeights weights = OptWeights::load(config, HfCheckpoint::open(f.model));
-  if (quant) weights.quantize_linear_weights(*quant);
-  const OptModel model(config, std::move(weights));
-  const KvFormat kv = kv_format(cache_dtype, config.num_heads, config.head_dim());
+  InMemoryModel model(spec, HfCheckpoint::open(f.model));
+  if (quant) model.quantize_linear_weights(*quant);
+  const KvFormat kv = kv_format(cache_dtype, config.num_kv_heads, config.head_dim);
   auto be = make_backend(BackendKind::cpu);
   double nll = 0;
   int64_t predicted = 0, windows = 0;
@@ -138,7 +141,7 @@ Command add_perplexity_command(CLI::App& parent) {
               "--text /usr/share/common-licenses/GPL-3\n"
               "  strata perplexity --model M --text FILE --compress-weight q4   (= --quant w4g64)\n"
               "  strata perplexity --model M --text FILE --compress-weight q4 --compress-cache q4");
-  app->add_option("--model", f->model, "Hugging Face OPT model directory")->required();
+  app->add_option("--model", f->model, "Hugging Face model directory")->required();
   app->add_option("--text", f->text, "Text file (UTF-8)")->required();
   CLI::Option* quant = app->add_option(
       "--quant", f->quant, "none (default), w4g64, w8g64, or w4gN / w8gN (N: group size)");

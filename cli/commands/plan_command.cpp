@@ -30,7 +30,9 @@ Command add_plan_command(CLI::App& parent) {
       "figures.");
   return {app, [opts, out] {
             std::string notice;
-            const PlanInputs in = make_plan_inputs(*opts, &notice);
+            std::optional<ModelSource> source;
+            const PlannedModel model = plan_model(*opts, source);
+            const PlanInputs in = make_plan_inputs(*opts, model, &notice);
             if (!notice.empty()) std::cerr << "strata: " << notice << "\n";
             const Plan plan = plan_policy(in, make_planner_options(*opts));
             std::cout << format_plan(plan, in);

@@ -7,7 +7,7 @@
 #include "cli/app.h"
 #include "cli/commands/command.h"
 #include "cli/plan/plan_options.h"
-#include "cli/profile/hardware_probe.h"
+#include "runtime/profile/hardware_probe.h"
 #include "common/error.h"
 #include "planner/byte_size.h"
 #include "planner/hardware_profile_yaml.h"

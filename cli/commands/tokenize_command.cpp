@@ -5,7 +5,8 @@
 
 #include "cli/app.h"
 #include "cli/commands/command.h"
-#include "cli/model_loading.h"
+#include "common/error.h"
+#include "runtime/model_source.h"
 
 namespace strata::cli {
 
@@ -14,11 +15,14 @@ Command add_tokenize_command(CLI::App& parent) {
   auto text = std::make_shared<std::string>();
   CLI::App* app = parent.add_subcommand(
       "tokenize", "Print the token ids of a prompt (bos first) as a JSON array");
-  app->add_option("--model", *model_dir, "Hugging Face OPT model directory")->required();
+  app->add_option("--model", *model_dir, "Hugging Face model directory")->required();
   app->add_option("--text", *text, "The text to tokenize")->required();
   return {app, [model_dir, text] {
-            const LoadedTokenizer tok = load_tokenizer(*model_dir);
-            std::cout << nlohmann::json(tok.prompt_ids(*text)).dump() << std::endl;
+            STRATA_CHECK_INPUT(std::filesystem::is_directory(*model_dir), model_dir->string(),
+                               ": not a directory (expected a Hugging Face model directory)");
+            const ModelConfig config = read_model_config(*model_dir);
+            const BpeTokenizer tokenizer = BpeTokenizer::load(*model_dir);
+            std::cout << nlohmann::json(prompt_ids(config, tokenizer, *text)).dump() << std::endl;
             return int(kExitOk);
           }};
 }

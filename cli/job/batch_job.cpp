@@ -16,9 +16,9 @@
 #include "cli/job/progress.h"
 #include "cli/job/request.h"
 #include "cli/job/shard.h"
-#include "cli/generation_engine.h"  // issue 3 hook
-#include "cli/model_loading.h"
+#include "cli/run_request.h"
 #include "common/error.h"
+#include "runtime/model_source.h"
 
 namespace strata::cli {
 namespace {
@@ -30,10 +30,10 @@ uint64_t derive_seed(uint64_t base, int64_t line) {
 }
 
 SequenceRequest to_sequence(const Request& r, const RequestDefaults& d,
-                            const LoadedTokenizer& tok, const std::string& file) {
+                            const ModelSource& model, const std::string& file) {
   SequenceRequest s;
-  s.prompt_ids = tok.prompt_ids(r.prompt);
-  const int64_t limit = tok.config.max_positions;
+  s.prompt_ids = model.prompt_ids(r.prompt);
+  const int64_t limit = model.config().max_positions;
   STRATA_CHECK_INPUT(int64_t(s.prompt_ids.size()) <= limit, file, ":", r.line,
                      ": field 'prompt': ", s.prompt_ids.size(),
                      " tokens (bos included) exceed the model's max_position_embeddings ", limit);
@@ -111,7 +111,8 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
   const std::string digest = file_digest(o.input);
   const auto [first, last] = shard.slice(int64_t(all.size()));
   const std::vector<Request> requests(all.begin() + first, all.begin() + last);
-  const LoadedTokenizer tok = load_tokenizer(o.model_dir);
+  std::ostream* notes = o.quiet ? nullptr : &log;
+  ModelSource source = ModelSource::open(o.model_dir);
   const std::string model_name = std::filesystem::weakly_canonical(o.model_dir).filename().string();
 
   // Validate every request before any work; a bad OpenAI line becomes an error line instead.
@@ -123,7 +124,7 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
     std::string error = r.error;
     if (error.empty()) {
       try {
-        seqs[i] = to_sequence(r, o.defaults, tok, o.input.string());
+        seqs[i] = to_sequence(r, o.defaults, source, o.input.string());
       } catch (const InputError& e) {
         if (!r.openai || o.strict) throw;
         error = e.what();
@@ -131,14 +132,13 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
     }
     if (!error.empty()) failed.emplace_back(int64_t(i), openai_error_line(r, error));
   }
-  // --- issue 3 hook (cli/generation_engine.h): an offloading policy must fit the capacities
-  // for this job's longest prompt and generation; refused here, before the journal or any
-  // weight is touched ---
+  // The policy (planned, from a file, or all on the device) must fit the capacities for this
+  // job's longest prompt and generation: refused here, before the journal or any weight is
+  // touched.
   const BackendChoice choice = choose_backend(o.backend);
-  const EngineRequest engine_request = make_engine_request(
-      o.model_dir, o.execution, o.batch_size, seqs, tok.config, choice.kind, o.quiet ? nullptr : &log);
-  check_engine_request(engine_request);
-  // --- end of issue 3 hook ---
+  const RunPlan plan = plan_run(
+      source, make_run_request(o.execution, o.batch_size, choice.kind,
+                               workload_of(seqs, source.config().max_positions), notes));
 
   const auto journal_path = std::filesystem::path(o.output.string() + ".journal");
   const auto header = journal_header(o, digest);
@@ -171,12 +171,10 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
   if (!pending.empty()) {
     // After every input is known good, so a bad input's error stays the only line on stderr.
     if (!choice.notice.empty() && !o.quiet) log << "strata: " << choice.notice << "\n";
-    // --- issue 3 hook (cli/generation_engine.h): the all-in-memory Generator, or the offloading
-    // executor when an offloading flag is given or --model is a store ---
-    const GenerationEngine engine = make_generation_engine(engine_request, tok.tokenizer);
-    SequenceGenerator& generator = *engine.generator;
-    const size_t chunk = engine.batch_size;  // a block of the executor, else --batch-size
-    // --- end of issue 3 hook ---
+    if (plan.plan && notes != nullptr) *notes << "strata: " << plan_line(*plan.plan) << std::endl;
+    const Engine engine = build_engine(source, plan.engine);
+    BlockGenerator& generator = *engine.generator;
+    const size_t chunk = engine.batch_size();  // one block of the executor
     try {
       for (size_t at = 0; at < pending.size(); at += chunk) {
         if (interrupt.flag().load()) throw Interrupted();
@@ -204,8 +202,11 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
       throw;
     }
     metrics.stats = generator.stats();
-    if (engine.executor) metrics.executor = engine.executor->report();
-    if (!o.quiet) engine.print_report(log);  // issue 3: executor times and placed bytes
+    // Transfers and tiers are worth reporting only when something lives off the device.
+    if (!all_on_device(plan.engine.options.policy)) {
+      metrics.executor = generator.report();
+      if (!o.quiet) log << "strata: " << generator.report().summary() << std::endl;
+    }
   }
   progress.finish();
 

@@ -20,7 +20,7 @@ struct JobMetrics {
   int64_t sequences = 0;         // generated at least one token in this run (decode throughput)
   GenerationStats stats;
   double wall_seconds = 0.0;
-  std::optional<ExecutorReport> executor;  // when the offloading executor ran
+  std::optional<ExecutorReport> executor;  // when anything lived off the device
 
   nlohmann::ordered_json to_json() const;
   std::string summary_line() const;  // one line for stderr

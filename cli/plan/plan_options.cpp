@@ -8,27 +8,12 @@
 
 #include "cli/execution_flags.h"
 #include "common/error.h"
-#include "engine/models/opt/opt_config.h"
+#include "runtime/policy_request.h"
 #include "planner/byte_size.h"
 #include "planner/hardware_profile_yaml.h"
-#include "planner/model_geometry.h"
 
 namespace strata::cli {
 namespace {
-
-// The dtype the checkpoint stores its weights in, from config.json's torch_dtype (f16 when
-// absent, as every released OPT checkpoint is).
-StorageFormat stored_weight_format(const std::filesystem::path& model_dir) {
-  std::ifstream in(model_dir / "config.json");
-  const auto j = nlohmann::json::parse(in, nullptr, false);
-  if (!j.is_object() || !j.contains("torch_dtype") || !j["torch_dtype"].is_string()) {
-    return StorageFormat::kF16;
-  }
-  const std::string dtype = j["torch_dtype"];
-  if (dtype == "float32") return StorageFormat::kF32;
-  if (dtype == "bfloat16") return StorageFormat::kBF16;
-  return StorageFormat::kF16;
-}
 
 HardwareProfile load_profile(const std::string& hardware, std::string* notice) {
   if (hardware == "t4-flexgen") return t4_flexgen_profile();
@@ -56,22 +41,6 @@ void set_capacity(double& field, const std::string& text, const char* flag) {
 
 }  // namespace
 
-ModelGeometry model_geometry(const std::filesystem::path& model_dir) {
-  const OptConfig c = OptConfig::load(model_dir);
-  ModelGeometry g;
-  g.name = std::filesystem::weakly_canonical(model_dir).filename().string();
-  g.num_layers = c.num_layers;
-  g.hidden = c.hidden_size;
-  g.num_heads = c.num_heads;
-  g.ffn = c.ffn_dim;
-  g.vocab = c.vocab_size;
-  g.max_positions = c.max_positions;
-  g.word_embed_proj_dim = c.word_embed_proj_dim;
-  g.final_layer_norm = c.final_layer_norm;
-  g.weight_format = stored_weight_format(model_dir);
-  return g;
-}
-
 std::filesystem::path cached_profile_path(BackendKind backend) {
   if (const char* chosen = std::getenv("STRATA_PROFILE"); chosen && *chosen) return chosen;
   std::filesystem::path base;
@@ -89,10 +58,12 @@ std::filesystem::path cached_profile_path(BackendKind backend) {
 }
 
 void add_model_and_hardware_options(CLI::App& app, PlanCliOptions& o) {
-  auto* model = app.add_option("--model", o.model_dir, "Hugging Face OPT model directory");
-  auto* dummy = app.add_option("--dummy", o.dummy, "Plan for an OPT shape without its files: "
-                               "opt-125m, opt-350m, opt-1.3b, opt-2.7b, opt-6.7b, opt-13b, "
-                               "opt-30b, opt-66b, opt-175b");
+  auto* model = app.add_option("--model", o.model_dir,
+                               "Hugging Face model directory, or a store made by strata convert");
+  std::string presets;
+  for (const std::string& n : preset_names()) presets += (presets.empty() ? "" : ", ") + n;
+  auto* dummy = app.add_option("--dummy", o.dummy, "Plan for a model's geometry without its "
+                               "files: " + presets);
   model->excludes(dummy);
   app.add_option("--hardware", o.hardware,
                  "Hardware profile: a YAML file written by strata profile, or t4-flexgen "
@@ -125,33 +96,35 @@ void add_compression_options(CLI::App& app, PlanCliOptions& o) {
                          "KV cache stored group-wise (groups of at most 64 along head_dim)");
 }
 
-PlanInputs make_plan_inputs(const PlanCliOptions& o, std::string* notice) {
+PlannedModel plan_model(const PlanCliOptions& o, std::optional<ModelSource>& source) {
   STRATA_CHECK_INPUT(!o.model_dir.empty() || !o.dummy.empty(),
                      "give the model: --model DIR or --dummy NAME (e.g. --dummy opt-6.7b)");
-  PlanInputs in;
-  in.model = o.dummy.empty() ? model_geometry(o.model_dir) : opt_geometry(o.dummy);
-  in.hardware = load_profile(o.hardware, notice);
-  set_capacity(in.hardware.device_capacity_bytes, o.device_mem, "--device-mem");
-  set_capacity(in.hardware.host_capacity_bytes, o.host_mem, "--host-mem");
-  set_capacity(in.hardware.disk_capacity_bytes, o.disk_mem, "--disk-mem");
-  in.workload.prompt_len = o.prompt_len;
-  in.workload.gen_len = o.gen_len;
-  in.workload.num_requests = o.num_requests;
-  validate(in);
-  return in;
+  if (!o.dummy.empty()) return planned_preset(o.dummy);
+  source.emplace(ModelSource::open(o.model_dir));
+  return planned_model(*source);
+}
+
+PlanInputs make_plan_inputs(const PlanCliOptions& o, const PlannedModel& model,
+                            std::string* notice) {
+  HardwareProfile hardware = load_profile(o.hardware, notice);
+  set_capacity(hardware.device_capacity_bytes, o.device_mem, "--device-mem");
+  set_capacity(hardware.host_capacity_bytes, o.host_mem, "--host-mem");
+  set_capacity(hardware.disk_capacity_bytes, o.disk_mem, "--disk-mem");
+  return planner_inputs(model, hardware, Workload{o.prompt_len, o.gen_len, o.num_requests});
 }
 
 PlannerOptions make_planner_options(const PlanCliOptions& o) {
-  PlannerOptions p;
+  PolicyRequest r;
   if (!o.compress_weight.empty()) {
-    p.compress_weight = parse_compression_flag(o.compress_weight, "--compress-weight");
+    r.compress_weight = parse_compression_flag(o.compress_weight, "--compress-weight");
   }
   if (!o.compress_cache.empty()) {
-    p.compress_cache = parse_compression_flag(o.compress_cache, "--compress-cache");
+    r.compress_cache = parse_compression_flag(o.compress_cache, "--compress-cache");
   }
-  p.overlap = o.no_overlap ? Overlap::kOff : Overlap::kOn;
-  if (o.cpu_attention) p.attention = AttentionChoice::kHost;
-  return p;
+  if (o.no_overlap) r.overlap = Overlap::kOff;
+  if (o.cpu_attention) r.attention = AttentionPlace::kHost;
+  r.disk_cache_allowed = true;
+  return planner_options(r);
 }
 
 }  // namespace strata::cli

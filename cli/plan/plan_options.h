@@ -10,15 +10,17 @@
 #include <optional>
 #include <string>
 
+#include "engine/backend/backend_kind.h"
 #include "planner/lp_planner.h"
 #include "planner/plan_inputs.h"
-#include "engine/backend/backend_kind.h"
+#include "runtime/model_source.h"
+#include "runtime/planned_model.h"
 
 namespace strata::cli {
 
 struct PlanCliOptions {
   std::filesystem::path model_dir;  // or
-  std::string dummy;                // an OPT preset name: opt-125m ... opt-175b
+  std::string dummy;                // a preset name: opt-125m ... opt-175b
   std::string hardware;             // YAML file or preset ("t4-flexgen"); empty: cached profile
   std::string device_mem, host_mem, disk_mem;  // sizes like "16GiB"; empty: the profile's
   int64_t prompt_len = 512;
@@ -37,18 +39,23 @@ struct PlanCliOptions {
 // gemm_weight_pass and are measured again.)
 std::filesystem::path cached_profile_path(BackendKind backend = BackendKind::cpu);
 
-// The geometry of an OPT directory or store (its config.json; weights in its torch_dtype).
-ModelGeometry model_geometry(const std::filesystem::path& model_dir);
-
 // The model, hardware and capacity options (not the workload ones, which `run` takes from its
 // requests).
 void add_model_and_hardware_options(CLI::App& app, PlanCliOptions& o);
 void add_workload_options(CLI::App& app, PlanCliOptions& o);
 void add_compression_options(CLI::App& app, PlanCliOptions& o);
 
-// Builds and validates the inputs; InputError names the flag or file at fault. `notice` gets a
-// line when no profile was given or cached and the FlexGen T4 preset stands in.
-PlanInputs make_plan_inputs(const PlanCliOptions& o, std::string* notice);
+// The model to plan for: --model's directory or store (opened into `source`, which must
+// outlive the result), or the --dummy preset.
+PlannedModel plan_model(const PlanCliOptions& o, std::optional<ModelSource>& source);
+
+// Builds and validates the inputs through the runtime's one wiring (runtime/planned_model.h);
+// InputError names the flag or file at fault. `notice` gets a line when no profile was given or
+// cached and the FlexGen T4 preset stands in.
+PlanInputs make_plan_inputs(const PlanCliOptions& o, const PlannedModel& model,
+                            std::string* notice);
+// The planner's options, as --policy auto makes them (runtime/policy_request.h); a disk-resident
+// KV cache is allowed (the run that uses the policy gives --offload-dir).
 PlannerOptions make_planner_options(const PlanCliOptions& o);
 
 }  // namespace strata::cli

@@ -25,11 +25,11 @@ void copy_slots(DeviceMemory& memory, CopyQueue queue, RowKv dst, RowKv src, int
 
 }  // namespace
 
-BlockExecutor::BlockExecutor(WeightTiers& weights, const OptConfig& config, Backend& device,
+BlockExecutor::BlockExecutor(WeightTiers& weights, const ModelSpec& model, Backend& device,
                              const ExecutorOptions& options, const BlockShape& shape,
                              TierMemory memory)
-    : weights_(weights), config_(config), forward_(config), device_(device),
-      policy_(options.policy), plan_(plan_block(config, options.policy, shape)),
+    : weights_(weights), config_(model.config), forward_(*model.forward), device_(device),
+      policy_(options.policy), plan_(plan_block(model, options.policy, shape)),
       memory_(std::move(memory)), kv_(plan_.kv, memory_, options.offload_dir, options.warn) {
   STRATA_CHECK(&memory_.device() == &device.memory(),
                "the executor's tier memory must come from its backend's device memory");
@@ -47,11 +47,12 @@ BlockExecutor::BlockExecutor(WeightTiers& weights, const OptConfig& config, Back
   logits_ = memory_.allocate(Place::device, MemoryUse::buffers, plan_.logits_bytes);
   host_scratch_ = memory_.allocate(Place::host, MemoryUse::buffers, plan_.host_scratch_bytes);
   scratch_ = memory_.allocate(Place::device, MemoryUse::buffers, plan_.scratch_bytes);
-  const size_t workspace_floats = OptWorkspace::block_floats(plan_.max_step_rows, config);
-  workspace_ = OptWorkspace(scratch_.data(), workspace_floats * sizeof(float), plan_.max_step_rows,
-                            config);
+  const std::vector<int64_t> role_cols = forward_.workspace_cols();
+  const size_t workspace_floats = Workspace::block_floats(plan_.max_step_rows, role_cols);
+  workspace_ = Workspace(scratch_.data(), workspace_floats * sizeof(float), plan_.max_step_rows,
+                         role_cols);
   last_rows_ = scratch_.data<float>() + workspace_floats;
-  kv_stored_.resize(size_t(config.num_layers) * shape.batches.size());
+  kv_stored_.resize(size_t(config_.num_layers) * shape.batches.size());
   hidden_stored_.resize(shape.batches.size());
   item_ready_.resize(BlockPlan::kSlots);
   disk_read_ = std::make_unique<IoWorker>("disk read", policy_.overlap);
@@ -198,13 +199,13 @@ void BlockExecutor::compute(const Item& item, const MicroBatchStep& step) {
   const StageWeights w = weights_.stage_weights(item.stage, weight_slot);
   Tensor h(hidden(item), DType::f32, {b * t, e}, Place::device);
   if (item.stage == 0) {
-    forward_.embed(device_, w.globals, step.in, h, workspace_);
+    forward_.embed(device_, w, step.in, h, workspace_);
   } else if (item.stage <= config_.num_layers) {
     const TieredAttentionBuffers buffers{kv_work(item.slot), kv_staging(item.slot),
                                          host_scratch_.data<float>()};
     TieredAttention attention(kv_, item.stage - 1, item.k, step.rows, kv_home_attention(step),
                               buffers, host_backend_);
-    forward_.layer(device_, w.layer, item.stage - 1, step.in, attention, h, workspace_);
+    forward_.layer(device_, w, item.stage - 1, step.in, attention, h, workspace_);
   } else {
     // Only the last new position of each sequence needs logits (prefill included): the rows
     // themselves when decoding, else gathered on the device.
@@ -217,7 +218,7 @@ void BlockExecutor::compute(const Item& item, const MicroBatchStep& step) {
       last = Tensor(last_rows_, DType::f32, {b, e}, Place::device);
     }
     Tensor logits(logits_.data(), DType::f32, {b, config_.vocab_size}, Place::device);
-    forward_.head(device_, w.globals, last, logits, workspace_);
+    forward_.head(device_, w, last, logits, workspace_);
     memory_.device().copy(CopyQueue::compute, step.logits, logits_.data(), logits.nbytes());
   }
   // Loads into this item's buffers and stores out of them run on other queues once compute

@@ -33,7 +33,7 @@
 #include "engine/executor/io_worker.h"
 #include "engine/executor/kv_tiers.h"
 #include "engine/executor/weight_tiers.h"
-#include "engine/models/opt/opt_forward.h"
+#include "engine/models/model_family.h"
 
 namespace strata {
 
@@ -48,7 +48,8 @@ struct MicroBatchStep {
 
 class BlockExecutor {
  public:
-  BlockExecutor(WeightTiers& weights, const OptConfig& config, Backend& device,
+  // `model` (its forward pieces) must outlive the executor.
+  BlockExecutor(WeightTiers& weights, const ModelSpec& model, Backend& device,
                 const ExecutorOptions& options, const BlockShape& shape, TierMemory memory);
   ~BlockExecutor();  // drains the workers before any buffer goes; never throws
 
@@ -85,15 +86,15 @@ class BlockExecutor {
   void wait_all(const std::vector<Event>& events);
   bool prefill(const MicroBatchStep& step) const { return step.in.first_slot == 0; }
   bool kv_home_attention(const MicroBatchStep& step) const {
-    return policy_.attention == AttentionAt::kv_home && !prefill(step);
+    return policy_.attention == AttentionPlace::kHost && !prefill(step);
   }
 
   WeightTiers& weights_;
-  OptConfig config_;
-  OptForward forward_;
+  const ModelConfig& config_;
+  const ModelForward& forward_;
   Backend& device_;
   CpuBackend host_backend_;  // attention where the KV cache lives (cpu_attention)
-  ExecutorPolicy policy_;
+  Policy policy_;
   BlockPlan plan_;
   TierMemory memory_;
   KvTiers kv_;
@@ -105,7 +106,7 @@ class BlockExecutor {
   MemoryBlock logits_;                                      // device
   MemoryBlock host_scratch_;                                // q, k, v, out for host attention
   MemoryBlock scratch_;                                     // device: workspace_, last_rows_
-  OptWorkspace workspace_;
+  Workspace workspace_;
   float* last_rows_ = nullptr;                              // [max_batch, hidden] in scratch_
 
   // Events: what must finish before a buffer or a home may be touched again.

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/models/opt/opt_forward.h"
+#include "engine/executor/executor_options.h"
 
 namespace strata {
 
-BlockShape worst_block(const ExecutorPolicy& policy, int64_t prompt_len, int64_t gen_len) {
+BlockShape worst_block(const Policy& policy, int64_t prompt_len, int64_t gen_len) {
   BlockShape s;
   s.batches.assign(size_t(policy.num_gpu_batches), policy.gpu_batch_size);
   s.prompt_lens.assign(size_t(policy.num_gpu_batches), prompt_len);
@@ -15,9 +15,11 @@ BlockShape worst_block(const ExecutorPolicy& policy, int64_t prompt_len, int64_t
   return s;
 }
 
-BlockPlan plan_block(const OptConfig& c, const ExecutorPolicy& policy, const BlockShape& shape) {
-  BlockPlan p{KvLayout(c.num_layers, kv_format(policy.cache_dtype, c.num_heads, c.head_dim()),
-                       shape.slots_needed, shape.batches, policy.cache),
+BlockPlan plan_block(const ModelSpec& model, const Policy& policy, const BlockShape& shape) {
+  const ModelConfig& c = model.config;
+  const KvFormat kv =
+      kv_format(cache_dtype_of(policy.compress_cache), c.num_kv_heads, c.head_dim);
+  BlockPlan p{KvLayout(c.num_layers, kv, shape.slots_needed, shape.batches, policy.cache),
               {}, {}, 0, 0, 0, 0, 0, 0};
   const int64_t k_count = int64_t(shape.batches.size());
   const int64_t on_device = std::llround(double(k_count) * policy.activations.device);
@@ -32,10 +34,10 @@ BlockPlan plan_block(const OptConfig& c, const ExecutorPolicy& policy, const Blo
     p.max_step_rows = std::max(p.max_step_rows, rows);
     p.max_batch = std::max(p.max_batch, n);
   }
-  p.scratch_bytes = (OptWorkspace::block_floats(p.max_step_rows, c) +
+  p.scratch_bytes = (Workspace::block_floats(p.max_step_rows, model.forward->workspace_cols()) +
                      size_t(p.max_batch * c.hidden_size)) * f32;
-  // Host attention runs only when decoding: one new token per sequence, a sequence at a time.
-  p.host_scratch_bytes = 4 * size_t(c.hidden_size) * f32;
+  // Host attention runs only when decoding: q, k, v and out of one new token of one sequence.
+  p.host_scratch_bytes = 2 * size_t(c.q_width() + c.kv_width()) * f32;
   return p;
 }
 

@@ -6,11 +6,11 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/executor/executor_policy.h"
+#include "engine/executor/executor_options.h"
 #include "engine/executor/kv_layout.h"
 #include "engine/executor/tier_memory.h"
 #include "engine/executor/weight_layout.h"
-#include "engine/models/opt/opt_config.h"
+#include "engine/models/model_family.h"
 
 namespace strata {
 
@@ -24,7 +24,7 @@ struct BlockShape {
 
 // The worst block of a workload: num_gpu_batches full micro-batches of prompt_len-token prompts
 // generating gen_len tokens each.
-BlockShape worst_block(const ExecutorPolicy& policy, int64_t prompt_len, int64_t gen_len);
+BlockShape worst_block(const Policy& policy, int64_t prompt_len, int64_t gen_len);
 
 struct BlockPlan {
   static constexpr int kSlots = 3;  // load (j,k+1), compute (j,k), store (j,k-1)
@@ -35,14 +35,13 @@ struct BlockPlan {
   size_t logits_bytes = 0;          // device logits of the largest micro-batch
   int64_t max_step_rows = 0;        // batch * new tokens of the largest step (a prefill)
   int64_t max_batch = 0;            // sequences of the largest micro-batch
-  // Compute temporaries: an OptWorkspace block for max_step_rows, then the last positions
-  // [max_batch, hidden] that the head reads.
+  // Compute temporaries: the family's Workspace block for max_step_rows, then the last
+  // positions [max_batch, hidden] that the head reads.
   size_t scratch_bytes = 0;
   size_t host_scratch_bytes = 0;    // q, k, v, out of one decoding sequence at host attention
 };
 
-BlockPlan plan_block(const OptConfig& config, const ExecutorPolicy& policy,
-                     const BlockShape& shape);
+BlockPlan plan_block(const ModelSpec& model, const Policy& policy, const BlockShape& shape);
 
 // Bytes per tier of the weights (layout) and one block (plan), as the executor will place them.
 TierBytes planned_bytes(const WeightLayout& weights, const BlockPlan& block);

@@ -5,18 +5,18 @@
 
 #include <cstdint>
 
-#include "engine/executor/executor_policy.h"
+#include "engine/executor/executor_options.h"
 #include "engine/executor/tier_memory.h"
 #include "engine/executor/weight_layout.h"
-#include "engine/models/opt/opt_config.h"
+#include "engine/models/model_family.h"
 
 namespace strata {
 
-TierBytes planned_tier_bytes(const OptConfig& config, const DTypeOf& dtype_of,
-                             const ExecutorPolicy& policy, int64_t prompt_len, int64_t gen_len);
+TierBytes planned_tier_bytes(const ModelSpec& model, const DTypeOf& dtype_of,
+                             const Policy& policy, int64_t prompt_len, int64_t gen_len);
 
 // Throws InputError: "policy does not fit: device needs ... but has ...; host ...".
-void check_policy_fits(const OptConfig& config, const DTypeOf& dtype_of,
+void check_policy_fits(const ModelSpec& model, const DTypeOf& dtype_of,
                        const ExecutorOptions& options, int64_t prompt_len, int64_t gen_len);
 
 }  // namespace strata

@@ -8,9 +8,9 @@ void wait_for(const Event& event) {
   if (event.valid()) event.get();
 }
 
-IoWorker::IoWorker(std::string name, TransferOverlap overlap)
+IoWorker::IoWorker(std::string name, Overlap overlap)
     : name_(std::move(name)), overlap_(overlap) {
-  if (overlap_ == TransferOverlap::on) thread_ = std::thread([this] { serve(); });
+  if (overlap_ == Overlap::kOn) thread_ = std::thread([this] { serve(); });
 }
 
 IoWorker::~IoWorker() {
@@ -25,7 +25,7 @@ IoWorker::~IoWorker() {
 Event IoWorker::submit(std::vector<Event> after, std::function<void()> work) {
   Task task{std::move(after), std::move(work), {}};
   Event done = task.done.get_future().share();
-  if (overlap_ == TransferOverlap::off) {
+  if (overlap_ == Overlap::kOff) {
     run_task(task);
     return done;
   }

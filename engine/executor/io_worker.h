@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/executor/executor_policy.h"
+#include "engine/executor/executor_options.h"
 
 namespace strata {
 
@@ -27,7 +27,7 @@ void wait_for(const Event& event);
 
 class IoWorker {
  public:
-  IoWorker(std::string name, TransferOverlap overlap);
+  IoWorker(std::string name, Overlap overlap);
   ~IoWorker();  // runs what is still queued, then joins; never throws
   IoWorker(const IoWorker&) = delete;
   IoWorker& operator=(const IoWorker&) = delete;
@@ -49,7 +49,7 @@ class IoWorker {
   void serve();
 
   std::string name_;
-  TransferOverlap overlap_;
+  Overlap overlap_;
   mutable std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<Task> queue_;

@@ -10,7 +10,7 @@
 namespace strata {
 
 KvLayout::KvLayout(int64_t layers, const KvFormat& format, int64_t slots_needed,
-                   std::vector<int64_t> batches, const TierShares& shares)
+                   std::vector<int64_t> batches, const Placement& shares)
     : layers_(layers), format_(format), batches_(std::move(batches)) {
   STRATA_CHECK(format.hidden() > 0 && slots_needed > 0, "KV cache of ", slots_needed, " slots x ",
                format.hidden());

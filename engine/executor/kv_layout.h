@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "engine/core/tensor.h"
-#include "engine/executor/executor_policy.h"
+#include "engine/executor/executor_options.h"
 #include "engine/models/kv_format.h"
 
 namespace strata {
@@ -30,7 +30,7 @@ class KvLayout {
   // `batches`: sequences of each micro-batch; `slots_needed`: the longest prompt plus the most
   // generated tokens of any sequence of the block, minus one.
   KvLayout(int64_t layers, const KvFormat& format, int64_t slots_needed,
-           std::vector<int64_t> batches, const TierShares& shares);
+           std::vector<int64_t> batches, const Placement& shares);
 
   int64_t layers() const { return layers_; }
   const KvFormat& format() const { return format_; }

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "engine/core/tensor.h"
-#include "engine/executor/executor_policy.h"
+#include "engine/executor/executor_options.h"
 #include "engine/backend/device_memory.h"
 
 namespace strata {

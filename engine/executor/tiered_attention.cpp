@@ -44,7 +44,8 @@ void TieredAttention::append(Backend& be, const float* x, int64_t tokens, char* 
 void TieredAttention::attend(Backend& be, const AttentionStep& s) {
   const StepInput& in = *s.in;
   const KvFormat& f = kv_.layout().format();
-  const int64_t e = f.hidden(), slots = kv_.layout().slots(), t = in.new_tokens;
+  // q and out are [B*T, heads * head_dim]; new keys and values [B*T, kv_heads * head_dim].
+  const int64_t e = s.q.dim(1), kv_e = f.hidden(), slots = kv_.layout().slots(), t = in.new_tokens;
   const size_t step_bytes = size_t(t * e) * sizeof(float);
   const size_t first = size_t(in.first_slot) * f.slot_bytes();
   DeviceMemory& memory = be.memory();
@@ -52,15 +53,17 @@ void TieredAttention::attend(Backend& be, const AttentionStep& s) {
   // token (BlockPlan::host_scratch_bytes).
   STRATA_CHECK(!at_home_ || t == 1, "host attention over ", t, " new tokens");
   float* host_q = buffers_.host_scratch;
-  float* host_out = host_q + 3 * e;
+  float* host_k = host_q + e;
+  float* host_v = host_k + kv_e;
+  float* host_out = host_v + kv_e;
   for (int64_t a = 0; a < in.batch; ++a) {
     const int64_t p = rows_[a];
     bool on_host = false;
     const RowKv row = locate(p, on_host);
     // Append this step's T keys and values of sequence a at its slots (quantized when the
     // cache is compressed).
-    append(be, s.k.data<float>() + a * t * e, t, row.k + first, on_host, host_q + e);
-    append(be, s.v.data<float>() + a * t * e, t, row.v + first, on_host, host_q + 2 * e);
+    append(be, s.k.data<float>() + a * t * kv_e, t, row.k + first, on_host, host_k);
+    append(be, s.v.data<float>() + a * t * kv_e, t, row.v + first, on_host, host_v);
     const Place place = on_host ? Place::host : Place::device;
     AttentionArgs args;
     args.k_cache = kv_view(f, row.k, 1, slots, place);

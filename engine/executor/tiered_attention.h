@@ -14,7 +14,7 @@
 #include "engine/backend/backend.h"
 #include "engine/executor/kv_tiers.h"
 #include "engine/models/kv_attention.h"
-#include "engine/models/opt/opt_forward.h"
+#include "engine/models/model_forward.h"
 
 namespace strata {
 
@@ -31,7 +31,7 @@ inline RowKv row_kv(char* region, int64_t n, int64_t r, size_t seq_bytes) {
 struct TieredAttentionBuffers {
   char* work = nullptr;           // device: K, V of the micro-batch's host then disk rows
   char* staging = nullptr;        // host: K, V of its disk rows, as read from the file
-  float* host_scratch = nullptr;  // host: q, k, v and out of one decoding sequence, [4, hidden]
+  float* host_scratch = nullptr;  // host: q, k, v and out of one decoding sequence
 };
 
 class TieredAttention final : public KvAttention {

@@ -4,59 +4,50 @@
 #include <cmath>
 #include <map>
 
-#include "engine/io/store_writer.h"
 #include "offload/aligned_buffer.h"
 
 namespace strata {
 namespace {
 
-// 64-byte alignment inside an arena keeps rows SIMD-friendly, as OptWeights does.
+// 64-byte alignment inside an arena keeps rows SIMD-friendly, as InMemoryModel does.
 size_t align64(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
-// The stored tensor names each stage reads, from the store layout (globals, then layers).
-std::vector<std::vector<std::string>> stage_names(const OptConfig& c) {
-  const std::vector<StoreFileLayout> files = opt_store_layout(c);
-  std::vector<std::vector<std::string>> stages(size_t(c.num_layers + 2));
-  for (const auto& [name, shape] : files.front().tensors) {
-    const bool embed = name == "decoder.embed_tokens.weight" ||
-                       name == "decoder.embed_positions.weight" ||
-                       name == "decoder.project_in.weight";
-    stages[embed ? 0 : size_t(c.num_layers + 1)].push_back(name);
+// What each stage reads, as (table index, role): its own tensors in table order, then those it
+// shares with another stage (a tied head's token embedding).
+std::vector<std::vector<std::pair<size_t, int>>> stage_tensors(const TensorTable& table) {
+  std::vector<std::vector<std::pair<size_t, int>>> stages(size_t(table.stage_count()));
+  for (size_t i = 0; i < table.tensors.size(); ++i) {
+    stages[size_t(table.tensors[i].stage)].emplace_back(i, table.tensors[i].role);
   }
-  if (c.tied_head) stages.back().push_back("decoder.embed_tokens.weight");
-  for (int64_t j = 0; j < c.num_layers; ++j) {
-    for (const auto& [name, shape] : files[size_t(j + 1)].tensors) stages[size_t(j + 1)].push_back(name);
-  }
+  for (const SharedUse& u : table.shared) stages[size_t(u.stage)].emplace_back(u.tensor, u.role);
   return stages;
 }
 
 }  // namespace
 
-RowSplit split_rows(int64_t rows, const TierShares& s) {
+RowSplit split_rows(int64_t rows, const Placement& s) {
   // Rounded cumulative boundaries, so the three counts always add up to `rows`.
   const int64_t disk = std::llround(double(rows) * s.disk);
   const int64_t disk_host = std::min<int64_t>(rows, std::llround(double(rows) * (s.disk + s.host)));
   return {disk, std::max<int64_t>(0, disk_host - disk), rows - std::max(disk, disk_host)};
 }
 
-WeightLayout layout_weights(const OptConfig& c, const DTypeOf& dtype_of,
-                            const TierShares& shares) {
+WeightLayout layout_weights(const TensorTable& table, const DTypeOf& dtype_of,
+                            const Placement& shares) {
   WeightLayout out;
-  std::map<std::string, std::vector<int64_t>> shapes;
-  for (const StoreFileLayout& f : opt_store_layout(c)) {
-    for (const auto& [name, shape] : f.tensors) shapes[name] = shape;
-  }
-  std::map<std::string, size_t> index;
-  for (const std::vector<std::string>& names : stage_names(c)) {
+  std::map<size_t, size_t> index;  // table tensor -> out.tensors
+  for (const auto& uses : stage_tensors(table)) {
     StageLayout stage;
     bool resident = true;
-    for (const std::string& name : names) {
-      auto [it, fresh] = index.emplace(name, out.tensors.size());
+    for (const auto& [i, role] : uses) {
+      auto [it, fresh] = index.emplace(i, out.tensors.size());
       if (fresh) {
+        const TensorSpec& spec = table.tensors[i];
         WeightTensorLayout t;
-        t.name = name;
-        t.format = dtype_of(name);
-        t.shape = shapes.at(name);
+        t.name = spec.name;
+        t.table_index = i;
+        t.format = dtype_of(spec.name);
+        t.shape = spec.shape;
         t.row_bytes = format_row_bytes(t.format, t.shape.size() == 2 ? t.shape[1] : 1);
         t.split = split_rows(t.rows(), shares);
         t.device_offset = out.device_home_bytes;
@@ -67,6 +58,7 @@ WeightLayout layout_weights(const OptConfig& c, const DTypeOf& dtype_of,
         out.tensors.push_back(std::move(t));
       }
       const WeightTensorLayout& t = out.tensors[it->second];
+      stage.roles.push_back(role);
       resident = resident && t.split.device == t.rows();
       stage.tensors.push_back(it->second);
       stage.work_offsets.push_back(stage.work_bytes);

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "engine/core/dtype.h"
-#include "engine/executor/executor_policy.h"
-#include "engine/models/opt/opt_config.h"
+#include "engine/executor/executor_options.h"
+#include "engine/models/tensor_table.h"
 
 namespace strata {
 
@@ -25,10 +25,11 @@ namespace strata {
 struct RowSplit {
   int64_t disk = 0, host = 0, device = 0;
 };
-RowSplit split_rows(int64_t rows, const TierShares& shares);
+RowSplit split_rows(int64_t rows, const Placement& shares);
 
 struct WeightTensorLayout {
-  std::string name;             // store name ("decoder.layers.3.fc1.weight")
+  std::string name;             // canonical name ("decoder.layers.3.fc1.weight")
+  size_t table_index = 0;       // its TensorTable entry
   TensorFormat format;          // its stored format (q4/q8: packed rows, see engine/core/dtype.h)
   std::vector<int64_t> shape;   // [rows, cols] or [rows]
   size_t row_bytes = 0;         // a packed row's bytes for q4/q8: row splits stay byte ranges
@@ -41,6 +42,7 @@ struct WeightTensorLayout {
 
 struct StageLayout {
   std::vector<size_t> tensors;          // indexes into WeightLayout::tensors
+  std::vector<int> roles;               // what the stage reads each as (tensor_table.h)
   std::vector<size_t> work_offsets;     // each tensor's place in a device working arena
   std::vector<size_t> staging_offsets;  // its disk rows' place in a host staging buffer
   size_t work_bytes = 0;
@@ -61,7 +63,7 @@ struct WeightLayout {
 // The stored format of each tensor (a plain DType converts implicitly).
 using DTypeOf = std::function<TensorFormat(const std::string& tensor_name)>;
 
-WeightLayout layout_weights(const OptConfig& config, const DTypeOf& dtype_of,
-                            const TierShares& shares);
+WeightLayout layout_weights(const TensorTable& table, const DTypeOf& dtype_of,
+                            const Placement& shares);
 
 }  // namespace strata

@@ -1,9 +1,10 @@
 // WeightTiers: the homes of every weight row on the device and the host (read once from the
-// store), the store itself for disk rows, and the two steps that bring a stage to the device:
-// read_disk_rows (disk → host staging, on the disk-read worker) and assemble (device + host +
-// staged rows → a device working arena, on the host→device copy worker). stage_weights() gives
-// the OptForward views of a stage, over its working arena or, for a device-resident stage, over
-// the homes directly. Lives as long as the model is loaded, across blocks.
+// weight source), the source itself for disk rows (a store), and the two steps that bring a
+// stage to the device: read_disk_rows (disk → host staging, on the disk-read worker) and
+// assemble (device + host + staged rows → a device working arena, on the host→device copy
+// worker). stage_weights() gives a stage's views by role (the family's forward pieces read
+// them), over its working arena or, for a device-resident stage, over the homes directly. Lives
+// as long as the model is loaded, across blocks.
 #pragma once
 
 #include <array>
@@ -12,23 +13,19 @@
 
 #include "engine/executor/tier_memory.h"
 #include "engine/executor/weight_layout.h"
-#include "engine/models/opt/opt_weights.h"
-#include "offload/weight_store.h"
+#include "engine/io/weight_source.h"
+#include "engine/models/stage_weights.h"
+#include "engine/models/tensor_table.h"
 
 namespace strata {
 
-// The views one stage computes with: globals for the embedding and head stages, one layer's
-// weights for a decoder stage (the rest left empty).
-struct StageWeights {
-  OptWeights globals;
-  OptLayerWeights layer;
-};
-
 class WeightTiers {
  public:
-  // Reads the device and host rows of every tensor from the store into their homes.
-  WeightTiers(WeightStore store, const OptConfig& config, const TierShares& shares,
-              TierMemory& memory);
+  // Reads the device and host rows of every tensor of the table from the source into their
+  // homes. InputError when the source lacks a tensor or disagrees on its shape, or when rows are
+  // placed on disk and the source is not a store.
+  WeightTiers(std::unique_ptr<WeightSource> source, const TensorTable& table,
+              const Placement& shares, TierMemory& memory);
 
   const WeightLayout& layout() const { return layout_; }
   int64_t stage_count() const { return int64_t(layout_.stages.size()); }
@@ -45,18 +42,17 @@ class WeightTiers {
   // Views of `stage` over the slot's arena, or over the homes for a device-resident stage.
   StageWeights stage_weights(int64_t stage, int slot) const;
 
-  // The store's dtype of each tensor (for layouts computed before loading).
-  static DTypeOf store_dtypes(const WeightStore& store);
+  // The source's format of each tensor (for layouts computed before loading).
+  static DTypeOf source_formats(const WeightSource& source);
 
  private:
   Tensor view(const WeightTensorLayout& t, char* bytes) const;
   // Bytes [begin, begin + length) of a stored tensor into device memory (through `bounce`, a host
   // buffer made on first use, when the device is not host-addressable).
-  void read_to_device(const StoreTensor& stored, uint64_t begin, uint64_t length, char* device,
+  void read_to_device(const std::string& name, uint64_t begin, uint64_t length, char* device,
                       MemoryBlock& bounce);
 
-  WeightStore store_;
-  OptConfig config_;
+  std::unique_ptr<WeightSource> source_;
   DeviceMemory& device_;
   WeightLayout layout_;
   MemoryBlock device_home_;

@@ -32,8 +32,8 @@ struct MicroBatch {
   std::vector<float> logits;
 };
 
-// Every block opens new KV cache files; a fallback ("O_DIRECT refused") is said once per
-// generator, not once per file of every block.
+}  // namespace
+
 WarningSink once_per_text(WarningSink sink) {
   if (!sink) return {};
   auto seen = std::make_shared<std::set<std::string>>();
@@ -46,25 +46,21 @@ WarningSink once_per_text(WarningSink sink) {
   };
 }
 
-}  // namespace
-
-BlockGenerator::BlockGenerator(const std::filesystem::path& store_dir,
+BlockGenerator::BlockGenerator(std::shared_ptr<const ModelSpec> model,
+                               std::unique_ptr<WeightSource> source,
                                const BpeTokenizer& tokenizer, Backend& backend,
                                ExecutorOptions options)
-    : config_(OptConfig::load(store_dir)), tokenizer_(tokenizer), backend_(backend),
+    : model_(std::move(model)), tokenizer_(tokenizer), backend_(backend),
       options_(std::move(options)), memory_(options_.capacities, backend.memory()) {
-  validate(options_.policy);
-  options_.warn = once_per_text(std::move(options_.warn));
-  WeightStoreOptions store_options;
-  store_options.io.warn = options_.warn;
-  weights_ = std::make_unique<WeightTiers>(WeightStore::open(store_dir, store_options), config_,
+  validate_for_executor(options_.policy);
+  weights_ = std::make_unique<WeightTiers>(std::move(source), model_->tensors,
                                            options_.policy.weights, memory_);
   report_.placed = memory_.used();
 }
 
 std::vector<SequenceResult> BlockGenerator::generate(std::span<const SequenceRequest> batch,
                                                      const std::atomic<bool>* cancel) {
-  const OptConfig& cfg = config_;
+  const ModelConfig& cfg = model_->config;
   STRATA_CHECK(int64_t(batch.size()) <= block_size(), batch.size(), " sequences for a block of ",
                block_size());
   std::vector<SequenceState> seqs;
@@ -92,7 +88,7 @@ std::vector<SequenceResult> BlockGenerator::generate(std::span<const SequenceReq
   }
   const int64_t rows_total = std::accumulate(shape.batches.begin(), shape.batches.end(), int64_t(0));
   if (rows_total > 0) {
-    BlockExecutor ex(*weights_, cfg, backend_, options_, shape, memory_);
+    BlockExecutor ex(*weights_, *model_, backend_, options_, shape, memory_);
     const int64_t slots = ex.plan().kv.slots();
     std::vector<MicroBatchStep> steps(mbs.size());
     for (size_t k = 0; k < mbs.size(); ++k) {

@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <memory>
 
-#include "engine/executor/executor_policy.h"
+#include "engine/executor/executor_options.h"
+#include "engine/io/weight_source.h"
+#include "engine/models/model_family.h"
 #include "engine/executor/executor_report.h"
 #include "engine/executor/weight_tiers.h"
 #include "engine/generate/generator.h"
@@ -18,20 +20,20 @@ namespace strata {
 
 class BlockGenerator final : public SequenceGenerator {
  public:
-  // Opens the converted store and reads the device and host rows of every weight into their
-  // homes. Throws InputError for a bad policy or store.
-  BlockGenerator(const std::filesystem::path& store_dir, const BpeTokenizer& tokenizer,
-                 Backend& backend, ExecutorOptions options);
+  // Reads the device and host rows of every weight of `model` from `source` into their homes.
+  // Throws InputError for a bad policy or source.
+  BlockGenerator(std::shared_ptr<const ModelSpec> model, std::unique_ptr<WeightSource> source,
+                 const BpeTokenizer& tokenizer, Backend& backend, ExecutorOptions options);
 
   std::vector<SequenceResult> generate(std::span<const SequenceRequest> batch,
                                        const std::atomic<bool>* cancel = nullptr) override;
   const GenerationStats& stats() const override { return stats_; }
   const ExecutorReport& report() const { return report_; }
-  const OptConfig& config() const { return config_; }
+  const ModelConfig& config() const { return model_->config; }
   int64_t block_size() const { return options_.policy.block_size(); }
 
  private:
-  OptConfig config_;
+  std::shared_ptr<const ModelSpec> model_;
   const BpeTokenizer& tokenizer_;
   Backend& backend_;
   ExecutorOptions options_;
@@ -40,5 +42,10 @@ class BlockGenerator final : public SequenceGenerator {
   GenerationStats stats_;
   ExecutorReport report_;
 };
+
+// A sink that passes each distinct warning text on once (the path before ": " aside): every
+// block opens new KV cache files, and a fallback ("O_DIRECT refused") is said once, not once
+// per file of every block.
+WarningSink once_per_text(WarningSink sink);
 
 }  // namespace strata

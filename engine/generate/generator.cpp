@@ -19,7 +19,7 @@ double seconds_since(Clock::time_point start) {
 
 std::vector<SequenceResult> Generator::generate(std::span<const SequenceRequest> batch,
                                                 const std::atomic<bool>* cancel) {
-  const OptConfig& cfg = model_.config();
+  const ModelConfig& cfg = model_.config();
   std::vector<SequenceState> seqs;
   seqs.reserve(batch.size());
   int64_t prompt_len = 0, max_new = 0;

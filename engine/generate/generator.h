@@ -13,7 +13,7 @@
 #include "engine/backend/backend.h"
 #include "engine/generate/sampling.h"
 #include "engine/models/kv_format.h"
-#include "engine/models/opt/opt_model.h"
+#include "engine/models/in_memory_model.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
 
 namespace strata {
@@ -57,10 +57,10 @@ class Generator final : public SequenceGenerator {
  public:
   // cache_dtype: the KV cache's elements — f32, or q4/q8 compressed along head_dim
   // (engine/models/kv_format.h), as the offloading executor stores it for the same setting.
-  Generator(const OptModel& model, const BpeTokenizer& tokenizer, Backend& backend,
+  Generator(const InMemoryModel& model, const BpeTokenizer& tokenizer, Backend& backend,
             DType cache_dtype = DType::f32)
       : model_(model), tokenizer_(tokenizer), backend_(backend),
-        kv_format_(kv_format(cache_dtype, model.config().num_heads, model.config().head_dim())) {}
+        kv_format_(kv_format(cache_dtype, model.config().num_kv_heads, model.config().head_dim)) {}
 
   // Sequences that finish leave the batch, so they stop costing compute. When `cancel` is set
   // between two steps, throws Interrupted (nothing of this micro-batch is returned).
@@ -69,7 +69,7 @@ class Generator final : public SequenceGenerator {
   const GenerationStats& stats() const override { return stats_; }
 
  private:
-  const OptModel& model_;
+  const InMemoryModel& model_;
   const BpeTokenizer& tokenizer_;
   Backend& backend_;
   KvFormat kv_format_;

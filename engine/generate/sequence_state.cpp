@@ -6,7 +6,7 @@
 
 namespace strata {
 
-SequenceState start_sequence(const SequenceRequest& r, const OptConfig& cfg) {
+SequenceState start_sequence(const SequenceRequest& r, const ModelConfig& cfg) {
   const int64_t len = int64_t(r.prompt_ids.size());
   STRATA_CHECK(len > 0 && len <= cfg.max_positions, "prompt of ", len, " tokens for ",
                cfg.max_positions, " positions");
@@ -15,11 +15,11 @@ SequenceState start_sequence(const SequenceRequest& r, const OptConfig& cfg) {
           {}};
 }
 
-void take_token(SequenceState& s, std::span<const float> logits, const OptConfig& cfg,
+void take_token(SequenceState& s, std::span<const float> logits, const ModelConfig& cfg,
                 const BpeTokenizer& tokenizer) {
   const int32_t token = sample_token(logits, s.request->sampling, s.rng);
   s.result.token_ids.push_back(token);
-  if (token == cfg.eos_token_id) {
+  if (cfg.is_eos(token)) {
     s.done = true;
     s.result.finish_reason = FinishReason::stop;
     return;

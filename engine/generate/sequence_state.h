@@ -9,7 +9,7 @@
 
 #include "engine/generate/generator.h"
 #include "engine/generate/stop_matcher.h"
-#include "engine/models/opt/opt_config.h"
+#include "engine/models/model_config.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
 
 namespace strata {
@@ -27,10 +27,10 @@ struct SequenceState {
 
 // Checks the prompt against max_position_embeddings and caps the budget so a sequence never
 // outgrows it (prompt + generated).
-SequenceState start_sequence(const SequenceRequest& r, const OptConfig& cfg);
+SequenceState start_sequence(const SequenceRequest& r, const ModelConfig& cfg);
 
 // Samples s's next token from its logits row and decides whether s is finished.
-void take_token(SequenceState& s, std::span<const float> logits, const OptConfig& cfg,
+void take_token(SequenceState& s, std::span<const float> logits, const ModelConfig& cfg,
                 const BpeTokenizer& tokenizer);
 
 // The padded prompt of a batch, left padding to the longest (transformers' OPT): ids [B, T],

@@ -106,4 +106,9 @@ void HfCheckpoint::read(const Located& tensor, void* dst) const {
   tensor.file->read(tensor.stored_name, *tensor.entry, dst);
 }
 
+void HfCheckpoint::read_range(const Located& tensor, uint64_t begin, uint64_t length,
+                              void* dst) const {
+  tensor.file->read_range(tensor.stored_name, *tensor.entry, begin, length, dst);
+}
+
 }  // namespace strata

@@ -33,6 +33,8 @@ class HfCheckpoint {
   const Located& require_weight(const std::string& canonical_name,
                                 const std::vector<int64_t>& shape) const;
   void read(const Located& tensor, void* dst) const;
+  // Bytes [begin, begin + length) of the tensor (a row range) into dst.
+  void read_range(const Located& tensor, uint64_t begin, uint64_t length, void* dst) const;
   const std::filesystem::path& dir() const { return dir_; }
 
  private:

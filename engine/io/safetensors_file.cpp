@@ -118,4 +118,11 @@ void SafetensorsFile::read(const std::string& name, const SafetensorsEntry& entr
   pread_exact(fd_.get(), dst, entry.nbytes, entry.file_offset, path_, "tensor " + name);
 }
 
+void SafetensorsFile::read_range(const std::string& name, const SafetensorsEntry& entry,
+                                 uint64_t begin, uint64_t length, void* dst) const {
+  STRATA_CHECK(begin + length <= entry.nbytes, "bytes [", begin, ", ", begin + length,
+               ") of tensor ", name, " of ", entry.nbytes);
+  pread_exact(fd_.get(), dst, length, entry.file_offset + begin, path_, "tensor " + name);
+}
+
 }  // namespace strata

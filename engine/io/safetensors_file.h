@@ -35,6 +35,9 @@ class SafetensorsFile {
 
   // Reads a tensor's bytes into dst (entry.nbytes bytes). Throws InputError on a short read.
   void read(const std::string& name, const SafetensorsEntry& entry, void* dst) const;
+  // Bytes [begin, begin + length) of a tensor (a row range of a matrix) into dst.
+  void read_range(const std::string& name, const SafetensorsEntry& entry, uint64_t begin,
+                  uint64_t length, void* dst) const;
 
  private:
   std::filesystem::path path_;

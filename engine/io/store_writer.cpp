@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "engine/core/quantize_matrix.h"
 #include "engine/io/hf_checkpoint.h"
+#include "engine/models/model_family.h"
 
 namespace strata {
 namespace {
@@ -49,19 +50,15 @@ std::vector<std::pair<std::string, std::string>> config_fields(const std::string
 
 struct Planned {
   std::string file;
-  std::string name;  // canonical
+  const TensorSpec* spec;
   const HfCheckpoint::Located* located;
-  std::vector<int64_t> shape;
 };
 
-// Every tensor of the layout, checked against the checkpoint before anything is written.
-std::vector<Planned> plan(const std::vector<StoreFileLayout>& layout, const HfCheckpoint& ckpt) {
+// Every tensor of the table, checked against the checkpoint before anything is written.
+std::vector<Planned> plan(const TensorTable& table, const HfCheckpoint& ckpt) {
   std::vector<Planned> out;
-  for (const StoreFileLayout& f : layout) {
-    for (const auto& [name, shape] : f.tensors) {
-      const HfCheckpoint::Located& loc = ckpt.require_weight(name, shape);
-      out.push_back({f.file, name, &loc, shape});
-    }
+  for (const TensorSpec& t : table.tensors) {
+    out.push_back({store_file_of(table, t.stage), &t, &ckpt.require_weight(t.name, t.shape)});
   }
   return out;
 }
@@ -88,70 +85,15 @@ std::string weight_quant_name(const WeightQuant& quant) {
   return "w" + format_name(*quant).substr(1);
 }
 
-bool quantized_in_store(const std::string& name) {
-  if (name.rfind("decoder.layers.", 0) != 0) return false;
-  for (const char* suffix : {".self_attn.q_proj.weight", ".self_attn.k_proj.weight",
-                             ".self_attn.v_proj.weight", ".self_attn.out_proj.weight",
-                             ".fc1.weight", ".fc2.weight"}) {
-    const std::string_view s(suffix);
-    if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
-      return true;
-    }
-  }
-  return false;
-}
-
-std::string store_layer_file(int64_t layer) {
-  char name[32];
-  std::snprintf(name, sizeof(name), "layer_%03lld.bin", static_cast<long long>(layer));
-  return name;
-}
-
-std::vector<StoreFileLayout> opt_store_layout(const OptConfig& c) {
-  const int64_t h = c.hidden_size, p = c.word_embed_proj_dim;
-  std::vector<StoreFileLayout> layout;
-  StoreFileLayout g{kStoreGlobalsFile, {}};
-  const auto add = [](StoreFileLayout& f, bool present, std::string name, std::vector<int64_t> s) {
-    if (present) f.tensors.emplace_back(std::move(name), std::move(s));
-  };
-  // Same names and shapes as OptWeights::load reads.
-  add(g, true, "decoder.embed_tokens.weight", {c.vocab_size, p});
-  add(g, true, "decoder.embed_positions.weight", {c.max_positions + OptConfig::kPositionOffset, h});
-  add(g, c.has_projection(), "decoder.project_in.weight", {h, p});
-  add(g, c.has_projection(), "decoder.project_out.weight", {p, h});
-  add(g, c.final_layer_norm && c.layer_norm_affine, "decoder.final_layer_norm.weight", {h});
-  add(g, c.final_layer_norm && c.layer_norm_affine, "decoder.final_layer_norm.bias", {h});
-  add(g, !c.tied_head, "lm_head.weight", {c.vocab_size, p});
-  layout.push_back(std::move(g));
-  for (int64_t j = 0; j < c.num_layers; ++j) {
-    StoreFileLayout f{store_layer_file(j), {}};
-    const std::string pre = "decoder.layers." + std::to_string(j) + ".";
-    const auto linear = [&](const std::string& name, int64_t out, int64_t in) {
-      add(f, true, pre + name + ".weight", {out, in});
-      add(f, c.bias, pre + name + ".bias", {out});
-    };
-    const auto norm = [&](const std::string& name) {
-      add(f, c.layer_norm_affine, pre + name + ".weight", {h});
-      add(f, c.layer_norm_affine, pre + name + ".bias", {h});
-    };
-    linear("self_attn.q_proj", h, h);
-    linear("self_attn.k_proj", h, h);
-    linear("self_attn.v_proj", h, h);
-    linear("self_attn.out_proj", h, h);
-    norm("self_attn_layer_norm");
-    linear("fc1", c.ffn_dim, h);
-    linear("fc2", h, c.ffn_dim);
-    norm("final_layer_norm");
-    layout.push_back(std::move(f));
-  }
-  return layout;
-}
-
 ConvertSummary convert_hf_to_store(const ConvertOptions& options) {
+  const ModelSpec spec = model_spec(read_model_config(options.model_dir));
+  return convert_checkpoint_to_store(spec, HfCheckpoint::open(options.model_dir), options);
+}
+
+ConvertSummary convert_checkpoint_to_store(const ModelSpec& spec, const HfCheckpoint& ckpt,
+                                           const ConvertOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  const OptConfig config = OptConfig::load(options.model_dir);
-  const HfCheckpoint ckpt = HfCheckpoint::open(options.model_dir);
-  const std::vector<Planned> planned = plan(opt_store_layout(config), ckpt);
+  const std::vector<Planned> planned = plan(spec.tensors, ckpt);
   const fs::path config_path = options.model_dir / "config.json";
 
   WeightStoreWriter writer(options.store_dir, options.writer);
@@ -175,17 +117,19 @@ ConvertSummary convert_hf_to_store(const ConvertOptions& options) {
     const Planned& t = planned[i];
     const SafetensorsEntry& e = *t.located->entry;
     uint64_t length = e.nbytes;
-    if (options.quant && quantized_in_store(t.name)) {
+    const std::string& name = t.spec->name;
+    const std::vector<int64_t>& shape = t.spec->shape;
+    if (options.quant && t.spec->quantizable) {
       const TensorFormat& q = *options.quant;
-      length = uint64_t(t.shape[0]) * format_row_bytes(q, t.shape[1]);
-      const StoreTensorSpec spec{t.name, format_name(q), t.shape, length};
+      length = uint64_t(shape[0]) * format_row_bytes(q, shape[1]);
+      const StoreTensorSpec spec{name, format_name(q), shape, length};
       writer.add_tensor(t.file, spec, [&](void* dst) {
         source.resize(e.nbytes);
         ckpt.read(*t.located, source.data());
-        quantize_matrix(source.data(), *e.dtype, t.shape[0], t.shape[1], q, dst, t.name);
+        quantize_matrix(source.data(), *e.dtype, shape[0], shape[1], q, dst, name);
       });
     } else {
-      const StoreTensorSpec spec{t.name, std::string(dtype_name(*e.dtype)), t.shape, e.nbytes};
+      const StoreTensorSpec spec{name, std::string(dtype_name(*e.dtype)), shape, e.nbytes};
       writer.add_tensor(t.file, spec, [&](void* dst) { ckpt.read(*t.located, dst); });
     }
     summary.tensors += 1;

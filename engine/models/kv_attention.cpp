@@ -1,6 +1,6 @@
 #include "engine/models/kv_attention.h"
 
-#include "engine/models/opt/opt_model.h"
+#include "engine/models/model_forward.h"
 
 namespace strata {
 

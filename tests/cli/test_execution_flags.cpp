@@ -1,6 +1,7 @@
-// ExecutionFlags from the command line: run's default --policy auto, --policy in-memory and the
-// flags it refuses, which flags count as policy flags, and FlexGen's bare --compress-weight /
-// --compress-cache (q4) next to an explicit value.
+// ExecutionFlags from the command line and the runtime's PolicyRequest they make: run's default
+// --policy auto, --policy in-memory (all on the device) and the flags it refuses, which flags fix
+// part of the policy, and FlexGen's bare --compress-weight / --compress-cache (q4) next to an
+// explicit value.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -8,7 +9,7 @@
 
 #include "cli/execution_flags.h"
 #include "common/error.h"
-#include "planner/policy.h"
+#include "common/policy.h"
 
 namespace strata::cli {
 namespace {
@@ -24,27 +25,36 @@ ExecutionFlags parse(std::vector<std::string> args, const char* policy_default =
   return flags;
 }
 
-TEST_CASE("run's default policy is auto; in-memory asks for no executor", "[cli]") {
+// Whether a flag given by hand fixes part of the policy (a policy file does not count).
+bool fixes_part(const ExecutionFlags& f) {
+  const PolicyRequest r = policy_request(f, 1);
+  return r.placements || r.gpu_batch_size || r.num_gpu_batches || r.attention || r.overlap ||
+         r.compress_weight || r.compress_cache;
+}
+
+PolicyRequest::Source source(const ExecutionFlags& f) { return policy_request(f, 1).source; }
+
+TEST_CASE("run's default policy is auto; in-memory keeps everything on the device", "[cli]") {
   const ExecutionFlags run = parse({}, "auto");
   CHECK(run.policy_auto());
-  CHECK(run.any());
-  CHECK_FALSE(run.shapes_policy());
+  CHECK(source(run) == PolicyRequest::Source::plan);
+  CHECK_FALSE(fixes_part(run));
   const ExecutionFlags generate = parse({});
   CHECK(generate.policy.empty());
-  CHECK_FALSE(generate.any());
+  CHECK(source(generate) == PolicyRequest::Source::all_on_device);
   const ExecutionFlags in_memory = parse({"--policy", "in-memory", "--offload-dir", "/tmp"}, "auto");
   CHECK(in_memory.policy_in_memory());
-  CHECK_FALSE(in_memory.any());
+  CHECK(source(in_memory) == PolicyRequest::Source::all_on_device);
   CHECK_NOTHROW(check_in_memory_flags(in_memory));
   CHECK_THROWS_WITH(check_in_memory_flags(parse({"--policy", "in-memory", "--gpu-batch-size", "2"})),
                     Catch::Contains("--policy in-memory"));
   CHECK_THROWS_WITH(check_in_memory_flags(parse({"--policy", "in-memory", "--device-mem", "1GiB"})),
                     Catch::Contains("--policy in-memory"));
   CHECK_THROWS_AS(parse({"--policy", "sometimes"}), CLI::ValidationError);
-  // The in-memory Generator compresses its KV cache too; it still checks the value.
+  // An all-on-device KV cache compresses too; the value is still checked.
   const ExecutionFlags compressed = parse({"--policy", "in-memory", "--compress-cache", "q8"});
   CHECK_NOTHROW(check_in_memory_flags(compressed));
-  CHECK(compressed.shapes_policy());
+  CHECK(fixes_part(compressed));
   CHECK_FALSE(compressed.needs_executor());
   CHECK_THROWS_WITH(check_in_memory_flags(parse({"--policy", "in-memory", "--compress-cache", "q3"})),
                     Catch::Contains("--compress-cache") && Catch::Contains("'q3'"));
@@ -54,11 +64,11 @@ TEST_CASE("run's default policy is auto; in-memory asks for no executor", "[cli]
 }
 
 TEST_CASE("policy flags: what fixes the policy and what leaves it to the planner", "[cli]") {
-  CHECK_FALSE(parse({"--offload-dir", "/tmp", "--device-mem", "1GiB"}, "auto").shapes_policy());
-  CHECK(parse({"--no-overlap"}, "auto").shapes_policy());
-  CHECK(parse({"--compress-cache", "q8"}, "auto").shapes_policy());
+  CHECK_FALSE(fixes_part(parse({"--offload-dir", "/tmp", "--device-mem", "1GiB"}, "auto")));
+  CHECK(fixes_part(parse({"--no-overlap"}, "auto")));
+  CHECK(fixes_part(parse({"--compress-cache", "q8"}, "auto")));
   const ExecutionFlags partial = parse({"--percent", "0", "100", "0", "100", "100", "0"});
-  CHECK(partial.shapes_policy());
+  CHECK(fixes_part(partial));
   CHECK_FALSE(partial.fixes_policy());
   CHECK(parse({"--percent", "0", "100", "0", "100", "100", "0", "--gpu-batch-size", "2",
                "--num-gpu-batches", "3"})

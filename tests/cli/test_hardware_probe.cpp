@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/profile/hardware_probe.h"
+#include "runtime/profile/hardware_probe.h"
 #include "engine/separate_device_memory.h"
 #include "engine/test_support.h"
 

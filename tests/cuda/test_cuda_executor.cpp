@@ -21,7 +21,7 @@
 namespace strata {
 namespace {
 
-using namespace ut;  // requests, reference, executor, describe, Placement, placement_options
+using namespace ut;  // requests, reference, executor, describe, GridCase, placement_options
 
 std::vector<float> random_floats(size_t n, unsigned seed) {
   std::mt19937 rng(seed);
@@ -151,19 +151,19 @@ TEST_CASE("executor on CUDA: the CPU all-in-memory tokens under every placement"
   // fp32 weights: cuBLAS SGEMM without TF32, so CUDA and CPU differ by fp32 rounding only.
   const ut::TinyOptModel m(tmp / "m", {.proj = 32, .seed = 101});
   const std::vector<SequenceRequest> reqs = requests(103, 12);
-  const TierShares on_device{1, 0, 0}, on_host{0, 1, 0}, on_disk{0, 0, 1};
-  const std::vector<Placement> placements = {
-      {on_device, on_device, 1, AttentionAt::device},
-      {{0.2, 0.5, 0.3}, {0.3, 0.3, 0.4}, 0, AttentionAt::device},
-      {on_host, on_disk, 1, AttentionAt::kv_home},
-      {{0, 0.5, 0.5}, {0, 0.5, 0.5}, 0, AttentionAt::kv_home},
-      {on_disk, {0.5, 0.5, 0}, 1, AttentionAt::device},
+  const Placement on_device{1, 0, 0}, on_host{0, 1, 0}, on_disk{0, 0, 1};
+  const std::vector<GridCase> placements = {
+      {on_device, on_device, 1, AttentionPlace::kDevice},
+      {{0.2, 0.5, 0.3}, {0.3, 0.3, 0.4}, 0, AttentionPlace::kDevice},
+      {on_host, on_disk, 1, AttentionPlace::kHost},
+      {{0, 0.5, 0.5}, {0, 0.5, 0.5}, 0, AttentionPlace::kHost},
+      {on_disk, {0.5, 0.5, 0}, 1, AttentionPlace::kDevice},
   };
   int runs = 0, ties = 0;
   for (const auto& [g, k] : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {4, 3}}) {
     const std::vector<SequenceResult> want = reference(m, reqs, g);
-    for (const Placement& p : placements) {
-      for (TransferOverlap ov : {TransferOverlap::on, TransferOverlap::off}) {
+    for (const GridCase& p : placements) {
+      for (Overlap ov : {Overlap::kOn, Overlap::kOff}) {
         const ExecutorOptions o = placement_options(p, g, k, ov, offload);
         CudaBackend be;
         ExecutorReport report;

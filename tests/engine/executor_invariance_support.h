@@ -49,7 +49,7 @@ inline std::vector<SequenceResult> executor(const ut::TinyOptModel& m,
                                      Backend* backend = nullptr) {
   CpuBackend cpu;
   Backend& be = backend != nullptr ? *backend : cpu;
-  BlockGenerator gen(m.store_dir(), m.tokenizer(), be, options);
+  BlockGenerator gen(m.spec(), m.source(), m.tokenizer(), be, options);
   std::vector<SequenceResult> out;
   const size_t block = size_t(options.policy.block_size());
   for (size_t at = 0; at < reqs.size(); at += block) {
@@ -62,15 +62,20 @@ inline std::vector<SequenceResult> executor(const ut::TinyOptModel& m,
 
 // One placement of a grid: where weights and cache live, the activations' device share, where
 // decode attention runs, and the cache's format.
-struct Placement {
-  TierShares weights, cache;
+struct GridCase {
+  Placement weights, cache;
   double activations_on_device = 1;
-  AttentionAt attention = AttentionAt::device;
+  AttentionPlace attention = AttentionPlace::kDevice;
   DType cache_dtype = DType::f32;
 };
 
-inline ExecutorOptions placement_options(const Placement& p, int64_t g, int64_t k,
-                                         TransferOverlap overlap,
+// The compression of a KV cache element type (f32: none).
+inline Compression cache_compression(DType d) {
+  return d == DType::q4 ? Compression::kQ4 : d == DType::q8 ? Compression::kQ8 : Compression::kNone;
+}
+
+inline ExecutorOptions placement_options(const GridCase& p, int64_t g, int64_t k,
+                                         Overlap overlap,
                                          const std::filesystem::path& offload) {
   ExecutorOptions o;
   o.policy.gpu_batch_size = g;
@@ -79,21 +84,64 @@ inline ExecutorOptions placement_options(const Placement& p, int64_t g, int64_t 
   o.policy.cache = p.cache;
   o.policy.activations = {p.activations_on_device, 1 - p.activations_on_device, 0};
   o.policy.attention = p.attention;
-  o.policy.cache_dtype = p.cache_dtype;
+  o.policy.compress_cache = cache_compression(p.cache_dtype);
   o.policy.overlap = overlap;
   o.offload_dir = offload;
   return o;
 }
 
-inline std::string describe(const ExecutorPolicy& p) {
+inline std::string describe(const Policy& p) {
   std::ostringstream s;
   s << "G=" << p.gpu_batch_size << " K=" << p.num_gpu_batches << " weights(" << p.weights.device
     << "," << p.weights.host << "," << p.weights.disk << ") cache(" << p.cache.device << ","
     << p.cache.host << "," << p.cache.disk << ") act(" << p.activations.device << ")"
-    << (p.attention == AttentionAt::kv_home ? " cpu_attention" : "")
-    << (p.cache_dtype != DType::f32 ? " kv " + std::string(dtype_name(p.cache_dtype)) : "")
-    << (p.overlap == TransferOverlap::off ? " no-overlap" : "");
+    << (p.attention == AttentionPlace::kHost ? " cpu_attention" : "")
+    << (p.compress_cache != Compression::kNone ? " kv " + std::string(to_string(p.compress_cache)) : "")
+    << (p.overlap == Overlap::kOff ? " no-overlap" : "");
   return s.str();
+}
+
+inline void check_same(const std::vector<SequenceResult>& want, const std::vector<SequenceResult>& got,
+                       const std::string& what);
+inline bool offload_dir_empty(const std::filesystem::path& dir);
+
+// The grid: every tier split of weights and KV cache, activations on device or host,
+// cpu_attention on and off, overlap on and off, four batch shapes; each run's tokens must be
+// the all-in-memory reference's. Returns the number of runs.
+inline int invariance_grid(const TinyOptModel& m, const std::vector<SequenceRequest>& reqs,
+                           const std::filesystem::path& offload) {
+  const Placement on_device{1, 0, 0}, on_host{0, 1, 0}, on_disk{0, 0, 1};
+  const std::vector<Placement> weight_splits = {on_device, {0.5, 0, 0.5}, on_disk,
+                                                 {0.2, 0.5, 0.3}};
+  const std::vector<Placement> cache_splits = {on_device, on_host, on_disk, {0.3, 0.3, 0.4},
+                                                {0, 0.5, 0.5}};
+  const std::vector<std::pair<int64_t, int64_t>> shapes = {{1, 1}, {3, 2}, {4, 3}, {2, 1}};
+  int runs = 0;
+  for (const auto& [g, k] : shapes) {
+    const std::vector<SequenceResult> want = reference(m, reqs, g);
+    for (const Placement& w : weight_splits) {
+      for (const Placement& c : cache_splits) {
+        for (AttentionPlace at : {AttentionPlace::kDevice, AttentionPlace::kHost}) {
+          if (at == AttentionPlace::kHost && c.device > 0) continue;  // refused by validate()
+          for (Overlap ov : {Overlap::kOn, Overlap::kOff}) {
+            ExecutorOptions o;
+            o.policy.gpu_batch_size = g;
+            o.policy.num_gpu_batches = k;
+            o.policy.weights = w;
+            o.policy.cache = c;
+            o.policy.activations = (runs / 2) % 2 ? on_host : on_device;  // both overlaps
+            o.policy.attention = at;
+            o.policy.overlap = ov;
+            o.offload_dir = offload;
+            check_same(want, executor(m, reqs, o, nullptr), describe(o.policy));
+            CHECK(offload_dir_empty(offload));
+            ++runs;
+          }
+        }
+      }
+    }
+  }
+  return runs;
 }
 
 inline void check_same(const std::vector<SequenceResult>& want, const std::vector<SequenceResult>& got,

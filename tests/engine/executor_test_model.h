@@ -1,10 +1,10 @@
-// A tiny random OPT model for the executor tests, written as a converted weight store (what the
-// executor reads) and kept in memory as an OptModel over the very same bytes (the all-in-memory
-// reference path). The vocabulary is the tokenizer fixture's: 4 specials + 256 byte symbols.
+// A tiny random model for the executor tests, written as a converted weight store (what the
+// executor reads) and kept in memory as an InMemoryModel over the very same bytes (the
+// all-in-memory reference path). Any family's ModelSpec works (a test family too); tiny OPT by
+// default. The vocabulary is the tokenizer fixture's: 4 specials + 256 byte symbols.
 #pragma once
 
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -14,8 +14,9 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/core/half.h"
-#include "engine/io/store_writer.h"
-#include "engine/models/opt/opt_model.h"
+#include "engine/io/weight_source.h"
+#include "engine/models/in_memory_model.h"
+#include "engine/models/model_family.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
 #include "offload/weight_store_writer.h"
 #include "quant/reference.h"
@@ -35,68 +36,82 @@ struct TinyOptOptions {
   unsigned seed = 1;
 };
 
+// config.json of a tiny OPT.
+inline nlohmann::json tiny_opt_config(const TinyOptOptions& o) {
+  return {{"model_type", "opt"},
+          {"vocab_size", 260},
+          {"hidden_size", o.hidden},
+          {"num_hidden_layers", o.layers},
+          {"ffn_dim", o.ffn},
+          {"num_attention_heads", o.heads},
+          {"max_position_embeddings", o.max_positions},
+          {"do_layer_norm_before", !o.post_ln},
+          {"word_embed_proj_dim", o.proj > 0 ? o.proj : o.hidden},
+          {"tie_word_embeddings", o.tied}};
+}
+
+inline ModelSpec tiny_opt_spec(const TinyOptOptions& o) {
+  return model_spec(parse_model_config(tiny_opt_config(o), "tiny opt config"));
+}
+
 class TinyOptModel {
  public:
   TinyOptModel(const std::filesystem::path& root, const TinyOptOptions& o)
-      : store_dir_(root / "store"), tokenizer_dir_(root / "tok") {
+      : TinyOptModel(root, tiny_opt_spec(o), o) {}
+
+  // Random weights for every tensor of `spec`'s table (o.dtype; o.quant for the quantizable).
+  TinyOptModel(const std::filesystem::path& root, ModelSpec spec, const TinyOptOptions& o)
+      : store_dir_(root / "store"), tokenizer_dir_(root / "tok"),
+        spec_(std::make_shared<const ModelSpec>(std::move(spec))) {
     std::filesystem::create_directories(tokenizer_dir_);
     strata::test::write_tiny_model(tokenizer_dir_, {}, {});
     tokenizer_ = std::make_unique<BpeTokenizer>(BpeTokenizer::load(tokenizer_dir_));
-    nlohmann::json cfg = {{"model_type", "opt"},
-                          {"vocab_size", 260},
-                          {"hidden_size", o.hidden},
-                          {"num_hidden_layers", o.layers},
-                          {"ffn_dim", o.ffn},
-                          {"num_attention_heads", o.heads},
-                          {"max_position_embeddings", o.max_positions},
-                          {"do_layer_norm_before", !o.post_ln},
-                          {"word_embed_proj_dim", o.proj > 0 ? o.proj : o.hidden},
-                          {"tie_word_embeddings", o.tied}};
-    const std::filesystem::path cfg_dir = root / "cfg";
-    std::filesystem::create_directories(cfg_dir);
-    write_file(cfg_dir / "config.json", cfg.dump());
-    config_ = OptConfig::load(cfg_dir);
-
     std::mt19937 rng(o.seed);
     WeightStoreWriter writer(store_dir_);
-    std::map<std::string, Tensor> views;
-    for (const StoreFileLayout& f : opt_store_layout(config_)) {
-      for (const auto& [name, shape] : f.tensors) {
-        const int64_t n = shape.size() == 2 ? shape[0] * shape[1] : shape[0];
-        const bool norm = name.find("layer_norm") != std::string::npos;
-        const bool embed = name.find("embed") != std::string::npos;
-        std::vector<float> v = random_floats(rng, size_t(n), norm ? 0.1f : (embed ? 0.5f : 0.15f),
-                                             norm && name.ends_with(".weight") ? 1.0f : 0.0f);
-        if (o.quant && quantized_in_store(name)) {
-          const TensorFormat q = *o.quant;
-          const quant::QuantFormat qf{q.dtype == DType::q4 ? quant::QuantBits::k4
-                                                           : quant::QuantBits::k8,
-                                      q.group_size, quant::GroupAxis::kCols};
-          bytes_.emplace_back(size_t(quant::packed_bytes(qf, shape[0], shape[1])));
-          char* dst = bytes_.back().data();
-          quant::quantize_ref(qf, v.data(), shape[0], shape[1], reinterpret_cast<uint8_t*>(dst));
-          writer.add_tensor(f.file, {name, format_name(q), shape, bytes_.back().size()}, dst);
-          views[name] = Tensor::packed(dst, q, shape[0], shape[1]);
-          continue;
-        }
-        bytes_.emplace_back(size_t(n) * dtype_size(o.dtype));
+    std::vector<Tensor> views;
+    const TensorTable& table = spec_->tensors;
+    for (const TensorSpec& t : table.tensors) {
+      const std::string& name = t.name;
+      const std::vector<int64_t>& shape = t.shape;
+      const std::string file = store_file_of(table, t.stage);
+      const int64_t n = shape.size() == 2 ? shape[0] * shape[1] : shape[0];
+      const bool norm = name.find("norm") != std::string::npos;
+      const bool embed = name.find("embed") != std::string::npos;
+      std::vector<float> v = random_floats(rng, size_t(n), norm ? 0.1f : (embed ? 0.5f : 0.15f),
+                                           norm && name.ends_with(".weight") ? 1.0f : 0.0f);
+      if (o.quant && t.quantizable) {
+        const TensorFormat q = *o.quant;
+        const quant::QuantFormat qf{q.dtype == DType::q4 ? quant::QuantBits::k4
+                                                         : quant::QuantBits::k8,
+                                    q.group_size, quant::GroupAxis::kCols};
+        bytes_.emplace_back(size_t(quant::packed_bytes(qf, shape[0], shape[1])));
         char* dst = bytes_.back().data();
-        for (int64_t i = 0; i < n; ++i) store_element(dst, o.dtype, i, v[size_t(i)]);
-        writer.add_tensor(f.file, {name, std::string(dtype_name(o.dtype)), shape, bytes_.back().size()},
-                          dst);
-        views[name] = shape.size() == 2 ? Tensor(dst, o.dtype, {shape[0], shape[1]})
-                                        : Tensor(dst, o.dtype, {shape[0]});
+        quant::quantize_ref(qf, v.data(), shape[0], shape[1], reinterpret_cast<uint8_t*>(dst));
+        writer.add_tensor(file, {name, format_name(q), shape, bytes_.back().size()}, dst);
+        views.push_back(Tensor::packed(dst, q, shape[0], shape[1]));
+        continue;
       }
+      bytes_.emplace_back(size_t(n) * dtype_size(o.dtype));
+      char* dst = bytes_.back().data();
+      for (int64_t i = 0; i < n; ++i) store_element(dst, o.dtype, i, v[size_t(i)]);
+      writer.add_tensor(file, {name, std::string(dtype_name(o.dtype)), shape, bytes_.back().size()},
+                        dst);
+      views.push_back(shape.size() == 2 ? Tensor(dst, o.dtype, {shape[0], shape[1]})
+                                        : Tensor(dst, o.dtype, {shape[0]}));
     }
-    writer.add_side_file("config.json", cfg.dump());
     writer.finish();
-    model_ = std::make_unique<OptModel>(config_, bind(views));
+    model_ = std::make_unique<InMemoryModel>(*spec_, std::move(views));
   }
 
   const std::filesystem::path& store_dir() const { return store_dir_; }
-  const OptConfig& config() const { return config_; }
-  const OptModel& model() const { return *model_; }
+  const ModelConfig& config() const { return spec_->config; }
+  const std::shared_ptr<const ModelSpec>& spec() const { return spec_; }
+  const InMemoryModel& model() const { return *model_; }
   const BpeTokenizer& tokenizer() const { return *tokenizer_; }
+  // The store, opened for the executor.
+  std::unique_ptr<WeightSource> source() const {
+    return store_source(WeightStore::open(store_dir_));
+  }
 
  private:
   static void store_element(char* dst, DType t, int64_t i, float x) {
@@ -110,42 +125,11 @@ class TinyOptModel {
     }
   }
 
-  OptWeights bind(std::map<std::string, Tensor>& v) const {
-    const auto get = [&](const std::string& name) {
-      const auto it = v.find(name);
-      return it == v.end() ? Tensor() : it->second;
-    };
-    OptWeights w;
-    w.embed_tokens = get("decoder.embed_tokens.weight");
-    w.embed_positions = get("decoder.embed_positions.weight");
-    w.project_in = get("decoder.project_in.weight");
-    w.project_out = get("decoder.project_out.weight");
-    w.final_norm = {get("decoder.final_layer_norm.weight"), get("decoder.final_layer_norm.bias")};
-    w.lm_head = config_.tied_head ? w.embed_tokens : get("lm_head.weight");
-    for (int64_t j = 0; j < config_.num_layers; ++j) {
-      const std::string p = "decoder.layers." + std::to_string(j) + ".";
-      const auto lin = [&](const std::string& n) {
-        return LinearWeights{get(p + n + ".weight"), get(p + n + ".bias")};
-      };
-      OptLayerWeights l;
-      l.q = lin("self_attn.q_proj");
-      l.k = lin("self_attn.k_proj");
-      l.v = lin("self_attn.v_proj");
-      l.out = lin("self_attn.out_proj");
-      l.attn_norm = {get(p + "self_attn_layer_norm.weight"), get(p + "self_attn_layer_norm.bias")};
-      l.fc1 = lin("fc1");
-      l.fc2 = lin("fc2");
-      l.ffn_norm = {get(p + "final_layer_norm.weight"), get(p + "final_layer_norm.bias")};
-      w.layers.push_back(l);
-    }
-    return w;
-  }
-
   std::filesystem::path store_dir_, tokenizer_dir_;
-  OptConfig config_;
+  std::shared_ptr<const ModelSpec> spec_;
   std::vector<std::vector<char>> bytes_;
   std::unique_ptr<BpeTokenizer> tokenizer_;
-  std::unique_ptr<OptModel> model_;
+  std::unique_ptr<InMemoryModel> model_;
 };
 
 }  // namespace strata::ut

@@ -9,7 +9,7 @@
 
 namespace strata {
 
-using namespace ut;  // requests, reference, executor, describe, check_same, Placement
+using namespace ut;  // requests, reference, executor, describe, check_same, GridCase
 
 TEST_CASE("executor: a device the host cannot address gives the in-memory tokens everywhere",
           "[executor][device]") {
@@ -20,19 +20,19 @@ TEST_CASE("executor: a device the host cannot address gives the in-memory tokens
   const ut::TinyOptModel mq(tmp / "mq", {.post_ln = true, .dtype = DType::f16,
                                          .quant = TensorFormat(DType::q4, 64), .seed = 92});
   const std::vector<SequenceRequest> reqs = requests(93, 9);
-  const TierShares on_device{1, 0, 0}, on_host{0, 1, 0}, on_disk{0, 0, 1};
-  const std::vector<Placement> placements = {
-      {on_device, on_device, 1, AttentionAt::device, DType::f32},
-      {{0.2, 0.5, 0.3}, {0.3, 0.3, 0.4}, 0, AttentionAt::device, DType::f32},
-      {on_host, on_disk, 1, AttentionAt::kv_home, DType::f32},
-      {{0, 0.5, 0.5}, {0, 0.5, 0.5}, 0, AttentionAt::kv_home, DType::q4},
-      {on_disk, {0.5, 0.5, 0}, 1, AttentionAt::device, DType::q8},
-      {{0.5, 0.5, 0}, on_device, 0, AttentionAt::device, DType::q4},
+  const Placement on_device{1, 0, 0}, on_host{0, 1, 0}, on_disk{0, 0, 1};
+  const std::vector<GridCase> placements = {
+      {on_device, on_device, 1, AttentionPlace::kDevice, DType::f32},
+      {{0.2, 0.5, 0.3}, {0.3, 0.3, 0.4}, 0, AttentionPlace::kDevice, DType::f32},
+      {on_host, on_disk, 1, AttentionPlace::kHost, DType::f32},
+      {{0, 0.5, 0.5}, {0, 0.5, 0.5}, 0, AttentionPlace::kHost, DType::q4},
+      {on_disk, {0.5, 0.5, 0}, 1, AttentionPlace::kDevice, DType::q8},
+      {{0.5, 0.5, 0}, on_device, 0, AttentionPlace::kDevice, DType::q4},
   };
   for (const ut::TinyOptModel* model : {&m, &mq}) {
     for (const auto& [g, k] : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {3, 2}}) {
-      for (const Placement& p : placements) {
-        for (TransferOverlap ov : {TransferOverlap::on, TransferOverlap::off}) {
+      for (const GridCase& p : placements) {
+        for (Overlap ov : {Overlap::kOn, Overlap::kOff}) {
           const ExecutorOptions o = placement_options(p, g, k, ov, offload);
           SeparateMemoryBackend be;
           ExecutorReport report;

@@ -23,38 +23,7 @@ TEST_CASE("executor: every policy of the grid gives the all-in-memory greedy tok
   const std::filesystem::path offload = tmp / "offload";
   std::filesystem::create_directories(offload);
 
-  const TierShares on_device{1, 0, 0}, on_host{0, 1, 0}, on_disk{0, 0, 1};
-  const std::vector<TierShares> weight_splits = {on_device, {0.5, 0, 0.5}, on_disk,
-                                                 {0.2, 0.5, 0.3}};
-  const std::vector<TierShares> cache_splits = {on_device, on_host, on_disk, {0.3, 0.3, 0.4},
-                                                {0, 0.5, 0.5}};
-  const std::vector<std::pair<int64_t, int64_t>> shapes = {{1, 1}, {3, 2}, {4, 3}, {2, 1}};
-  int runs = 0;
-  for (const auto& [g, k] : shapes) {
-    const std::vector<SequenceResult> want = reference(m, reqs, g);
-    for (const TierShares& w : weight_splits) {
-      for (const TierShares& c : cache_splits) {
-        for (AttentionAt at : {AttentionAt::device, AttentionAt::kv_home}) {
-          if (at == AttentionAt::kv_home && c.device > 0) continue;  // refused by validate()
-          for (TransferOverlap ov : {TransferOverlap::on, TransferOverlap::off}) {
-            ExecutorOptions o;
-            o.policy.gpu_batch_size = g;
-            o.policy.num_gpu_batches = k;
-            o.policy.weights = w;
-            o.policy.cache = c;
-            o.policy.activations = (runs / 2) % 2 ? on_host : on_device;  // both overlaps
-            o.policy.attention = at;
-            o.policy.overlap = ov;
-            o.offload_dir = offload;
-            check_same(want, executor(m, reqs, o, nullptr), describe(o.policy));
-            CHECK(offload_dir_empty(offload));
-            ++runs;
-          }
-        }
-      }
-    }
-  }
-  CHECK(runs >= 100);
+  CHECK(invariance_grid(m, reqs, offload) >= 100);
 }
 
 TEST_CASE("executor: invariance holds for post-LN, projected, untied and f16 models",
@@ -77,7 +46,7 @@ TEST_CASE("executor: invariance holds for post-LN, projected, untied and f16 mod
     o.policy.activations = {0, 1, 0};
     o.offload_dir = offload;
     check_same(want, executor(m, reqs, o, nullptr), "device attention");
-    o.policy.attention = AttentionAt::kv_home;
+    o.policy.attention = AttentionPlace::kHost;
     check_same(want, executor(m, reqs, o, nullptr), "cpu_attention");
   }
 }
@@ -87,7 +56,7 @@ TEST_CASE("executor: invariance holds with q4/q8 weights, which stream as packed
   ut::TempDir tmp;
   const std::filesystem::path offload = tmp / "offload";
   std::filesystem::create_directories(offload);
-  const TierShares on_device{1, 0, 0}, on_disk{0, 0, 1};
+  const Placement on_device{1, 0, 0}, on_disk{0, 0, 1};
   int index = 0;
   for (ut::TinyOptOptions opt :
        {ut::TinyOptOptions{.quant = TensorFormat(DType::q4, 64), .seed = 31},
@@ -98,12 +67,12 @@ TEST_CASE("executor: invariance holds with q4/q8 weights, which stream as packed
     const ut::TinyOptModel m(tmp / ("q" + std::to_string(index++)), opt);
     const std::vector<SequenceRequest> reqs = requests(40 + unsigned(index), 9);
     const std::vector<SequenceResult> want = reference(m, reqs, 2);
-    for (const TierShares& w : {on_device, TierShares{0.5, 0, 0.5}, on_disk,
-                                TierShares{0.2, 0.5, 0.3}}) {
-      for (const TierShares& c : {on_device, TierShares{0, 0.5, 0.5}}) {
-        for (AttentionAt at : {AttentionAt::device, AttentionAt::kv_home}) {
-          if (at == AttentionAt::kv_home && c.device > 0) continue;
-          for (TransferOverlap ov : {TransferOverlap::on, TransferOverlap::off}) {
+    for (const Placement& w : {on_device, Placement{0.5, 0, 0.5}, on_disk,
+                                Placement{0.2, 0.5, 0.3}}) {
+      for (const Placement& c : {on_device, Placement{0, 0.5, 0.5}}) {
+        for (AttentionPlace at : {AttentionPlace::kDevice, AttentionPlace::kHost}) {
+          if (at == AttentionPlace::kHost && c.device > 0) continue;
+          for (Overlap ov : {Overlap::kOn, Overlap::kOff}) {
             ExecutorOptions o;
             o.policy.gpu_batch_size = 2;
             o.policy.num_gpu_batches = 2;
@@ -184,7 +153,7 @@ TEST_CASE("executor: offload files are removed after a run and after an error",
   o.policy.cache = {0, 0, 1};
   o.offload_dir = offload;
   CpuBackend be;
-  BlockGenerator gen(m.store_dir(), m.tokenizer(), be, o);
+  BlockGenerator gen(m.spec(), m.source(), m.tokenizer(), be, o);
   // Cancelled after the prefill step, with the KV files written: Interrupted unwinds the block.
   std::atomic<bool> cancel{true};
   CHECK_THROWS_AS(gen.generate(reqs, &cancel), Interrupted);
@@ -206,7 +175,7 @@ TEST_CASE("executor: a KV file that cannot be preallocated is one clear error, n
   o.policy.cache = {0, 0, 1};
   o.offload_dir = offload;
   CpuBackend be;
-  BlockGenerator gen(m.store_dir(), m.tokenizer(), be, o);
+  BlockGenerator gen(m.spec(), m.source(), m.tokenizer(), be, o);
   std::vector<SequenceRequest> reqs = requests(9, 2);
   for (SequenceRequest& r : reqs) r.max_new_tokens = 3;
   // A file size limit below one KV file: posix_fallocate fails with EFBIG (SIGXFSZ ignored),
@@ -239,7 +208,7 @@ TEST_CASE("executor: a disk cache without --offload-dir is refused", "[executor]
   ExecutorOptions o;
   o.policy.cache = {0, 0, 1};
   CpuBackend be;
-  BlockGenerator gen(m.store_dir(), m.tokenizer(), be, o);
+  BlockGenerator gen(m.spec(), m.source(), m.tokenizer(), be, o);
   const std::vector<SequenceRequest> reqs = requests(5, 1);
   std::vector<SequenceRequest> one = {reqs[0]};
   one[0].max_new_tokens = 2;

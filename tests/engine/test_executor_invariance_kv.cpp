@@ -18,17 +18,17 @@ namespace {
 // tier alternate from run to run. Returns the number of runs.
 int compressed_grid(const ut::TinyOptModel& m, const std::vector<SequenceRequest>& reqs,
                     DType kv, const std::vector<std::pair<int64_t, int64_t>>& shapes,
-                    const std::vector<TierShares>& cache_splits,
+                    const std::vector<Placement>& cache_splits,
                     const std::filesystem::path& offload) {
-  const TierShares on_device{1, 0, 0}, on_host{0, 1, 0};
-  const std::vector<TierShares> weight_splits = {on_device, {0.2, 0.5, 0.3}, {0, 0.5, 0.5}};
+  const Placement on_device{1, 0, 0}, on_host{0, 1, 0};
+  const std::vector<Placement> weight_splits = {on_device, {0.2, 0.5, 0.3}, {0, 0.5, 0.5}};
   int runs = 0;
   for (const auto& [g, k] : shapes) {
     const std::vector<SequenceResult> want = reference(m, reqs, g, kv);
-    for (const TierShares& c : cache_splits) {
-      for (AttentionAt at : {AttentionAt::device, AttentionAt::kv_home}) {
-        if (at == AttentionAt::kv_home && c.device > 0) continue;
-        for (TransferOverlap ov : {TransferOverlap::on, TransferOverlap::off}) {
+    for (const Placement& c : cache_splits) {
+      for (AttentionPlace at : {AttentionPlace::kDevice, AttentionPlace::kHost}) {
+        if (at == AttentionPlace::kHost && c.device > 0) continue;
+        for (Overlap ov : {Overlap::kOn, Overlap::kOff}) {
           ExecutorOptions o;
           o.policy.gpu_batch_size = g;
           o.policy.num_gpu_batches = k;
@@ -37,7 +37,7 @@ int compressed_grid(const ut::TinyOptModel& m, const std::vector<SequenceRequest
           o.policy.activations = runs % 4 < 2 ? on_device : on_host;
           o.policy.attention = at;
           o.policy.overlap = ov;
-          o.policy.cache_dtype = kv;
+          o.policy.compress_cache = cache_compression(kv);
           o.offload_dir = offload;
           check_same(want, executor(m, reqs, o, nullptr), describe(o.policy));
           CHECK(offload_dir_empty(offload));
@@ -49,7 +49,7 @@ int compressed_grid(const ut::TinyOptModel& m, const std::vector<SequenceRequest
   return runs;
 }
 
-const std::vector<TierShares> kAllCacheSplits = {
+const std::vector<Placement> kAllCacheSplits = {
     {1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {0.3, 0.3, 0.4}, {0, 0.5, 0.5}};
 
 }  // namespace
@@ -79,7 +79,7 @@ TEST_CASE("executor: q8 and q4 KV caches with f16 post-LN q4-weight models, ever
   int runs = compressed_grid(m, requests(72, 10), DType::q8, {{2, 3}}, kAllCacheSplits, offload);
   const ut::TinyOptModel mq(tmp / "mq", {.post_ln = true, .dtype = DType::f16,
                                          .quant = TensorFormat(DType::q4, 64), .seed = 62});
-  const std::vector<TierShares> off_device = {{0, 1, 0}, {0, 0, 1}, {0, 0.5, 0.5}};
+  const std::vector<Placement> off_device = {{0, 1, 0}, {0, 0, 1}, {0, 0.5, 0.5}};
   for (DType kv : {DType::q4, DType::q8}) {
     runs += compressed_grid(mq, requests(73, 9), kv, {{3, 2}}, off_device, offload);
   }
@@ -102,7 +102,7 @@ TEST_CASE("executor: a compressed KV cache moves and places its packed bytes on 
     ExecutorOptions o;
     o.policy.gpu_batch_size = 3;
     o.policy.num_gpu_batches = 2;
-    o.policy.cache_dtype = kv;
+    o.policy.compress_cache = cache_compression(kv);
     o.offload_dir = tmp.path();
     o.policy.cache = {0, 1, 0};  // host: every decode step copies the cache in, new rows out
     for (const SequenceResult& r : executor(m, reqs, o, &runs[kv].host)) {

@@ -7,23 +7,23 @@
 #include <thread>
 
 #include "engine/executor/capacity_check.h"
+#include "engine/executor/executor_options.h"
 #include "engine/executor/io_worker.h"
 #include "engine/executor/kv_layout.h"
 #include "engine/executor/weight_layout.h"
+#include "engine/models/model_family.h"
+
+#include <nlohmann/json.hpp>
 
 namespace strata {
 namespace {
 
-OptConfig opt_like(int64_t layers, int64_t hidden, int64_t ffn, int64_t vocab) {
-  OptConfig c;
-  c.vocab_size = vocab;
-  c.hidden_size = hidden;
-  c.num_layers = layers;
-  c.ffn_dim = ffn;
-  c.num_heads = hidden / 64;
-  c.max_positions = 2048;
-  c.word_embed_proj_dim = hidden;
-  return c;
+ModelSpec opt_like(int64_t layers, int64_t hidden, int64_t ffn, int64_t vocab) {
+  const nlohmann::json config = {{"model_type", "opt"},        {"vocab_size", vocab},
+                                 {"hidden_size", hidden},      {"num_hidden_layers", layers},
+                                 {"ffn_dim", ffn},             {"num_attention_heads", hidden / 64},
+                                 {"max_position_embeddings", 2048}};
+  return model_spec(parse_model_config(config, "opt-like"));
 }
 
 const DTypeOf kF16 = [](const std::string&) { return DType::f16; };
@@ -33,8 +33,8 @@ const DTypeOf kF16 = [](const std::string&) { return DType::f16; };
 TEST_CASE("executor layout: rows split in file order, adding up, within one row of the plan",
           "[executor]") {
   for (int64_t rows : {1, 7, 64, 4096, 50272}) {
-    for (TierShares s : {TierShares{1, 0, 0}, TierShares{0, 0, 1}, TierShares{0.2, 0.3, 0.5},
-                         TierShares{0.5, 0.5, 0}, TierShares{0.33, 0.33, 0.34}}) {
+    for (Placement s : {Placement{1, 0, 0}, Placement{0, 0, 1}, Placement{0.2, 0.3, 0.5},
+                         Placement{0.5, 0.5, 0}, Placement{0.33, 0.33, 0.34}}) {
       const RowSplit r = split_rows(rows, s);
       CHECK(r.disk + r.host + r.device == rows);
       CHECK(r.disk >= 0);
@@ -48,23 +48,23 @@ TEST_CASE("executor layout: rows split in file order, adding up, within one row 
 
 TEST_CASE("executor layout: realised weight fractions match the policy (opt-1.3b geometry)",
           "[executor]") {
-  const OptConfig c = opt_like(24, 2048, 8192, 50272);
-  const TierShares s{0.25, 0.35, 0.40};
-  const WeightLayout w = layout_weights(c, kF16, s);
-  REQUIRE(w.stages.size() == size_t(c.num_layers + 2));
+  const ModelSpec c = opt_like(24, 2048, 8192, 50272);
+  const Placement s{0.25, 0.35, 0.40};
+  const WeightLayout w = layout_weights(c.tensors, kF16, s);
+  REQUIRE(w.stages.size() == size_t(c.config.num_layers + 2));
   const double total = double(w.device_home_bytes + w.host_home_bytes + w.disk_bytes);
   CHECK(std::abs(w.disk_bytes / total - 0.40) < 0.01);
   CHECK(std::abs(w.host_home_bytes / total - 0.35) < 0.01);
   CHECK(std::abs(w.device_home_bytes / total - 0.25) < 0.01);
   CHECK(!w.stages[1].device_resident);
-  const WeightLayout all = layout_weights(c, kF16, {1, 0, 0});
+  const WeightLayout all = layout_weights(c.tensors, kF16, {1, 0, 0});
   CHECK(all.stages[1].device_resident);
   CHECK(all.work_bytes == 0);
   CHECK(all.disk_bytes == 0);
 }
 
 TEST_CASE("executor layout: KV rows per tier over a block, regions 4096-aligned", "[executor]") {
-  const KvLayout kv(4, kv_format(DType::f32, 2, 48), 37, {3, 3, 2}, TierShares{0.25, 0.25, 0.5});
+  const KvLayout kv(4, kv_format(DType::f32, 2, 48), 37, {3, 3, 2}, Placement{0.25, 0.25, 0.5});
   CHECK(kv.seq_bytes() % 4096 == 0);
   CHECK(kv.slots() >= 37);
   int64_t per_tier[3] = {0, 0, 0};
@@ -88,7 +88,7 @@ TEST_CASE("executor layout: KV rows per tier over a block, regions 4096-aligned"
 
 TEST_CASE("executor capacity: a policy that does not fit is refused with its numbers",
           "[executor]") {
-  const OptConfig c = opt_like(32, 4096, 16384, 50272);  // opt-6.7b geometry
+  const ModelSpec c = opt_like(32, 4096, 16384, 50272);  // opt-6.7b geometry
   ExecutorOptions o;
   o.policy.gpu_batch_size = 8;
   o.policy.num_gpu_batches = 2;
@@ -112,22 +112,22 @@ TEST_CASE("executor capacity: a policy that does not fit is refused with its num
 }
 
 TEST_CASE("executor policy: shares and activations on disk are checked", "[executor]") {
-  ExecutorPolicy p;
+  Policy p;
   p.weights = {0.5, 0.6, 0};
-  CHECK_THROWS_WITH(validate(p), Catch::Contains("weights fractions sum to"));
+  CHECK_THROWS_WITH(validate_for_executor(p), Catch::Contains("weights fractions sum to"));
   p.weights = {1, 0, 0};
   p.activations = {0.5, 0, 0.5};
-  CHECK_THROWS_WITH(validate(p), Catch::Contains("activations on disk"));
+  CHECK_THROWS_WITH(validate_for_executor(p), Catch::Contains("activations on disk"));
   p.activations = {1, 0, 0};
-  p.attention = AttentionAt::kv_home;
-  CHECK_THROWS_WITH(validate(p), Catch::Contains("cpu_attention"));
+  p.attention = AttentionPlace::kHost;
+  CHECK_THROWS_WITH(validate_for_executor(p), Catch::Contains("cpu_attention"));
   p.cache = {0, 1, 0};
-  CHECK_NOTHROW(validate(p));
+  CHECK_NOTHROW(validate_for_executor(p));
 }
 
 TEST_CASE("io worker: tasks run in order after their dependencies; errors reach the waiter",
           "[executor]") {
-  for (TransferOverlap ov : {TransferOverlap::on, TransferOverlap::off}) {
+  for (Overlap ov : {Overlap::kOn, Overlap::kOff}) {
     IoWorker a("a", ov), b("b", ov);
     std::vector<int> order;
     std::mutex m;

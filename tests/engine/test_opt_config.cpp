@@ -1,4 +1,4 @@
-// OptConfig::load on config.json files written into a temporary folder: defaults, the released
+// The OPT family's config.json (read_model_config) on files files written into a temporary folder: defaults, the released
 // shapes (opt-125m, opt-350m's post-LN projected shape), and errors that name the file and field.
 #include <catch2/catch.hpp>
 
@@ -6,7 +6,7 @@
 #include <string>
 
 #include "common/error.h"
-#include "engine/models/opt/opt_config.h"
+#include "engine/models/model_family.h"
 #include "test_support.h"
 
 namespace strata {
@@ -22,9 +22,9 @@ json minimal_config() {
           {"max_position_embeddings", 2048}};
 }
 
-OptConfig load(const ut::TempDir& dir, const json& config) {
+ModelConfig load(const ut::TempDir& dir, const json& config) {
   ut::write_file(dir / "config.json", config.dump(2));
-  return OptConfig::load(dir.path());
+  return read_model_config(dir.path());
 }
 
 // Loading must throw InputError whose message names config.json and every string in `names`.
@@ -33,7 +33,7 @@ void expect_error(const std::string& text, std::initializer_list<std::string> na
   ut::write_file(dir / "config.json", text);
   CAPTURE(text);
   try {
-    OptConfig::load(dir.path());
+    read_model_config(dir.path());
     FAIL("no InputError for a bad config");
   } catch (const InputError& e) {
     const std::string msg = e.what();
@@ -54,26 +54,26 @@ json with(json j, const std::string& field, json value) {
 
 }  // namespace
 
-TEST_CASE("OptConfig defaults for a minimal pre-LN config", "[config]") {
+TEST_CASE("OPT config defaults for a minimal pre-LN config", "[config]") {
   ut::TempDir dir;
-  const OptConfig c = load(dir, minimal_config());
+  const ModelConfig c = load(dir, minimal_config());
   CHECK(c.vocab_size == 50272);
   CHECK(c.hidden_size == 768);
   CHECK(c.num_layers == 12);
   CHECK(c.ffn_dim == 3072);
   CHECK(c.num_heads == 12);
-  CHECK(c.head_dim() == 64);
+  CHECK(c.head_dim == 64);
   CHECK(c.max_positions == 2048);
-  CHECK(c.word_embed_proj_dim == 768);
-  CHECK_FALSE(c.has_projection());
-  CHECK(c.layer_norm_before);
-  CHECK(c.final_layer_norm);
-  CHECK(c.layer_norm_affine);
-  CHECK(c.bias);
+  CHECK(c.embed_dim == 768);
+  CHECK(c.embed_dim == c.hidden_size);
+  CHECK(c.norm_placement == NormPlacement::pre);
+  CHECK(c.final_norm);
+  CHECK(c.norm_affine);
+  CHECK((c.attention_bias && c.mlp_bias));
   CHECK(c.tied_head);
   CHECK(c.activation == Activation::relu);
   CHECK(c.bos_token_id == 2);
-  CHECK(c.eos_token_id == 2);
+  CHECK(c.eos_token_ids == std::vector<int32_t>{2});
   CHECK(c.pad_token_id == 1);
   // Explicit nulls mean "absent" too.
   json nulls = minimal_config();
@@ -81,14 +81,14 @@ TEST_CASE("OptConfig defaults for a minimal pre-LN config", "[config]") {
                         "activation_function", "pad_token_id"}) {
     nulls[f] = nullptr;
   }
-  const OptConfig n = load(dir, nulls);
-  CHECK(n.word_embed_proj_dim == 768);
-  CHECK(n.layer_norm_before);
-  CHECK(n.bias);
+  const ModelConfig n = load(dir, nulls);
+  CHECK(n.embed_dim == 768);
+  CHECK(n.norm_placement == NormPlacement::pre);
+  CHECK((n.attention_bias && n.mlp_bias));
   CHECK(n.pad_token_id == 1);
 }
 
-TEST_CASE("OptConfig reads opt-350m's post-LN, projected shape", "[config]") {
+TEST_CASE("OPT config reads opt-350m's post-LN, projected shape", "[config]") {
   ut::TempDir dir;
   // facebook/opt-350m config.json, as published (extra fields are ignored).
   const json j = json::parse(R"({
@@ -101,19 +101,19 @@ TEST_CASE("OptConfig reads opt-350m's post-LN, projected shape", "[config]") {
     "pad_token_id": 1, "prefix": "</s>", "torch_dtype": "float16",
     "transformers_version": "4.20.0.dev0", "use_cache": true, "vocab_size": 50272,
     "word_embed_proj_dim": 512})");
-  const OptConfig c = load(dir, j);
+  const ModelConfig c = load(dir, j);
   CHECK(c.hidden_size == 1024);
-  CHECK(c.word_embed_proj_dim == 512);
-  CHECK(c.has_projection());
-  CHECK_FALSE(c.layer_norm_before);
-  CHECK_FALSE(c.final_layer_norm);
+  CHECK(c.embed_dim == 512);
+  CHECK(c.embed_dim != c.hidden_size);
+  CHECK(c.norm_placement == NormPlacement::post);
+  CHECK_FALSE(c.final_norm);
   CHECK(c.num_layers == 24);
   CHECK(c.num_heads == 16);
-  CHECK(c.head_dim() == 64);
+  CHECK(c.head_dim == 64);
   CHECK(c.ffn_dim == 4096);
 }
 
-TEST_CASE("OptConfig options: removed final LN, gelu, no bias, untied head, token ids",
+TEST_CASE("OPT config options: removed final LN, gelu, no bias, untied head, token ids",
           "[config]") {
   ut::TempDir dir;
   json j = minimal_config();
@@ -125,23 +125,23 @@ TEST_CASE("OptConfig options: removed final LN, gelu, no bias, untied head, toke
   j["bos_token_id"] = 0;
   j["eos_token_id"] = 7;
   j["pad_token_id"] = 5;
-  const OptConfig c = load(dir, j);
-  CHECK(c.layer_norm_before);
-  CHECK_FALSE(c.final_layer_norm);
+  const ModelConfig c = load(dir, j);
+  CHECK(c.norm_placement == NormPlacement::pre);
+  CHECK_FALSE(c.final_norm);
   CHECK(c.activation == Activation::gelu);
-  CHECK_FALSE(c.bias);
-  CHECK_FALSE(c.layer_norm_affine);
+  CHECK_FALSE((c.attention_bias || c.mlp_bias));
+  CHECK_FALSE(c.norm_affine);
   CHECK_FALSE(c.tied_head);
   CHECK(c.bos_token_id == 0);
-  CHECK(c.eos_token_id == 7);
+  CHECK(c.eos_token_ids == std::vector<int32_t>{7});
   CHECK(c.pad_token_id == 5);
 }
 
-TEST_CASE("OptConfig errors name config.json and the field", "[config]") {
+TEST_CASE("OPT config errors name config.json and the field", "[config]") {
   SECTION("missing file names config.json and the folder") {
     ut::TempDir dir;
     try {
-      OptConfig::load(dir.path());
+      read_model_config(dir.path());
       FAIL("no InputError for a missing config.json");
     } catch (const InputError& e) {
       const std::string msg = e.what();

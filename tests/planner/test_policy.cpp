@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/error.h"
-#include "planner/policy.h"
+#include "common/policy.h"
 
 namespace strata {
 namespace {

@@ -2,83 +2,51 @@
 
 #include <cmath>
 
-#include "common/error.h"
+#include "engine/models/opt/opt_roles.h"
 
-namespace strata {
-namespace {
+namespace strata::opt {
 
-constexpr float kLayerNormEps = 1e-5f;  // transformers' OPT uses nn.LayerNorm's default
-
-// Columns per row of each role: normed, q, k, v, attn [hidden], ffn [ffn], proj [proj].
-int64_t role_cols(int role, const OptConfig& c) {
-  if (role == OptWorkspace::ffn) return c.ffn_dim;
-  if (role == OptWorkspace::proj) return c.word_embed_proj_dim;
-  return c.hidden_size;
+std::vector<int64_t> OptForward::workspace_cols() const {
+  std::vector<int64_t> cols(kWorkspaceRoles, c_.hidden_size);
+  cols[ws_ffn] = c_.ffn_dim;
+  cols[ws_proj] = c_.embed_dim;
+  return cols;
 }
 
-}  // namespace
-
-OptWorkspace::OptWorkspace(void* block, size_t bytes, int64_t max_rows, const OptConfig& config) {
-  STRATA_CHECK(bytes >= block_floats(max_rows, config) * sizeof(float), "workspace block of ",
-               bytes, " bytes for ", max_rows, " rows");
-  float* at = static_cast<float*>(block);
-  for (int r = 0; r < kRoles; ++r) {
-    fixed_[r] = at;
-    fixed_floats_[r] = size_t(max_rows * role_cols(r, config));
-    at += fixed_floats_[r];
-  }
-}
-
-size_t OptWorkspace::block_floats(int64_t max_rows, const OptConfig& config) {
-  size_t n = 0;
-  for (int r = 0; r < kRoles; ++r) n += size_t(max_rows * role_cols(r, config));
-  return n;
-}
-
-Tensor OptWorkspace::matrix(Role role, int64_t rows, int64_t cols) {
-  const size_t n = size_t(rows * cols);
-  if (fixed_[role] != nullptr) {
-    STRATA_CHECK(n <= fixed_floats_[role], "workspace role ", int(role), ": ", rows, " x ", cols,
-                 " passes its ", fixed_floats_[role], " floats");
-    return Tensor(fixed_[role], DType::f32, {rows, cols}, Place::device);
-  }
-  host_[role].resize(n);
-  return Tensor(host_[role].data(), DType::f32, {rows, cols});
-}
-
-void OptForward::embed(Backend& be, const OptWeights& w, const StepInput& in, Tensor h,
-                       OptWorkspace& ws) const {
+void OptForward::embed(Backend& be, const StageWeights& w, const StepInput& in, Tensor h,
+                       Workspace& ws) const {
   const int64_t rows = in.batch * in.new_tokens;
-  if (config_.has_projection()) {
-    Tensor words = ws.matrix(OptWorkspace::proj, rows, config_.word_embed_proj_dim);
-    be.embedding(w.embed_tokens, in.token_ids, Accumulate::overwrite, words);
-    be.linear(words, w.project_in, Tensor(), h);
+  if (c_.embed_dim != c_.hidden_size) {
+    Tensor words = ws.matrix(ws_proj, rows, c_.embed_dim);
+    be.embedding(w.get(embed_tokens), in.token_ids, Accumulate::overwrite, words);
+    be.linear(words, w.get(project_in), Tensor(), h);
   } else {
-    be.embedding(w.embed_tokens, in.token_ids, Accumulate::overwrite, h);
+    be.embedding(w.get(embed_tokens), in.token_ids, Accumulate::overwrite, h);
   }
   std::vector<int32_t> rows_in_table(static_cast<size_t>(rows));
   for (int64_t i = 0; i < rows; ++i) {
-    rows_in_table[size_t(i)] = in.positions[i] + int32_t(OptConfig::kPositionOffset);
+    rows_in_table[size_t(i)] = in.positions[i] + int32_t(kPositionOffset);
   }
-  be.embedding(w.embed_positions, rows_in_table.data(), Accumulate::add, h);
+  be.embedding(w.get(embed_positions), rows_in_table.data(), Accumulate::add, h);
 }
 
-void OptForward::attention_block(Backend& be, const OptLayerWeights& w, const StepInput& in,
+void OptForward::attention_block(Backend& be, const StageWeights& w, const StepInput& in,
                                  int64_t j, KvAttention& attention, Tensor h,
-                                 OptWorkspace& ws) const {
-  const int64_t rows = h.dim(0), e = config_.hidden_size;
+                                 Workspace& ws) const {
+  const int64_t rows = h.dim(0), e = c_.hidden_size;
+  const bool pre = c_.norm_placement == NormPlacement::pre;
   Tensor x = h;
-  if (config_.layer_norm_before) {
-    x = ws.matrix(OptWorkspace::normed, rows, e);
-    be.layer_norm(h, w.attn_norm.gamma, w.attn_norm.beta, kLayerNormEps, x);
+  if (pre) {
+    x = ws.matrix(ws_normed, rows, e);
+    be.layer_norm(h, w.get(attn_norm_w), w.get(attn_norm_b), c_.norm_eps, x);
   }
-  Tensor q = ws.matrix(OptWorkspace::q, rows, e);
-  Tensor k = ws.matrix(OptWorkspace::k, rows, e);
-  Tensor v = ws.matrix(OptWorkspace::v, rows, e);
-  be.linear(x, w.q.weight, w.q.bias, q);
-  be.linear(x, w.k.weight, w.k.bias, k);
-  be.linear(x, w.v.weight, w.v.bias, v);
-  Tensor attn = ws.matrix(OptWorkspace::attn, rows, e);
+  Tensor q = ws.matrix(ws_q, rows, e);
+  Tensor k = ws.matrix(ws_k, rows, e);
+  Tensor v = ws.matrix(ws_v, rows, e);
+  be.linear(x, w.get(q_w), w.get(q_b), q);
+  be.linear(x, w.get(k_w), w.get(k_b), k);
+  be.linear(x, w.get(v_w), w.get(v_b), v);
+  Tensor attn = ws.matrix(ws_attn, rows, e);
   AttentionStep step;
   step.in = &in;
   step.layer = j;
@@ -86,56 +54,51 @@ void OptForward::attention_block(Backend& be, const OptLayerWeights& w, const St
   step.k = k;
   step.v = v;
   step.out = attn;
-  step.num_heads = config_.num_heads;
-  step.scale = 1.0f / std::sqrt(float(config_.head_dim()));
+  step.num_heads = c_.num_heads;
+  step.scale = 1.0f / std::sqrt(float(c_.head_dim));
   attention.attend(be, step);
-  Tensor projected = ws.matrix(OptWorkspace::q, rows, e);  // q is consumed; reuse its storage
-  be.linear(attn, w.out.weight, w.out.bias, projected);
+  Tensor projected = ws.matrix(ws_q, rows, e);  // q is consumed; reuse its storage
+  be.linear(attn, w.get(out_w), w.get(out_b), projected);
   be.add(projected, h);  // residual
-  if (!config_.layer_norm_before) {
-    be.layer_norm(h, w.attn_norm.gamma, w.attn_norm.beta, kLayerNormEps, h);
-  }
+  if (!pre) be.layer_norm(h, w.get(attn_norm_w), w.get(attn_norm_b), c_.norm_eps, h);
 }
 
-void OptForward::ffn_block(Backend& be, const OptLayerWeights& w, Tensor h,
-                           OptWorkspace& ws) const {
-  const int64_t rows = h.dim(0), e = config_.hidden_size;
+void OptForward::ffn_block(Backend& be, const StageWeights& w, Tensor h, Workspace& ws) const {
+  const int64_t rows = h.dim(0), e = c_.hidden_size;
+  const bool pre = c_.norm_placement == NormPlacement::pre;
   Tensor x = h;
-  if (config_.layer_norm_before) {
-    x = ws.matrix(OptWorkspace::normed, rows, e);
-    be.layer_norm(h, w.ffn_norm.gamma, w.ffn_norm.beta, kLayerNormEps, x);
+  if (pre) {
+    x = ws.matrix(ws_normed, rows, e);
+    be.layer_norm(h, w.get(ffn_norm_w), w.get(ffn_norm_b), c_.norm_eps, x);
   }
-  Tensor inner = ws.matrix(OptWorkspace::ffn, rows, config_.ffn_dim);
-  be.linear(x, w.fc1.weight, w.fc1.bias, inner);
-  be.activation(config_.activation, inner);
-  Tensor out = ws.matrix(OptWorkspace::attn, rows, e);
-  be.linear(inner, w.fc2.weight, w.fc2.bias, out);
+  Tensor inner = ws.matrix(ws_ffn, rows, c_.ffn_dim);
+  be.linear(x, w.get(fc1_w), w.get(fc1_b), inner);
+  be.activation(c_.activation, inner);
+  Tensor out = ws.matrix(ws_attn, rows, e);
+  be.linear(inner, w.get(fc2_w), w.get(fc2_b), out);
   be.add(out, h);  // residual
-  if (!config_.layer_norm_before) {
-    be.layer_norm(h, w.ffn_norm.gamma, w.ffn_norm.beta, kLayerNormEps, h);
-  }
+  if (!pre) be.layer_norm(h, w.get(ffn_norm_w), w.get(ffn_norm_b), c_.norm_eps, h);
 }
 
-void OptForward::layer(Backend& be, const OptLayerWeights& w, int64_t j, const StepInput& in,
-                       KvAttention& attention, Tensor h, OptWorkspace& ws) const {
+void OptForward::layer(Backend& be, const StageWeights& w, int64_t j, const StepInput& in,
+                       KvAttention& attention, Tensor h, Workspace& ws) const {
   attention_block(be, w, in, j, attention, h, ws);
   ffn_block(be, w, h, ws);
 }
 
-void OptForward::head(Backend& be, const OptWeights& w, Tensor h_last, Tensor logits,
-                      OptWorkspace& ws) const {
+void OptForward::head(Backend& be, const StageWeights& w, Tensor h_last, Tensor logits,
+                      Workspace& ws) const {
   Tensor x = h_last;
-  if (config_.final_layer_norm) {
-    x = ws.matrix(OptWorkspace::normed, h_last.dim(0), config_.hidden_size);
-    be.layer_norm(h_last, w.final_norm.gamma, w.final_norm.beta, kLayerNormEps, x);
+  if (c_.final_norm) {
+    x = ws.matrix(ws_normed, h_last.dim(0), c_.hidden_size);
+    be.layer_norm(h_last, w.get(final_norm_w), w.get(final_norm_b), c_.norm_eps, x);
   }
-  if (config_.has_projection()) {
-    Tensor projected =
-        ws.matrix(OptWorkspace::proj, h_last.dim(0), config_.word_embed_proj_dim);
-    be.linear(x, w.project_out, Tensor(), projected);
+  if (c_.embed_dim != c_.hidden_size) {
+    Tensor projected = ws.matrix(ws_proj, h_last.dim(0), c_.embed_dim);
+    be.linear(x, w.get(project_out), Tensor(), projected);
     x = projected;
   }
-  be.linear(x, w.lm_head, Tensor(), logits);
+  be.linear(x, w.get(lm_head), Tensor(), logits);
 }
 
-}  // namespace strata
+}  // namespace strata::opt

@@ -1,0 +1,41 @@
+// ExecutorOptions: what the offloading executor is told besides the model: the Policy
+// (common/policy.h, the planner's own type, used as it is), the capacities it must fit, where
+// disk-resident KV cache files go and where I/O warnings are said.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+
+#include "common/policy.h"
+#include "engine/core/dtype.h"
+#include "offload/uring_file_options.h"
+
+namespace strata {
+
+// Usable bytes per tier; nullopt = no limit given.
+struct TierCapacities {
+  std::optional<uint64_t> device;
+  std::optional<uint64_t> host;
+  std::optional<uint64_t> disk;
+};
+
+struct ExecutorOptions {
+  Policy policy;
+  TierCapacities capacities;
+  std::filesystem::path offload_dir;  // disk-resident KV cache files go in a folder made here
+  WarningSink warn;                   // I/O fallback warnings (O_DIRECT refused on tmpfs, ...)
+};
+
+// validate(policy), and what this executor cannot do: activations homed on disk. InputError
+// naming the field.
+void validate_for_executor(const Policy& policy);
+
+// FlexGen's compress_cache: the KV cache's elements on every tier — f32, or q4/q8 quantized
+// along head_dim (engine/models/kv_format.h).
+DType cache_dtype_of(Compression compression);
+// FlexGen's compress_weight: the decoder's linear weights stored q4/q8 with group 64; nullopt
+// for none.
+std::optional<TensorFormat> weight_format_of(Compression compression);
+
+}  // namespace strata

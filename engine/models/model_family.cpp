@@ -1,0 +1,68 @@
+#include "engine/models/model_family.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "engine/models/opt/opt_family.h"
+
+namespace strata {
+
+const std::vector<const ModelFamily*>& model_families() {
+  static const std::vector<const ModelFamily*> families = {&opt_family()};
+  return families;
+}
+
+const ModelFamily& model_family(const std::string& model_type, const std::string& path) {
+  std::string known;
+  for (const ModelFamily* f : model_families()) {
+    if (model_type == f->model_type) return *f;
+    known += std::string(known.empty() ? "" : ", ") + f->model_type;
+  }
+  fail_input(path, ": field 'model_type': '", model_type, "' is not supported (supported: ",
+             known, ")");
+}
+
+ModelConfig parse_model_config(const nlohmann::json& j, const std::string& path) {
+  STRATA_CHECK_INPUT(j.is_object(), path, ": not a JSON object");
+  const auto type = j.find("model_type");
+  const std::string model_type =
+      type != j.end() && type->is_string() ? type->get<std::string>() : std::string();
+  return model_family(model_type, path).parse_config(j, path);
+}
+
+ModelConfig read_model_config(const std::filesystem::path& model_dir) {
+  const auto path = model_dir / "config.json";
+  std::ifstream in(path);
+  if (!in.good()) {
+    fail_input(path.string(), ": cannot open (is ", model_dir.string(),
+               " a Hugging Face model directory?)");
+  }
+  return parse_model_config(nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false),
+                            path.string());
+}
+
+ModelSpec model_spec(const ModelConfig& config) {
+  const ModelFamily& f = model_family(config.family, "model");
+  return {config, f.tensor_table(config), std::shared_ptr<const ModelForward>(f.make_forward(config))};
+}
+
+nlohmann::json preset_config(const std::string& name) {
+  std::string known;
+  for (const ModelFamily* f : model_families()) {
+    nlohmann::json j = f->preset(name);
+    if (!j.is_null()) return j;
+    for (const std::string& n : f->preset_names()) known += (known.empty() ? "" : ", ") + n;
+  }
+  fail_input("unknown model preset '", name, "' (known: ", known, ")");
+}
+
+std::vector<std::string> preset_names() {
+  std::vector<std::string> names;
+  for (const ModelFamily* f : model_families()) {
+    for (const std::string& n : f->preset_names()) names.push_back(n);
+  }
+  return names;
+}
+
+}  // namespace strata

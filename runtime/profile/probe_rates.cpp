@@ -1,0 +1,127 @@
+#include "runtime/profile/probe_rates.h"
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "common/error.h"
+#include "engine/core/half.h"
+#include "offload/aligned_buffer.h"
+
+namespace strata {
+namespace {
+
+// Uniform [-1, 1) floats, at most 1 Mi of them: a pattern that fill_device repeats.
+std::vector<float> random_pattern(size_t count, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(std::min<size_t>(count, size_t(1) << 20));
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+// A device block of `count` elements of T filled with `pattern` repeated, copied on the load
+// queue and finished. Why a repeated pattern: the rates measured do not depend on the values,
+// and drawing a GiB of random numbers on the host would take longer than the measurement.
+template <typename T>
+MemoryBlock device_filled(DeviceMemory& memory, size_t count, const std::vector<T>& pattern) {
+  MemoryBlock block = memory.allocate_device(count * sizeof(T));
+  for (size_t at = 0; at < count; at += pattern.size()) {
+    const size_t n = std::min(pattern.size(), count - at);
+    memory.copy(CopyQueue::load, block.data<T>() + at, pattern.data(), n * sizeof(T));
+  }
+  memory.finish(CopyQueue::load);
+  return block;
+}
+
+MemoryBlock device_random(DeviceMemory& memory, size_t count, uint32_t seed) {
+  return device_filled(memory, count, random_pattern(count, seed));
+}
+
+}  // namespace
+
+CopyRates copy_rates(DeviceMemory& memory, void* host, size_t bytes) {
+  MemoryBlock device = memory.allocate_device(bytes);
+  CopyRates r;
+  r.load = double(bytes) / best_seconds(3, [&] {
+             memory.copy(CopyQueue::load, device.data(), host, bytes);
+             memory.finish(CopyQueue::load);
+           });
+  r.store = double(bytes) / best_seconds(3, [&] {
+              memory.copy(CopyQueue::store, host, device.data(), bytes);
+              memory.finish(CopyQueue::store);
+            });
+  return r;
+}
+
+double memcpy_bytes_per_s(size_t bytes) {
+  AlignedBuffer src(bytes), dst(bytes);
+  std::memset(src.data(), 1, bytes);
+  return double(bytes) / best_seconds(3, [&] { std::memcpy(dst.data(), src.data(), bytes); });
+}
+
+F16Product::F16Product(Backend& be, int64_t m, int64_t n, int64_t k, uint32_t seed) : be_(be) {
+  DeviceMemory& memory = be.memory();
+  const std::vector<float> w = random_pattern(size_t(n * k), seed + 1);
+  std::vector<uint16_t> w16(w.size());
+  for (size_t i = 0; i < w.size(); ++i) w16[i] = f32_to_f16(w[i]);
+  x_block_ = device_random(memory, size_t(m * k), seed);
+  w_block_ = device_filled(memory, size_t(n * k), w16);
+  y_block_ = memory.allocate_device(size_t(m * n) * sizeof(float));
+  x_ = Tensor(x_block_.data(), DType::f32, {m, k}, Place::device);
+  w_ = Tensor(w_block_.data(), DType::f16, {n, k}, Place::device);
+  y_ = Tensor(y_block_.data(), DType::f32, {m, n}, Place::device);
+}
+
+double gemm_flops(Backend& be, int64_t m, int64_t n, int64_t k, int reps) {
+  F16Product product(be, m, n, k, 1);
+  const double s = best_seconds(reps, [&] {
+    product.run();
+    be.memory().finish(CopyQueue::compute);
+  });
+  return 2.0 * double(m) * double(n) * double(k) / s;
+}
+
+double gemm_weight_bytes_per_s(Backend& be, int64_t n, int64_t k) {
+  const double flops = gemm_flops(be, 1, n, k, 15);
+  const double seconds = 2.0 * double(n) * double(k) / flops;
+  return double(n) * double(k) * 2.0 / seconds;
+}
+
+double multiply_flops(Backend& be, int64_t m, int64_t n, int64_t k, double weight_bytes_per_s,
+                      int reps) {
+  const double flops = 2.0 * double(m) * double(n) * double(k);
+  const double total = flops / gemm_flops(be, m, n, k, reps);
+  const double weights = double(n) * double(k) * 2.0 / weight_bytes_per_s;
+  return flops / std::max(total - weights, 0.1 * total);
+}
+
+double attention_bytes_per_s(Backend& be, const ProbeAttentionShape& shape) {
+  const int64_t b = shape.batch, slots = shape.slots, hidden = shape.hidden;
+  STRATA_CHECK(b > 0 && slots > 0 && hidden % shape.heads == 0, "attention probe shape ", b, "x",
+               slots, "x", hidden, " with ", shape.heads, " heads");
+  DeviceMemory& memory = be.memory();
+  const size_t q_count = size_t(b * hidden), kv_count = size_t(b * slots * hidden);
+  MemoryBlock q = device_random(memory, q_count, 3);
+  MemoryBlock k = device_random(memory, kv_count, 4);
+  MemoryBlock v = device_random(memory, kv_count, 5);
+  MemoryBlock out = memory.allocate_device(q_count * sizeof(float));
+  // key_valid is host memory on every backend (backend.h; CUDA stages it per call).
+  std::vector<uint8_t> valid(size_t(b * slots), 1);
+  AttentionArgs a;
+  a.q = Tensor(q.data(), DType::f32, {b, 1, hidden}, Place::device);
+  a.k_cache = Tensor(k.data(), DType::f32, {b, slots, hidden}, Place::device);
+  a.v_cache = Tensor(v.data(), DType::f32, {b, slots, hidden}, Place::device);
+  a.key_valid = valid.data();
+  a.first_query_slot = slots - 1;
+  a.num_heads = shape.heads;
+  a.scale = 0.125f;
+  a.out = Tensor(out.data(), DType::f32, {b, 1, hidden}, Place::device);
+  const double s = best_seconds(3, [&] {
+    be.attention(a);
+    memory.finish(CopyQueue::compute);
+  });
+  return 2.0 * double(kv_count) * sizeof(float) / s;
+}
+
+}  // namespace strata

@@ -1,0 +1,77 @@
+// The timed measurements behind probe_hardware (hardware_probe.h): host<->device copies through
+// a backend's DeviceMemory, and its GEMM and decode attention ops on tensors in its device
+// memory. Every timed run ends by finishing what it queued (finish(compute) after ops,
+// finish(load/store) after copies), so an asynchronous backend is timed to its work's end.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+#include "runtime/profile/hardware_probe.h"
+#include "engine/backend/backend.h"
+
+namespace strata {
+
+// Best (shortest) seconds of `reps` runs of fn after one warm-up run.
+template <typename Fn>
+double best_seconds(int reps, Fn&& fn) {
+  using Clock = std::chrono::steady_clock;
+  fn();
+  double best = 1e30;
+  for (int i = 0; i < reps; ++i) {
+    const auto start = Clock::now();
+    fn();
+    best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
+  }
+  return std::max(best, 1e-9);
+}
+
+// Bytes per second of host->device (CopyQueue::load) and device->host (store) copies.
+struct CopyRates {
+  double load = 0, store = 0;
+};
+
+// Copies of `bytes` between `host` (host memory of at least that size) and a device block.
+CopyRates copy_rates(DeviceMemory& memory, void* host, size_t bytes);
+
+// memcpy between two host buffers of `bytes`: bytes copied per second (each read and written).
+double memcpy_bytes_per_s(size_t bytes);
+
+// y[m, n] = x[m, k] · w[n, k]ᵀ with random f16 weights (the stored dtype), all three in the
+// backend's device memory, ready to queue.
+class F16Product {
+ public:
+  F16Product(Backend& be, int64_t m, int64_t n, int64_t k, uint32_t seed);
+  // Queues the product on the backend; finish(CopyQueue::compute) waits for it.
+  void run() { be_.linear(x_, w_, Tensor(), y_); }
+
+ private:
+  Backend& be_;
+  MemoryBlock x_block_, w_block_, y_block_;
+  Tensor x_, w_, y_;
+};
+
+// Achieved FLOP/s of one F16Product, timed to its end. Small products take milliseconds, so
+// callers give them more repetitions: on a shared machine the best of a handful is often slow.
+double gemm_flops(Backend& be, int64_t m, int64_t n, int64_t k, int reps = 3);
+
+// The weight pass of a GEMM as the backend runs it: stored weight bytes per second of a one-row
+// product (y[1, n] = x[1, k] · w[n, k]ᵀ, f16 weights), i.e. what a decode step with a tiny
+// batch pays per weight byte. On the CPU backend this is far below a memcpy (each weight is
+// converted to fp32 before the multiply), and the cost model charges W / this rate per GEMM.
+double gemm_weight_bytes_per_s(Backend& be, int64_t n, int64_t k);
+
+// FLOP/s of the multiply alone in y[m, n] = x[m, k] · w[n, k]ᵀ with f16 weights: the product's
+// time less its weight pass (n·k·2 bytes at `weight_bytes_per_s`), for a backend whose passes
+// are serial (the CPU). Timing noise can make the difference tiny or negative at decode shapes,
+// so the multiply is taken to be at least a tenth of the product's time.
+double multiply_flops(Backend& be, int64_t m, int64_t n, int64_t k, double weight_bytes_per_s,
+                      int reps = 3);
+
+// Decode attention (one query per sequence) over a full fp32 cache in the backend's device
+// memory: KV bytes scanned per second.
+double attention_bytes_per_s(Backend& be, const ProbeAttentionShape& shape);
+
+}  // namespace strata

@@ -15,6 +15,7 @@ packages=(
   libpcre2-dev                           # GPT-2 pre-tokenizer regex (\p{L}, \p{N})
   libxxhash-dev                          # checksums of the converted store
   fio                                    # disk baseline for the I/O benchmarks
+  strace                                 # e2e test: counts the files a run opens
   python3 python3-numpy python3-regex    # test-model writer and independent reference forward
 )
 

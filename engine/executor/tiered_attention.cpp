@@ -71,6 +71,8 @@ void TieredAttention::attend(Backend& be, const AttentionStep& s) {
     args.key_valid = in.key_valid + p * slots;
     args.first_query_slot = in.first_slot;
     args.num_heads = s.num_heads;
+    args.num_kv_heads = s.num_kv_heads;
+    args.window = s.window;
     args.scale = s.scale;
     float* q = s.q.data<float>() + a * t * e;
     float* out = s.out.data<float>() + a * t * e;

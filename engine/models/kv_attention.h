@@ -14,13 +14,16 @@ namespace strata {
 
 struct StepInput;
 
-// One layer's attention work for one step. q, k, v, out: [B*T, hidden] f32 on the device.
+// One layer's attention work for one step, f32 on the device: q and out [B*T, heads*head_dim],
+// k and v [B*T, kv_heads*head_dim].
 struct AttentionStep {
   const StepInput* in = nullptr;
   int64_t layer = 0;
   Tensor q, k, v;
   Tensor out;
   int64_t num_heads = 1;
+  int64_t num_kv_heads = 0;  // 0: num_heads (no grouped-query attention)
+  int64_t window = 0;        // sliding window in slots; 0: every earlier slot
   float scale = 1.0f;
 };
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/core/activation.h"
+#include "engine/models/rope.h"
 
 namespace strata {
 
@@ -33,13 +34,19 @@ struct ModelConfig {
   float norm_eps = 1e-5f;
   bool final_norm = true;           // a model-level norm before the head
   bool norm_affine = true;          // norms carry weights (and a layer norm a bias)
-  bool attention_bias = true;       // q, k, v, out projections have biases
+  bool attention_bias = true;       // q, k, v projections have biases
+  bool out_proj_bias = true;        // the attention output projection has one (Qwen2: no)
   bool mlp_bias = true;
   bool tied_head = true;            // lm_head is the token embedding
   Activation activation = Activation::relu;
   int32_t bos_token_id = 0;
   std::vector<int32_t> eos_token_ids;  // generation stops at any of them
   int32_t pad_token_id = 0;
+  // Rotary families (llama, mistral, qwen2, qwen3); OPT learns its positions instead.
+  bool rotary = false;
+  RopeConfig rope;
+  bool qk_norm = false;             // Qwen3: RMSNorm of each head's q and k before RoPE
+  int64_t sliding_window = 0;       // Mistral: a query sees the last `sliding_window` slots; 0: all
 
   int64_t q_width() const { return num_heads * head_dim; }
   int64_t kv_width() const { return num_kv_heads * head_dim; }

@@ -4,12 +4,13 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
-#include "engine/models/opt/opt_family.h"
+#include "engine/models/model_families.h"
 
 namespace strata {
 
 const std::vector<const ModelFamily*>& model_families() {
-  static const std::vector<const ModelFamily*> families = {&opt_family()};
+  static const std::vector<const ModelFamily*> families = {
+      &opt_family(), &llama_family(), &mistral_family(), &qwen2_family(), &qwen3_family()};
   return families;
 }
 

@@ -89,7 +89,7 @@ inline ModelSpec sandwich_spec(int64_t layers, int64_t hidden, int64_t heads, in
   c.vocab_size = 260;
   c.max_positions = 64;
   c.embed_dim = hidden;
-  c.attention_bias = c.mlp_bias = false;
+  c.attention_bias = c.out_proj_bias = c.mlp_bias = false;
   c.tied_head = false;
   c.activation = Activation::gelu;
   c.bos_token_id = 2;

@@ -26,7 +26,7 @@ ModelConfig parse_config(const nlohmann::json& j, const std::string& path) {
   // transformers' OPTDecoder keeps a final LN only for pre-LN models not marked as removed.
   c.final_norm = pre && !r.flag_or("_remove_final_layer_norm", false);
   c.norm_affine = r.flag_or("layer_norm_elementwise_affine", true);
-  c.attention_bias = c.mlp_bias = r.flag_or("enable_bias", true);
+  c.attention_bias = c.out_proj_bias = c.mlp_bias = r.flag_or("enable_bias", true);
   c.tied_head = r.flag_or("tie_word_embeddings", true);
   c.bos_token_id = r.token_or("bos_token_id", 2);
   c.eos_token_ids = {r.token_or("eos_token_id", 2)};

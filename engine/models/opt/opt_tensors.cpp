@@ -36,7 +36,7 @@ TensorTable tensor_table(const ModelConfig& c) {
     linear("self_attn.q_proj", h, h, q_w, q_b, c.attention_bias);
     linear("self_attn.k_proj", h, h, k_w, k_b, c.attention_bias);
     linear("self_attn.v_proj", h, h, v_w, v_b, c.attention_bias);
-    linear("self_attn.out_proj", h, h, out_w, out_b, c.attention_bias);
+    linear("self_attn.out_proj", h, h, out_w, out_b, c.out_proj_bias);
     layer_norm("self_attn_layer_norm", attn_norm_w, attn_norm_b);
     linear("fc1", c.ffn_dim, h, fc1_w, fc1_b, c.mlp_bias);
     linear("fc2", h, c.ffn_dim, fc2_w, fc2_b, c.mlp_bias);

@@ -36,11 +36,11 @@ struct NextToken {
   float margin;
   float scale;  // the largest |logit|: fp16 noise is about scale * 2^-11
 };
-NextToken cpu_next(const OptModel& model, const std::vector<int32_t>& ids) {
+NextToken cpu_next(const InMemoryModel& model, const std::vector<int32_t>& ids) {
   CpuBackend be;
-  const OptConfig& c = model.config();
+  const ModelConfig& c = model.config();
   const int64_t n = int64_t(ids.size());
-  KvCache cache(c.num_layers, 1, n, kv_format(DType::f32, c.num_heads, c.head_dim()));
+  KvCache cache(c.num_layers, 1, n, kv_format(DType::f32, c.num_kv_heads, c.head_dim));
   std::vector<int32_t> positions(ids.size());
   std::iota(positions.begin(), positions.end(), 0);
   std::vector<uint8_t> valid(ids.size(), 1);
@@ -58,7 +58,7 @@ NextToken cpu_next(const OptModel& model, const std::vector<int32_t>& ids) {
 // CUDA tokens equal the CPU reference's up to the first position where the reference's margin
 // is within fp16 noise (there either token is a correct greedy choice and the rest may differ).
 // Returns how many requests diverged at such a near-tie.
-int check_same_up_to_ties(const OptModel& model, const std::vector<SequenceRequest>& reqs,
+int check_same_up_to_ties(const InMemoryModel& model, const std::vector<SequenceRequest>& reqs,
                           const std::vector<SequenceResult>& want,
                           const std::vector<SequenceResult>& got, const std::string& what) {
   INFO(what);

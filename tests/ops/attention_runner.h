@@ -13,8 +13,8 @@
 
 namespace strata::ops_test {
 
-inline AttentionArgs attention_args(const ut::AttentionCase& c, const DeviceData& q,
-                                    Tensor k_cache, Tensor v_cache, const DeviceData& out) {
+inline AttentionArgs attention_args(const ut::AttentionCase& c, const DeviceData& q, Tensor k_cache,
+                                    Tensor v_cache, const DeviceData& out) {
   AttentionArgs a;
   a.q = q.tensor(DType::f32, {c.b, c.t, c.e()});
   a.k_cache = k_cache;

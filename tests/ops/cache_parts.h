@@ -59,13 +59,13 @@ inline AttentionPartialArgs partial_args(const ut::AttentionCase& c, const Cache
 
 // Host partial attention of the part (attention_partial_cpu) into its out / max / sum.
 inline void attend_on_host(ut::AttentionCase& c, CachePart& part) {
-  attention_partial_cpu(partial_args(
-      c, part, Tensor(c.q.data(), DType::f32, {c.b, c.t, c.e()}),
-      Tensor(part.k.data(), DType::f32, {c.b, part.slots(), c.kv_e()}),
-      Tensor(part.v.data(), DType::f32, {c.b, part.slots(), c.kv_e()}),
-      Tensor(part.out.data(), DType::f32, {c.b, c.t, c.e()}),
-      Tensor(part.max.data(), DType::f32, {c.b, c.t, c.heads}),
-      Tensor(part.sum.data(), DType::f32, {c.b, c.t, c.heads})));
+  attention_partial_cpu(
+      partial_args(c, part, Tensor(c.q.data(), DType::f32, {c.b, c.t, c.e()}),
+                   Tensor(part.k.data(), DType::f32, {c.b, part.slots(), c.kv_e()}),
+                   Tensor(part.v.data(), DType::f32, {c.b, part.slots(), c.kv_e()}),
+                   Tensor(part.out.data(), DType::f32, {c.b, c.t, c.e()}),
+                   Tensor(part.max.data(), DType::f32, {c.b, c.t, c.heads}),
+                   Tensor(part.sum.data(), DType::f32, {c.b, c.t, c.heads})));
 }
 
 inline AttentionPartial host_view(const ut::AttentionCase& c, CachePart& part) {
@@ -78,11 +78,15 @@ inline AttentionPartial host_view(const ut::AttentionCase& c, CachePart& part) {
 // sequence's first query sees only masked slots, and every slot no query reads holds NaN.
 inline ut::AttentionCase random_partial_case(std::mt19937& rng, ut::AttentionMode mode,
                                              int64_t max_slots, bool grouped) {
-  ut::AttentionCase c = ut::random_attention_case(
-      rng, mode,
-      {.max_head_dim = 24, .max_slots = max_slots, .min_prefill_queries = 1,
-       .min_decode_slot = 0, .max_scale_tenths = 30, .keep = 0.7, .grouped = grouped,
-       .windowed = grouped});
+  ut::AttentionCase c = ut::random_attention_case(rng, mode,
+                                                  {.max_head_dim = 24,
+                                                   .max_slots = max_slots,
+                                                   .min_prefill_queries = 1,
+                                                   .min_decode_slot = 0,
+                                                   .max_scale_tenths = 30,
+                                                   .keep = 0.7,
+                                                   .grouped = grouped,
+                                                   .windowed = grouped});
   for (int64_t s = 0; s <= c.first; ++s) c.valid[size_t((c.b - 1) * c.s + s)] = 0;
   ut::poison_unseen_slots(c);
   return c;

@@ -21,7 +21,8 @@ class DeviceData {
   // `bytes` of zeroed device memory (at least 256, so a zero-size tensor still has an address:
   // a null Tensor means "absent" to the ops).
   DeviceData(Backend& be, size_t bytes)
-      : memory_(&be.memory()), block_(memory_->allocate_device(std::max<size_t>(bytes, 256))),
+      : memory_(&be.memory()),
+        block_(memory_->allocate_device(std::max<size_t>(bytes, 256))),
         bytes_(bytes) {}
   template <typename T>
   DeviceData(Backend& be, const std::vector<T>& host) : DeviceData(be, host.size() * sizeof(T)) {
@@ -29,7 +30,9 @@ class DeviceData {
   }
 
   template <typename T = void>
-  T* data() const { return block_.data<T>(); }
+  T* data() const {
+    return block_.data<T>();
+  }
   size_t bytes() const { return bytes_; }
 
   template <typename T>

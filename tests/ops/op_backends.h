@@ -6,10 +6,11 @@
 // Which backends a list holds is decided at link time, by the one file that defines
 // add_present_backends():
 //   strata_ops_tests (label unit)      cpu_op_backends.cpp: the CPU backend, and the CPU ops behind
-//                                      a separate device memory (tests/engine/separate_device_memory.h:
-//                                      every tensor must sit in device blocks, every byte crosses
-//                                      through the copy queues as on a GPU, so the harness's own
-//                                      device plumbing is tested without a GPU)
+//                                      a separate device memory
+//                                      (tests/engine/separate_device_memory.h: every tensor must
+//                                      sit in device blocks, every byte crosses through the copy
+//                                      queues as on a GPU, so the harness's own device plumbing is
+//                                      tested without a GPU)
 //   strata_test_ops_cuda (label gpu)   cuda/cuda_op_backends.cpp: the CUDA backend (made by
 //                                      make_backend), and one with tiny weight tiles that takes
 //                                      the dequantized-tile q4/q8 path for every M. Without a GPU
@@ -45,8 +46,8 @@ struct OpBackend {
   // q4/q8 linear: M <= this goes to the fused dequant-GEMM over fp32 x; larger M to f16 tiles
   // with x rounded to f16 (CUDA). The CPU computes every M over fp32 x: no limit.
   int64_t fused_quant_max_m = INT64_MAX;
-  int64_t max_head_dim = 0;          // attention's largest head_dim; 0: no limit
-  bool packed_kv_attention = true;   // attends over q4/q8 caches (else refuses with an Error)
+  int64_t max_head_dim = 0;         // attention's largest head_dim; 0: no limit
+  bool packed_kv_attention = true;  // attends over q4/q8 caches (else refuses with an Error)
   // Partial attention over device tensors and the merge of two device results
   // (attention_partial.h); empty where the backend offers none.
   PartialAttentionFn attention_partial;

@@ -52,9 +52,13 @@ inline PackedCase random_packed_case(std::mt19937& rng, DType bits, int64_t grou
   c.d = 8 * ut::random_int(rng, 1, 12);
   c.s = ut::random_int(rng, 2, 40);
   switch (mode % 3) {
-    case 0: c.first = 0, c.t = ut::random_int(rng, 2, c.s); break;      // prefill
-    case 1: c.t = 1, c.first = ut::random_int(rng, 1, c.s - 1); break;  // decode
-    default:
+    case 0:  // prefill
+      c.first = 0, c.t = ut::random_int(rng, 2, c.s);
+      break;
+    case 1:  // decode
+      c.t = 1, c.first = ut::random_int(rng, 1, c.s - 1);
+      break;
+    default:  // a chunk after cached slots
       c.first = ut::random_int(rng, 1, c.s - 1);
       c.t = ut::random_int(rng, 1, c.s - c.first);
   }

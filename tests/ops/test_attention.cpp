@@ -114,9 +114,14 @@ TEST_CASE("attention matches float64 with head_dim up to 128 and odd sizes in ev
       const int64_t d = random_head_dim(rng, trial), s = ut::random_int(rng, 2, 70);
       int64_t t = 1, first = 0;
       switch (trial % 3) {
-        case 0: t = ut::random_int(rng, 1, s); break;          // prefill
-        case 1: first = ut::random_int(rng, 0, s - 1); break;  // decode
-        default: first = ut::random_int(rng, 1, s - 1), t = ut::random_int(rng, 1, s - first);
+        case 0:  // prefill
+          t = ut::random_int(rng, 1, s);
+          break;
+        case 1:  // decode
+          first = ut::random_int(rng, 0, s - 1);
+          break;
+        default:  // a chunk after cached slots
+          first = ut::random_int(rng, 1, s - 1), t = ut::random_int(rng, 1, s - first);
       }
       CAPTURE(trial, b, t, s, heads, d, first);
       const Case c = case_with_shape(rng, b, t, s, heads, d, first, 0.75);
@@ -131,10 +136,10 @@ TEST_CASE("attention over long prompts and long caches spans many tiles", "[ops]
     struct Long {
       int64_t b, t, s, heads, d, first;
     };
-    for (const Long& l : {Long{2, 300, 300, 2, 64, 0},     // prefill: 19 query x 10 key tiles
-                          Long{1, 257, 700, 3, 128, 0},    // prefill into a longer cache
-                          Long{3, 1, 1500, 4, 64, 1499},   // decode at the end of a long cache
-                          Long{2, 1, 1000, 2, 80, 612},    // decode mid-cache (later slots NaN)
+    for (const Long& l : {Long{2, 300, 300, 2, 64, 0},      // prefill: 19 query x 10 key tiles
+                          Long{1, 257, 700, 3, 128, 0},     // prefill into a longer cache
+                          Long{3, 1, 1500, 4, 64, 1499},    // decode at the end of a long cache
+                          Long{2, 1, 1000, 2, 80, 612},     // decode mid-cache (later slots NaN)
                           Long{2, 77, 600, 2, 96, 400}}) {  // a chunk after a cached prefix
       CAPTURE(l.b, l.t, l.s, l.heads, l.d, l.first);
       const Case c = case_with_shape(rng, l.b, l.t, l.s, l.heads, l.d, l.first, 0.9);
@@ -143,8 +148,7 @@ TEST_CASE("attention over long prompts and long caches spans many tiles", "[ops]
   });
 }
 
-TEST_CASE("attention is causal bit for bit on long prompts and keeps its head_dim limit",
-          "[ops]") {
+TEST_CASE("attention is causal bit for bit on long prompts and keeps its head_dim limit", "[ops]") {
   for_each_backend([](OpBackend& be) {
     std::mt19937 rng(77);
     const Case c = case_with_shape(rng, 2, 40, 60, 2, 64, 10, 1.0);

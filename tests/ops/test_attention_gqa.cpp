@@ -44,8 +44,8 @@ TEST_CASE("grouped-query attention with 1 and 2 KV heads matches float64", "[ops
     std::mt19937 rng(1234);
     for (int trial = 0; trial < 48; ++trial) {
       const Mode mode = Mode(trial % 3);
-      Case c = ut::random_attention_case(
-          rng, mode, {.max_head_dim = 40, .max_slots = 40, .max_heads = 8});
+      Case c = ut::random_attention_case(rng, mode,
+                                         {.max_head_dim = 40, .max_slots = 40, .max_heads = 8});
       c.heads = 2 * ut::random_int(rng, 1, 4);  // even, so both 1 and 2 KV heads divide it
       c.kv_heads = trial % 2 ? 1 : 2;
       c.q = ut::random_floats(rng, size_t(c.b * c.t * c.e()));
@@ -67,11 +67,14 @@ TEST_CASE("sliding-window attention with random groupings matches float64", "[op
     std::mt19937 rng(seed);
     for (int trial = 0; trial < 120; ++trial) {
       const Mode mode = Mode(trial % 3);
-      Case c = ut::random_attention_case(
-          rng, mode,
-          {.max_head_dim = trial % 4 == 0 ? 128 : 24, .max_slots = trial % 5 == 0 ? 200 : 40,
-           .min_prefill_queries = 1, .min_decode_slot = 0, .max_heads = 6, .grouped = true,
-           .windowed = true});
+      Case c = ut::random_attention_case(rng, mode,
+                                         {.max_head_dim = trial % 4 == 0 ? 128 : 24,
+                                          .max_slots = trial % 5 == 0 ? 200 : 40,
+                                          .min_prefill_queries = 1,
+                                          .min_decode_slot = 0,
+                                          .max_heads = 6,
+                                          .grouped = true,
+                                          .windowed = true});
       if (trial % 7 == 0) c.window = 1;  // each query sees only its own slot
       // The last sequence's first query sees only masked slots (a left-padded sequence).
       for (int64_t s = 0; s <= c.first; ++s) c.valid[size_t((c.b - 1) * c.s + s)] = 0;
@@ -83,8 +86,7 @@ TEST_CASE("sliding-window attention with random groupings matches float64", "[op
   });
 }
 
-TEST_CASE("a window covering the cache equals no window and a window of 1 sees one slot",
-          "[ops]") {
+TEST_CASE("a window covering the cache equals no window and a window of 1 sees one slot", "[ops]") {
   for_each_backend([](OpBackend& be) {
     std::mt19937 rng(99);
     for (int trial = 0; trial < 12; ++trial) {
@@ -102,7 +104,8 @@ TEST_CASE("a window covering the cache equals no window and a window of 1 sees o
           for (int64_t h = 0; h < c.heads; ++h)
             for (int64_t i = 0; i < c.d; ++i) {
               const size_t at = size_t((b * c.t + t) * c.e() + h * c.d + i);
-              const size_t v = size_t((b * c.s + c.first + t) * c.kv_e() + c.kv_head_of(h) * c.d + i);
+              const size_t v =
+                  size_t((b * c.s + c.first + t) * c.kv_e() + c.kv_head_of(h) * c.d + i);
               CAPTURE(b, t, h, i);
               REQUIRE(own[at] == c.v[v]);
             }

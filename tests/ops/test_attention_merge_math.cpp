@@ -2,7 +2,6 @@
 // the function both the host merge and CUDA's merge kernel run) at its edges, with values worked
 // out by hand.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "engine/backend/attention_merge.h"

@@ -97,8 +97,8 @@ TEST_CASE("packed attention: float64 reference and fp32 kernel bitwise and quant
       const DType bits = trial % 2 ? DType::q8 : DType::q4;
       const int64_t group = trial % 5 == 4 ? 8 * ut::random_int(rng, 1, 8) : 0;  // 0: default
       PackedCase c = random_packed_case(rng, bits, group, trial / 2);
-      CAPTURE(trial, dtype_name(bits), c.b, c.t, c.s, c.heads, c.kv_heads, c.d, c.first,
-              c.window, c.format.element.group_size);
+      CAPTURE(trial, dtype_name(bits), c.b, c.t, c.s, c.heads, c.kv_heads, c.d, c.first, c.window,
+              c.format.element.group_size);
       Packed p = pack(c);
       if (!be.packed_kv_attention) {
         CHECK_THROWS_WITH(run_attention_packed(be, c, c.format, p.k, p.v),

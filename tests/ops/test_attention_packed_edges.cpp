@@ -81,9 +81,9 @@ TEST_CASE("packed attention: extreme groups", "[ops][quant]") {
       std::vector<float> bad(size_t(2 * c.e()), 1.0f);
       bad[size_t(c.e() + c.d + 5)] = std::numeric_limits<float>::quiet_NaN();
       std::vector<uint8_t> dst(2 * c.format.slot_bytes());
-      CHECK_THROWS_WITH(store_kv_rows(c.format, bad.data(), 2, dst.data()),
-                        Catch::Contains("token 1") && Catch::Contains("head 1") &&
-                            Catch::Contains("nan"));
+      CHECK_THROWS_WITH(
+          store_kv_rows(c.format, bad.data(), 2, dst.data()),
+          Catch::Contains("token 1") && Catch::Contains("head 1") && Catch::Contains("nan"));
     }
   });
 }
@@ -140,12 +140,13 @@ TEST_CASE("packed attention: shapes and formats are checked", "[ops][quant]") {
     Packed p = pack(c);
     const KvFormat q8 = kv_format(DType::q8, c.heads, c.d);
     const std::vector<uint8_t> v8(size_t(c.s) * q8.slot_bytes());
-    const auto refused = [&](const KvFormat& kf, const std::vector<uint8_t>& k,
-                             const KvFormat& vf, const std::vector<uint8_t>& v) {
+    const auto refused = [&](const KvFormat& kf, const std::vector<uint8_t>& k, const KvFormat& vf,
+                             const std::vector<uint8_t>& v) {
       DeviceData q(*be, c.q), dk(*be, k), dv(*be, v), out(*be, nan_floats(c.q.size()));
-      CHECK_THROWS_WITH(be->attention(attention_args(c, q, kv_view(kf, dk.data(), 1, c.s, Place::device),
-                                                     kv_view(vf, dv.data(), 1, c.s, Place::device), out)),
-                        Catch::Contains("attention shapes"));
+      CHECK_THROWS_WITH(
+          be->attention(attention_args(c, q, kv_view(kf, dk.data(), 1, c.s, Place::device),
+                                       kv_view(vf, dv.data(), 1, c.s, Place::device), out)),
+          Catch::Contains("attention shapes"));
     };
     refused(c.format, p.k, q8, v8);  // K and V in different formats
     // A packed cache whose heads match neither num_heads nor num_kv_heads (0: num_heads).

@@ -78,8 +78,8 @@ TEST_CASE("device and host parts of a cache merge on the device into full attent
       // The other order gives the same result within rounding.
       const DevicePartial reversed(*be, host_part);
       be.merge(reversed.view(c), device_copy.view(c), c.heads);
-      CHECK(ut::normalized_error(reversed.out.floats(), std::vector<double>(out.begin(), out.end())) <
-            1e-6);
+      CHECK(ut::normalized_error(reversed.out.floats(),
+                                 std::vector<double>(out.begin(), out.end())) < 1e-6);
     }
   });
 }

@@ -24,7 +24,8 @@ TEST_CASE("add matches y += x exactly", "[ops]") {
   for_each_backend([](OpBackend& be) {
     std::mt19937 rng(11);
     for (int64_t n : {1, 7, 1000, 4099, 1 << 20}) {
-      const std::vector<float> x = ut::random_floats(rng, size_t(n)), y = ut::random_floats(rng, size_t(n));
+      const std::vector<float> x = ut::random_floats(rng, size_t(n)),
+                               y = ut::random_floats(rng, size_t(n));
       std::vector<float> expected(static_cast<size_t>(n));
       // A float sum rounded once from the exact double sum is what fp32 addition must give.
       for (size_t i = 0; i < size_t(n); ++i) expected[i] = float(double(x[i]) + double(y[i]));
@@ -45,9 +46,9 @@ TEST_CASE("relu is exact and gelu (erf form) within a few ulps", "[ops]") {
   for_each_backend([](OpBackend& be) {
     std::mt19937 rng(13);
     for (size_t n : {size_t(5000), size_t(1) << 20}) {
-      const std::vector<float> x = with_specials(
-          ut::random_floats(rng, n, 3.0f),
-          {0.0f, -0.0f, 1e-30f, -1e-30f, 10.0f, -10.0f, 30.0f, -30.0f, 0.5f});
+      const std::vector<float> x =
+          with_specials(ut::random_floats(rng, n, 3.0f),
+                        {0.0f, -0.0f, 1e-30f, -1e-30f, 10.0f, -10.0f, 30.0f, -30.0f, 0.5f});
       const int64_t len = int64_t(x.size());
       DeviceData r(*be, x), g(*be, x);
       Tensor rt = r.tensor(DType::f32, {len}), gt = g.tensor(DType::f32, {len});
@@ -80,13 +81,13 @@ TEST_CASE("silu_mul matches silu(gate) * up per element, in place or not", "[ops
     std::mt19937 rng(19);
     for (int64_t n : {1, 33, 4099, 100000}) {
       const int64_t m = n % 2 ? 1 : 4;  // [m, n / m]
-      const std::vector<float> gate = with_specials(
-          ut::random_floats(rng, size_t(n - 1), 3.0f), {n > 1 ? -100.0f : 0.5f});
+      const std::vector<float> gate =
+          with_specials(ut::random_floats(rng, size_t(n - 1), 3.0f), {n > 1 ? -100.0f : 0.5f});
       const std::vector<float> up = ut::random_floats(rng, size_t(n));
       std::vector<float> g = gate;
       if (n >= 16) {  // exp(-g) overflows, underflows; zeros of either sign; tiny values
-        const float special[] = {0.0f, -0.0f, 1e-30f, -1e-30f, 20.0f, -20.0f, 90.0f, -90.0f,
-                                 88.0f, -88.0f, 1e6f, -1e6f, 0.5f, -0.5f, 3.0f};
+        const float special[] = {0.0f,  -0.0f,  1e-30f, -1e-30f, 20.0f, -20.0f, 90.0f, -90.0f,
+                                 88.0f, -88.0f, 1e6f,   -1e6f,   0.5f,  -0.5f,  3.0f};
         for (size_t i = 0; i < std::size(special); ++i) g[i] = special[i];
       }
       std::vector<double> ref(static_cast<size_t>(n));
@@ -97,10 +98,13 @@ TEST_CASE("silu_mul matches silu(gate) * up per element, in place or not", "[ops
       for (int alias = 0; alias < 3; ++alias) {  // 0: separate out; 1: out = gate; 2: out = up
         CAPTURE(n, alias);
         DeviceData dg(*be, g), du(*be, up), dout(*be, nan_floats(size_t(n)));
-        const Tensor gt = dg.tensor(DType::f32, {m, n / m}), ut_ = du.tensor(DType::f32, {m, n / m});
+        const Tensor gt = dg.tensor(DType::f32, {m, n / m}),
+                     ut_ = du.tensor(DType::f32, {m, n / m});
         Tensor out = alias == 1 ? gt : alias == 2 ? ut_ : dout.tensor(DType::f32, {m, n / m});
         be->silu_mul(gt, ut_, out);
-        const std::vector<float> y = alias == 1 ? dg.floats() : alias == 2 ? du.floats() : dout.floats();
+        const std::vector<float> y = alias == 1   ? dg.floats()
+                                     : alias == 2 ? du.floats()
+                                                  : dout.floats();
         // expf, one add, one divide, one multiply: a few ulps of the result; the absolute 1e-30
         // covers results below fp32's normal range (gate -90: e^90 overflows, silu is -0).
         const size_t bad = first_failure(size_t(n), [&](size_t i) {
@@ -152,7 +156,8 @@ TEST_CASE("embedding gathers rows exactly and host ids are free after the call",
           for (size_t i = 0; i < given[size_t(c)].size(); ++i) {
             for (int64_t j = 0; j < d; ++j) {
               const double row = table.decoded[size_t(given[size_t(c)][i] * d + j)];
-              const double before = mode == Accumulate::add ? prior[size_t(c)][i * size_t(d) + size_t(j)] : 0.0;
+              const double before =
+                  mode == Accumulate::add ? prior[size_t(c)][i * size_t(d) + size_t(j)] : 0.0;
               CAPTURE(c, i, j);
               REQUIRE(y[i * size_t(d) + size_t(j)] == float(before + row));
             }

@@ -27,10 +27,14 @@ using ut::normalized_error;
 
 double storage_tolerance(DType dt) {
   switch (dt) {
-    case DType::f32: return 1e-5;
-    case DType::f16: return 2e-3;
-    case DType::bf16: return 1.5e-2;
-    default: return 0.0;
+    case DType::f32:
+      return 1e-5;
+    case DType::f16:
+      return 2e-3;
+    case DType::bf16:
+      return 1.5e-2;
+    default:
+      return 0.0;
   }
 }
 
@@ -40,13 +44,12 @@ struct Shape {
 
 // The CPU's cases: K = 1024, N = 300: a 256-row tile then a 44-row tile; K = 262147 > the
 // tile's floats (one row per tile); 1030 = 509 + 509 + 12 rows; odd K throughout.
-const std::vector<Shape> kTileShapes = {{1, 1024, 300}, {4, 1024, 300}, {3, 1001, 300},
-                                        {1, 17, 5},     {7, 1, 9},      {2, 262147, 3},
-                                        {33, 515, 1030}, {1, 8, 1}};
+const std::vector<Shape> kTileShapes = {{1, 1024, 300}, {4, 1024, 300}, {3, 1001, 300},  {1, 17, 5},
+                                        {7, 1, 9},      {2, 262147, 3}, {33, 515, 1030}, {1, 8, 1}};
 // CUDA's cases: decode and prefill sizes, K = 0 (y is the bias alone).
-const std::vector<Shape> kGemmShapes = {{1, 1024, 300}, {4, 1001, 300},  {1, 17, 5},
-                                        {7, 1, 9},      {33, 515, 1030}, {1, 8, 1},
-                                        {300, 256, 129}, {2, 0, 3},      {64, 4096, 64}};
+const std::vector<Shape> kGemmShapes = {{1, 1024, 300},  {4, 1001, 300},  {1, 17, 5},
+                                        {7, 1, 9},       {33, 515, 1030}, {1, 8, 1},
+                                        {300, 256, 129}, {2, 0, 3},       {64, 4096, 64}};
 
 // Which per-backend test a case comes from. Its normalized checks are tuned on its own inputs
 // (a normalized error over one or three outputs is at the mercy of cancellation), so they apply
@@ -58,8 +61,7 @@ void check_linear(OpBackend& be, std::mt19937& rng, const Shape& s, DType dt,
                   std::optional<DType> bias_dt, double w_scale, Origin origin) {
   CAPTURE(s.m, s.k, s.n, dtype_name(dt), bias_dt ? dtype_name(*bias_dt) : "none");
   const std::vector<float> x = ut::random_floats(rng, size_t(s.m * s.k));
-  const std::vector<float> w_orig =
-      ut::random_floats(rng, size_t(s.n * s.k), float(w_scale));
+  const std::vector<float> w_orig = ut::random_floats(rng, size_t(s.n * s.k), float(w_scale));
   const std::vector<float> b_orig = ut::random_floats(rng, size_t(s.n), 0.5f);
   const StoredValues w(w_orig, dt), b(b_orig, bias_dt.value_or(DType::f32));
   const auto upload = [&](const auto& v) { return DeviceData(*be, v); };
@@ -92,8 +94,8 @@ void check_linear(OpBackend& be, std::mt19937& rng, const Shape& s, DType dt,
       const std::vector<double> ref_row(ref.begin() + i * s.n, ref.begin() + (i + 1) * s.n);
       CHECK(normalized_error(row, ref_row) < 1e-5);
     }
-  } else if (be.arithmetic == Arithmetic::cuda && origin == Origin::cuda_gemm &&
-             dt != DType::f32 && s.k > 0) {
+  } else if (be.arithmetic == Arithmetic::cuda && origin == Origin::cuda_gemm && dt != DType::f32 &&
+             s.k > 0) {
     CHECK(normalized_error(y, ref) < (dt == DType::f16 ? 1e-3 : 8e-3));
   }
 }

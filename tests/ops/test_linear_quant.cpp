@@ -34,10 +34,10 @@ struct Shape {
   int64_t m, k, n;
 };
 
-const std::vector<Shape> kShapes = {
-    {1, 64, 7},    {2, 100, 33},  {4, 256, 300},  {3, 1001, 65},   {5, 128, 129},
-    {17, 515, 40}, {1, 8, 1},     {9, 64, 1030},  {16, 256, 300},  {17, 256, 300},
-    {64, 100, 33}, {100, 515, 40}, {5, 4096, 96}};
+const std::vector<Shape> kShapes = {{1, 64, 7},     {2, 100, 33},   {4, 256, 300}, {3, 1001, 65},
+                                    {5, 128, 129},  {17, 515, 40},  {1, 8, 1},     {9, 64, 1030},
+                                    {16, 256, 300}, {17, 256, 300}, {64, 100, 33}, {100, 515, 40},
+                                    {5, 4096, 96}};
 
 void check_quant_linear(OpBackend& be, std::mt19937& rng, const Shape& s, const TensorFormat& f,
                         std::optional<DType> bias_dt) {
@@ -140,8 +140,8 @@ TEST_CASE("packed tensors: byte sizes and row views and format names", "[ops][qu
     REQUIRE(f.has_value());
     CHECK(format_name(*f) == name);
   }
-  for (const char* bad : {"q4", "q4g", "q4g0", "q4g12", "q4g064", "q5g64", "q4g8200", "i8",
-                          "q4g64x", "Q4G64"}) {
+  for (const char* bad :
+       {"q4", "q4g", "q4g0", "q4g12", "q4g064", "q5g64", "q4g8200", "i8", "q4g64x", "Q4G64"}) {
     CAPTURE(bad);
     CHECK_FALSE(parse_tensor_format(bad).has_value());
   }

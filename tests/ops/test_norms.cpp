@@ -44,7 +44,8 @@ void run_norm_trials(OpBackend& be, Norm norm) {
                                 : ut::random_int(rng, 1, trial % 2 ? 1100 : 3000);
     const bool use_gamma = trial % 2 == 0 || trial % 7 == 1, use_beta = trial % 4 < 2;
     const bool alias = trial % 3 == 0;
-    const DType param_dtype = std::vector<DType>{DType::f32, DType::f16, DType::bf16}[size_t(trial % 3)];
+    const DType param_dtype =
+        std::vector<DType>{DType::f32, DType::f16, DType::bf16}[size_t(trial % 3)];
     CAPTURE(trial, m, h, use_gamma, use_beta, alias, dtype_name(param_dtype));
     // Small rows (std 0.01: variance comparable to eps) are centred: an fp32 mean of a large
     // offset would dominate their error, which is not what is tested here.
@@ -109,7 +110,8 @@ TEST_CASE("rms_norm per head (Qwen3 q/k norm) on a reshaped view", "[ops]") {
           double squares = 0.0;
           for (int64_t i = 0; i < head_dim; ++i) squares += double(x[at + i]) * x[at + i];
           const double inv = 1.0 / std::sqrt(squares / double(head_dim) + eps);
-          for (int64_t i = 0; i < head_dim; ++i) ref[at + i] = x[at + i] * inv * g.decoded[size_t(i)];
+          for (int64_t i = 0; i < head_dim; ++i)
+            ref[at + i] = x[at + i] * inv * g.decoded[size_t(i)];
         }
       }
       const auto upload = [&](const auto& v) { return DeviceData(*be, v); };
@@ -117,8 +119,7 @@ TEST_CASE("rms_norm per head (Qwen3 q/k norm) on a reshaped view", "[ops]") {
       const Tensor q = dx.tensor(DType::f32, {rows, heads * head_dim});
       Tensor out = alias ? q : dy.tensor(DType::f32, {rows, heads * head_dim});
       Tensor out_view = out.reshaped({rows * heads, head_dim});
-      be->rms_norm(q.reshaped({rows * heads, head_dim}), dg.tensor(dt, {head_dim}), eps,
-                   out_view);
+      be->rms_norm(q.reshaped({rows * heads, head_dim}), dg.tensor(dt, {head_dim}), eps, out_view);
       check_norm_output(be, alias ? dx.floats() : dy.floats(), ref, rows * heads, head_dim);
     }
   });

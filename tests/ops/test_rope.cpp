@@ -28,8 +28,8 @@ RopeCase random_rope_case(std::mt19937& rng, int trial) {
   RopeCase c;
   c.rows = ut::random_int(rng, 1, 9);
   c.heads = ut::random_int(rng, 1, 6);
-  c.head_dim = trial < 3 ? std::vector<int64_t>{2, 128, 256}[size_t(trial)]
-                         : 2 * ut::random_int(rng, 1, 64);
+  c.head_dim =
+      trial < 3 ? std::vector<int64_t>{2, 128, 256}[size_t(trial)] : 2 * ut::random_int(rng, 1, 64);
   const int32_t max_position = trial % 3 == 0 ? 131072 : trial % 3 == 1 ? 4096 : 40;
   for (int64_t r = 0; r < c.rows; ++r) {
     c.positions.push_back(int32_t(ut::random_int(rng, 0, max_position)));
@@ -42,8 +42,8 @@ RopeCase random_rope_case(std::mt19937& rng, int trial) {
 
 // Checks y against the reference pair by pair; returns the largest error in units of the bound.
 double check_rope(const RopeCase& c, const std::vector<float>& y) {
-  const std::vector<double> ref = rope_ref(c.x, c.rows, c.width(), c.head_dim, c.positions,
-                                           c.inv_freq);
+  const std::vector<double> ref =
+      rope_ref(c.x, c.rows, c.width(), c.head_dim, c.positions, c.inv_freq);
   const int64_t half = c.head_dim / 2;
   double worst = 0.0;
   for (int64_t r = 0; r < c.rows; ++r) {
@@ -54,8 +54,8 @@ double check_rope(const RopeCase& c, const std::vector<float>& y) {
         CAPTURE(r, h0, i, c.positions[size_t(r)], y[lo], ref[lo], y[hi], ref[hi]);
         REQUIRE(std::fabs(y[lo] - ref[lo]) <= bound);
         REQUIRE(std::fabs(y[hi] - ref[hi]) <= bound);
-        worst = std::max({worst, std::fabs(y[lo] - ref[lo]) / bound,
-                          std::fabs(y[hi] - ref[hi]) / bound});
+        worst = std::max(
+            {worst, std::fabs(y[lo] - ref[lo]) / bound, std::fabs(y[hi] - ref[hi]) / bound});
       }
     }
   }
@@ -78,8 +78,7 @@ TEST_CASE("rope matches float64 rotate_half with fp32 angles", "[ops]") {
   });
 }
 
-TEST_CASE("rope at position 0 is the identity and host arrays are free after the call",
-          "[ops]") {
+TEST_CASE("rope at position 0 is the identity and host arrays are free after the call", "[ops]") {
   for_each_backend([](OpBackend& be) {
     std::mt19937 rng(5);
     // Calls queued back to back from one positions / frequencies buffer, rewritten after each.
@@ -122,8 +121,8 @@ TEST_CASE("rope's angle is the fp32 product, not the exact one", "[ops]") {
   c.inv_freq = default_inv_freq(c.head_dim, 5e5);
   std::mt19937 rng(3);
   c.x = ut::random_floats(rng, size_t(c.rows * c.width()));
-  const std::vector<double> ref = rope_ref(c.x, c.rows, c.width(), c.head_dim, c.positions,
-                                           c.inv_freq);
+  const std::vector<double> ref =
+      rope_ref(c.x, c.rows, c.width(), c.head_dim, c.positions, c.inv_freq);
   double worst = 0.0;
   for (int64_t r = 0; r < c.rows; ++r) {
     for (int64_t i = 0; i < c.head_dim / 2; ++i) {

@@ -29,7 +29,7 @@ TEST_CASE("backend public methods throw strata::Error on mismatched shapes", "[o
       CHECK_THROWS_AS(be->linear(f32({2, 5}), f32({3, 5}), f32({4}), y), Error);  // bias
       CHECK_THROWS_AS(be->linear(f32({2, 5}), f32({3, 5}), f32({1, 3}), y), Error);
       CHECK_THROWS_AS(be->linear(f16({2, 5}), f32({3, 5}), Tensor(), y), Error);  // x is f32
-      CHECK_THROWS_AS(be->linear(f32({10}), f32({3, 5}), Tensor(), y), Error);  // rank
+      CHECK_THROWS_AS(be->linear(f32({10}), f32({3, 5}), Tensor(), y), Error);    // rank
       CHECK_THROWS_AS(be->linear(f32({2, 5}), f32({15}), Tensor(), y), Error);
       Tensor y3 = f32({2, 3, 1}, 2048);
       CHECK_THROWS_AS(be->linear(f32({2, 5}), f32({3, 5}), Tensor(), y3), Error);

@@ -103,7 +103,7 @@ struct AttentionCaseRanges {
   int64_t max_scale_tenths = 20;  // scale = head_dim^-0.5 x [0.5, max / 10]
   double keep = 0.75;             // chance that a slot is valid
   int64_t max_heads = 4;
-  bool grouped = false;  // kv_heads: a random divisor of heads (else equal to heads)
+  bool grouped = false;   // kv_heads: a random divisor of heads (else equal to heads)
   bool windowed = false;  // window: a random 1 .. s + 1 (else unlimited)
 };
 
@@ -136,8 +136,8 @@ inline AttentionCase random_attention_case(std::mt19937& rng, AttentionMode mode
     c.kv_heads = divisors[size_t(random_int(rng, 0, int64_t(divisors.size()) - 1))];
   }
   if (r.windowed) c.window = random_int(rng, 1, c.s + 1);
-  c.scale = float(1.0 / std::sqrt(double(c.d))) * float(random_int(rng, 5, r.max_scale_tenths)) /
-            10.0f;
+  c.scale =
+      float(1.0 / std::sqrt(double(c.d))) * float(random_int(rng, 5, r.max_scale_tenths)) / 10.0f;
   c.q = random_floats(rng, size_t(c.b * c.t * c.e()));
   c.k = random_floats(rng, size_t(c.b * c.s * c.kv_e()));
   c.v = random_floats(rng, size_t(c.b * c.s * c.kv_e()));

@@ -3,11 +3,10 @@
 // backend's GEMM rounds it.
 #pragma once
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "engine/core/dtype.h"
 #include "engine/core/half.h"
@@ -19,9 +18,12 @@ inline constexpr double kU = 1.0 / 16777216.0;  // 2^-24, fp32 unit roundoff
 // v as stored in `dt` (f32, f16 or bf16), read back in double.
 inline double round_to(DType dt, float v) {
   switch (dt) {
-    case DType::f16: return f16_to_f32(f32_to_f16(v));
-    case DType::bf16: return bf16_to_f32(f32_to_bf16(v));
-    default: return v;
+    case DType::f16:
+      return f16_to_f32(f32_to_f16(v));
+    case DType::bf16:
+      return bf16_to_f32(f32_to_bf16(v));
+    default:
+      return v;
   }
 }
 

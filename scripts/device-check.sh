@@ -10,9 +10,11 @@
 # stripped to fit the carry limit; LD_LIBRARY_PATH points at them. cuBLAS is linked statically
 # where the toolkit has libcublas_static.a; otherwise the shared libcublas comes from the GPU
 # machine's own CUDA toolkit (or the nvidia-cublas Python wheel), found below.
-# GPU tests: strata_test_quant_cuda (quant kernels), strata_test_cuda_backend (the CUDA backend's
-# ops, memory primitives and the device/host attention merge), strata_test_cuda_executor (the
-# offloading executor on CUDA: device memory, store_rows, the invariance grid). GPU benchmarks:
+# GPU tests (ctest label gpu): strata_test_quant_cuda (quant kernels), strata_test_ops_cuda (the op
+# harness, tests/ops/, on the CUDA backends: every op against float64, GQA, windows, the
+# device/host attention merge, store_rows), strata_test_cuda_backend (the CUDA backend's memory
+# and ordering primitives), strata_test_cuda_executor (the offloading executor on CUDA: device
+# memory, the invariance grid). GPU benchmarks:
 # strata profile --backend cuda, then strata bench --dummy opt-6.7b (and opt-30b where the disk
 # holds its 60 GB f16 dummy store) at prompt 512, gen 32, device memory capped at 16 GiB (a T4)
 # and uncapped. Not yet run on a GPU machine (no session had one). Exit code: 0 when every GPU
@@ -48,7 +50,7 @@ printf '| check | result |\n|---|---|\n' >"$results"
 record() { printf '| %s | %s |\n' "$1" "$2" >>"$results"; }
 
 # Every GPU test executable: they exit 77 without a GPU, so here 77 is a failure too.
-for test in "$build"/tests/strata_test_*cuda*; do  # quant kernels, backend ops, executor
+for test in "$build"/tests/strata_test_*cuda*; do  # quant kernels, ops, backend, executor
   [ -x "$test" ] || continue
   name="$(basename "$test")"
   if ldd "$test" | grep -q "not found"; then  # say which library is missing, not just "127"

@@ -15,24 +15,33 @@ void check_state(const Tensor& t, int64_t b, int64_t q, int64_t heads, const cha
 
 }  // namespace
 
+void check_attention_heads(const AttentionArgs& a) {
+  const int64_t e = a.q.dim(2);
+  STRATA_CHECK(a.num_heads > 0 && e % a.num_heads == 0, "attention width ", e,
+               " not divisible by ", a.num_heads, " heads");
+  STRATA_CHECK(a.num_kv_heads >= 0 && a.num_heads % a.kv_heads() == 0, "attention: ",
+               a.num_kv_heads, " KV heads do not divide ", a.num_heads, " query heads");
+  STRATA_CHECK(a.window >= 0, "attention window ", a.window, " is negative");
+}
+
 void check_attention_partial(const AttentionPartialArgs& p) {
   const AttentionArgs& a = p.attention;
   STRATA_CHECK(a.q.rank() == 3 && a.k_cache.rank() == 3 && a.v_cache.rank() == 3 &&
                    a.out.rank() == 3,
-               "partial attention tensors must be [batch, positions, hidden]");
+               "partial attention tensors must be [batch, positions, width]");
+  check_attention_heads(a);
   const int64_t b = a.q.dim(0), t = a.q.dim(1), e = a.q.dim(2), s = a.k_cache.dim(1);
-  STRATA_CHECK(a.k_cache.dim(0) == b && a.v_cache.dim(0) == b && a.k_cache.dim(2) == e &&
-                   a.v_cache.dim(1) == s && a.v_cache.dim(2) == e && a.out.dim(0) == b &&
+  const int64_t kv_e = a.kv_heads() * (e / a.num_heads);
+  STRATA_CHECK(a.k_cache.dim(0) == b && a.v_cache.dim(0) == b && a.k_cache.dim(2) == kv_e &&
+                   a.v_cache.dim(1) == s && a.v_cache.dim(2) == kv_e && a.out.dim(0) == b &&
                    a.out.dim(1) == t && a.out.dim(2) == e,
                "partial attention shapes: q ", a.q.shape_string(), ", k ",
                a.k_cache.shape_string(), ", v ", a.v_cache.shape_string(), ", out ",
-               a.out.shape_string());
+               a.out.shape_string(), ", ", a.num_heads, " heads, ", a.kv_heads(), " KV heads");
   for (const Tensor* x : {&a.q, &a.k_cache, &a.v_cache, &a.out}) {
     STRATA_CHECK(x->dtype() == DType::f32, "partial attention takes f32 tensors, got ",
                  x->shape_string());
   }
-  STRATA_CHECK(a.num_heads > 0 && e % a.num_heads == 0, "hidden ", e, " not divisible by ",
-               a.num_heads, " heads");
   STRATA_CHECK(a.first_query_slot >= 0 && p.slot_offset >= 0, "first query slot ",
                a.first_query_slot, ", part offset ", p.slot_offset);
   STRATA_CHECK(s == 0 || a.key_valid != nullptr, "partial attention without key_valid");

@@ -6,9 +6,11 @@
 // (merge_attention_partials below).
 //
 // A part holds slots [slot_offset, slot_offset + S_part) of every sequence of the batch:
-// attention.k_cache / v_cache are [B, S_part, hidden] and attention.key_valid is [B, S_part] for
-// those slots only; attention.first_query_slot stays the global slot of q's first position, so
-// query t sees part slot s when slot_offset + s <= first_query_slot + t and key_valid[b, s].
+// attention.k_cache / v_cache are fp32 [B, S_part, kv_heads * head_dim] and attention.key_valid
+// is [B, S_part] for those slots only; attention.first_query_slot stays the global slot of q's
+// first position, so query t (global slot p = first_query_slot + t) sees part slot s when
+// key_valid[b, s] and the global slot g = slot_offset + s has g <= p and, with a window,
+// g > p - window. Grouped-query heads as in AttentionArgs (backend.h).
 #pragma once
 
 #include <cstdint>
@@ -17,7 +19,7 @@
 
 namespace strata {
 
-// One part's result: out [B, T, hidden] normalized over the part's visible slots (0 if none),
+// One part's result: out [B, T, heads * head_dim] normalized over the part's visible slots (0 if none),
 // max and sum [B, T, heads] f32 (attention_merge.h; -inf and 0 if none).
 struct AttentionPartial {
   Tensor out;
@@ -32,9 +34,12 @@ struct AttentionPartialArgs {
   Tensor sum;               // [B, T, heads] f32, written
 };
 
+// Head counts and window of attention (Backend::attention and partial attention): num_heads
+// divides q's width, num_kv_heads (0 or a divisor of num_heads) and window are not negative.
+void check_attention_heads(const AttentionArgs& a);
 // Shape checks shared by every backend's partial attention (strata::Error on a mismatch).
 void check_attention_partial(const AttentionPartialArgs& a);
-// Shape checks of a merge: both parts [B, T, hidden] / [B, T, heads] alike.
+// Shape checks of a merge: both parts [B, T, heads * head_dim] / [B, T, heads] alike.
 void check_attention_merge(const AttentionPartial& into, const AttentionPartial& other,
                            int64_t num_heads);
 

@@ -34,7 +34,7 @@ bool fixes_part(const ExecutionFlags& f) {
 
 PolicyRequest::Source source(const ExecutionFlags& f) { return policy_request(f, 1).source; }
 
-TEST_CASE("run's default policy is auto; in-memory keeps everything on the device", "[cli]") {
+TEST_CASE("run's default policy is auto and in-memory keeps everything on the device", "[cli]") {
   const ExecutionFlags run = parse({}, "auto");
   CHECK(run.policy_auto());
   CHECK(source(run) == PolicyRequest::Source::plan);

@@ -6,6 +6,12 @@
 #include <catch2/catch.hpp>
 #include <cuda_runtime.h>
 
+#include <cstdio>
+#include <exception>
+
+#include "common/error.h"
+#include "engine/backend/backend.h"
+
 namespace strata::cut {
 
 template <typename NoGpu>
@@ -17,6 +23,22 @@ int gpu_test_main(int argc, char** argv, NoGpu&& no_gpu) {
     return no_gpu(err != cudaSuccess ? cudaGetErrorString(err) : "no CUDA device");
   }
   return Catch::Session().run(argc, argv) == 0 ? 0 : 1;
+}
+
+// The no-GPU check of a backend test: asking for the CUDA backend must fail with an InputError
+// that says why; then the run is skipped (77). Anything else is a failure (1).
+inline int expect_cuda_refused(const char*) {
+  try {
+    make_backend(BackendKind::cuda);
+    std::printf("FAIL: make_backend(cuda) succeeded without a GPU\n");
+    return 1;
+  } catch (const InputError& e) {
+    std::printf("no GPU (make_backend(cuda): %s): skipped\n", e.what());
+    return 77;
+  } catch (const std::exception& e) {
+    std::printf("FAIL: make_backend(cuda) without a GPU threw a non-input error: %s\n", e.what());
+    return 1;
+  }
 }
 
 }  // namespace strata::cut

@@ -1,7 +1,7 @@
 // The offloading executor on the CUDA backend (issue 6 point 3): its device memory and copy
-// queues, store_rows against the CPU reference bytes, and the invariance grid — the greedy tokens
-// of the CPU all-in-memory path under every placement, wherever the CPU reference's top-1 margin
-// exceeds fp16 noise. Own main: without a GPU it exits 77 (ctest: skipped).
+// queues, and the invariance grid — the greedy tokens of the CPU all-in-memory path under every
+// placement, wherever the CPU reference's top-1 margin exceeds fp16 noise (store_rows against
+// the reference bytes is an op: tests/ops). Own main: without a GPU it exits 77 (skipped).
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 #include <cuda_runtime.h>
@@ -16,7 +16,6 @@
 #include "engine/backend/cuda/cuda_check.h"
 #include "executor_invariance_support.h"
 #include "gpu_test_main.h"
-#include "quant/reference.h"
 
 namespace strata {
 namespace {
@@ -37,11 +36,11 @@ struct NextToken {
   float margin;
   float scale;  // the largest |logit|: fp16 noise is about scale * 2^-11
 };
-NextToken cpu_next(const OptModel& model, const std::vector<int32_t>& ids) {
+NextToken cpu_next(const InMemoryModel& model, const std::vector<int32_t>& ids) {
   CpuBackend be;
-  const OptConfig& c = model.config();
+  const ModelConfig& c = model.config();
   const int64_t n = int64_t(ids.size());
-  KvCache cache(c.num_layers, 1, n, kv_format(DType::f32, c.num_heads, c.head_dim()));
+  KvCache cache(c.num_layers, 1, n, kv_format(DType::f32, c.num_kv_heads, c.head_dim));
   std::vector<int32_t> positions(ids.size());
   std::iota(positions.begin(), positions.end(), 0);
   std::vector<uint8_t> valid(ids.size(), 1);
@@ -59,7 +58,7 @@ NextToken cpu_next(const OptModel& model, const std::vector<int32_t>& ids) {
 // CUDA tokens equal the CPU reference's up to the first position where the reference's margin
 // is within fp16 noise (there either token is a correct greedy choice and the rest may differ).
 // Returns how many requests diverged at such a near-tie.
-int check_same_up_to_ties(const OptModel& model, const std::vector<SequenceRequest>& reqs,
+int check_same_up_to_ties(const InMemoryModel& model, const std::vector<SequenceRequest>& reqs,
                           const std::vector<SequenceResult>& want,
                           const std::vector<SequenceResult>& got, const std::string& what) {
   INFO(what);
@@ -110,37 +109,6 @@ TEST_CASE("CudaDeviceMemory: zeroed device blocks, aligned pinned host blocks, c
   CHECK(std::equal(back.begin(), back.begin() + long(n / 2), data.begin()));
   CHECK(std::equal(back.begin() + long(n / 2), back.end(), data.begin()));
   CHECK(memory.allocate_device(0).data() == nullptr);
-}
-
-TEST_CASE("cuda store_rows writes the CPU reference's bytes (f32 copy, q4, q8)",
-          "[cuda][executor]") {
-  CudaBackend be;
-  DeviceMemory& memory = be.memory();
-  for (const TensorFormat f : {TensorFormat(DType::f32), TensorFormat(DType::q4, 64),
-                               TensorFormat(DType::q8, 64), TensorFormat(DType::q4, 40)}) {
-    CAPTURE(format_name(f));
-    const int64_t rows = 37, cols = f.group_size == 40 ? 80 : 128;
-    const std::vector<float> x = random_floats(size_t(rows * cols), 11);
-    const Tensor out_shape = is_quantized(f.dtype) ? Tensor::packed(nullptr, f, rows, cols)
-                                                   : Tensor(nullptr, DType::f32, {rows, cols});
-    std::vector<uint8_t> want(out_shape.nbytes());
-    CpuBackend cpu;
-    const Tensor host_out = is_quantized(f.dtype)
-                                ? Tensor::packed(want.data(), f, rows, cols)
-                                : Tensor(want.data(), DType::f32, {rows, cols});
-    cpu.store_rows(Tensor(const_cast<float*>(x.data()), DType::f32, {rows, cols}), host_out);
-    MemoryBlock dx = memory.allocate_device(x.size() * sizeof(float));
-    MemoryBlock dout = memory.allocate_device(want.size());
-    memory.copy(CopyQueue::compute, dx.data(), x.data(), x.size() * sizeof(float));
-    const Tensor device_out = is_quantized(f.dtype)
-                                  ? Tensor::packed(dout.data(), f, rows, cols, Place::device)
-                                  : Tensor(dout.data(), DType::f32, {rows, cols}, Place::device);
-    be.store_rows(Tensor(dx.data(), DType::f32, {rows, cols}, Place::device), device_out);
-    std::vector<uint8_t> got(want.size());
-    memory.copy(CopyQueue::compute, got.data(), dout.data(), got.size());
-    memory.finish(CopyQueue::compute);
-    CHECK(got == want);
-  }
 }
 
 TEST_CASE("executor on CUDA: the CPU all-in-memory tokens under every placement",

@@ -126,6 +126,20 @@ class SeparateMemoryBackend final : public Backend {
     before({&x, &gamma, &beta, &y});
     cpu_.layer_norm(x, gamma, beta, eps, y);
   }
+  void do_rms_norm(const Tensor& x, const Tensor& gamma, float eps, Tensor& y) override {
+    before({&x, &gamma, &y});
+    cpu_.rms_norm(x, gamma, eps, y);
+  }
+  // positions and inv_freq are host arrays by contract (backend.h), so only x is checked.
+  void do_rope(Tensor& x, int64_t head_dim, const int32_t* positions,
+               std::span<const float> inv_freq) override {
+    before({&x});
+    cpu_.rope(x, head_dim, positions, inv_freq);
+  }
+  void do_silu_mul(const Tensor& gate, const Tensor& up, Tensor& out) override {
+    before({&gate, &up, &out});
+    cpu_.silu_mul(gate, up, out);
+  }
   void do_add(const Tensor& x, Tensor& y) override {
     before({&x, &y});
     cpu_.add(x, y);

@@ -125,7 +125,7 @@ TEST_CASE("executor policy: shares and activations on disk are checked", "[execu
   CHECK_NOTHROW(validate_for_executor(p));
 }
 
-TEST_CASE("io worker: tasks run in order after their dependencies; errors reach the waiter",
+TEST_CASE("io worker: tasks run in order after their dependencies and errors reach the waiter",
           "[executor]") {
   for (Overlap ov : {Overlap::kOn, Overlap::kOff}) {
     IoWorker a("a", ov), b("b", ov);

@@ -165,7 +165,7 @@ TEST_CASE("f32_to_f16 rounds to nearest even", "[half]") {
   CHECK(f32_to_f16(-1e6f) == 0xfc00);
 }
 
-TEST_CASE("f32_to_bf16 rounds to nearest even; NaN stays NaN", "[half]") {
+TEST_CASE("f32_to_bf16 rounds to nearest even and NaN stays NaN", "[half]") {
   std::mt19937 rng(4321);
   check_encoding(kBF16, f32_to_bf16, edge_floats(kBF16));
   check_encoding(kBF16, f32_to_bf16, random_floats(rng, kBF16, 2'000'000));

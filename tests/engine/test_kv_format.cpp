@@ -42,7 +42,7 @@ TEST_CASE("kv format: groups of at most 64 along head_dim, never across heads", 
   CHECK(t.rows(1, 2).data<uint8_t>() == bytes.data() + 5 * q4.slot_bytes());
 }
 
-TEST_CASE("kv format: rows are quantized per head, as quant's reference of [heads, head_dim]",
+TEST_CASE("kv format: rows are quantized per head, as quant's reference of (heads, head_dim)",
           "[kv]") {
   std::mt19937 rng(4);
   const KvFormat f = kv_format(DType::q4, 3, 80);  // groups of 40

@@ -177,7 +177,7 @@ TEST_CASE("empirical distribution matches softmax (chi-square, 20000 draws)", "[
   CHECK(chi_square(logits, {1.0f, 1.0f, 0, 11}, 20000, wrong) > 100.0);
 }
 
-TEST_CASE("the same seed gives the same tokens; another seed does not", "[sampling]") {
+TEST_CASE("the same seed gives the same tokens and another seed does not", "[sampling]") {
   std::mt19937 rng(8);
   const std::vector<float> logits = random_logits(rng, 50, 1.0f);
   const SamplingParams params{0.9f, 0.95f, 30, 0};
@@ -193,7 +193,7 @@ TEST_CASE("the same seed gives the same tokens; another seed does not", "[sampli
   CHECK(std::set<int32_t>(a.begin(), a.end()).size() > 5);
 }
 
-TEST_CASE("SequenceRng is SplitMix64 and uniform() lies in [0, 1)", "[sampling]") {
+TEST_CASE("SequenceRng is SplitMix64 and uniform() lies in the half-open unit interval", "[sampling]") {
   // Reference outputs of Vigna's splitmix64.c seeded with 1234567.
   SequenceRng known(1234567);
   CHECK(known.next() == 6457827717110365317ull);

@@ -24,7 +24,7 @@ TEST_CASE("T4 preset is valid and round-trips exactly", "[planner]") {
   CHECK(hardware_profile_to_yaml(back) == text);
 }
 
-TEST_CASE("capacities accept units; overrides set one field", "[planner]") {
+TEST_CASE("capacities accept units and overrides set one field", "[planner]") {
   CHECK(*parse_byte_size("15 GiB") == 15.0 * 1024 * 1024 * 1024);
   CHECK(*parse_byte_size("1.5TB") == 1.5e12);
   CHECK(*parse_byte_size("4096") == 4096.0);

@@ -23,6 +23,10 @@ class CpuBackend final : public Backend {
   void do_linear(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& y) override;
   void do_layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps,
                      Tensor& y) override;
+  void do_rms_norm(const Tensor& x, const Tensor& gamma, float eps, Tensor& y) override;
+  void do_rope(Tensor& x, int64_t head_dim, const int32_t* positions,
+               std::span<const float> inv_freq) override;
+  void do_silu_mul(const Tensor& gate, const Tensor& up, Tensor& out) override;
   void do_add(const Tensor& x, Tensor& y) override;
   void do_activation(Activation kind, Tensor& x) override;
   void do_embedding(const Tensor& table, const int32_t* ids, Accumulate mode,
@@ -35,6 +39,7 @@ class CpuBackend final : public Backend {
   std::vector<float> bias_f32_;     // a linear's bias in fp32
   // Packed attention scratch: scores of a tile of queries, one dequantized K or V slot row.
   std::vector<float> scores_, slot_row_;
+  std::vector<float> rope_cos_, rope_sin_;  // one row's cos θ_i and sin θ_i
   HostDeviceMemory memory_;
   quant::CpuIsa isa_ = quant::detect_cpu_isa();
 };

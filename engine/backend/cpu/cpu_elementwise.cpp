@@ -1,4 +1,5 @@
-// CPU row-wise and elementwise ops: layer norm, residual add, activations, embedding gather.
+// CPU row-wise and elementwise ops: layer norm, residual add, activations, SwiGLU's silu_mul,
+// embedding gather.
 #include <cmath>
 
 #include "engine/backend/cpu/cpu_backend.h"
@@ -45,6 +46,15 @@ void CpuBackend::do_activation(Activation kind, Tensor& x) {
       for (int64_t i = 0; i < n; ++i) v[i] = 0.5f * v[i] * (1.0f + std::erf(v[i] * float(M_SQRT1_2)));
       return;
   }
+}
+
+void CpuBackend::do_silu_mul(const Tensor& gate, const Tensor& up, Tensor& out) {
+  const float* g = gate.data<float>();
+  const float* u = up.data<float>();
+  float* o = out.data<float>();
+  // silu(g) = g * sigmoid(g) = g / (1 + e^-g) (torch's silu); e^-g overflowing to inf for very
+  // negative g gives -0, the limit. Each element is read before it is written, so out may alias.
+  for (int64_t i = 0, n = out.numel(); i < n; ++i) o[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
 }
 
 void CpuBackend::do_embedding(const Tensor& table, const int32_t* ids, Accumulate mode,

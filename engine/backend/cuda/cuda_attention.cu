@@ -11,6 +11,12 @@
 // q broadcast from shared memory), the warp takes the tile max and sum with shuffles, rescales its
 // running output (lane owns dims lane, lane + 32, ...) and accumulates p_j v_j.
 // fp32 throughout, expf (not __expf): results within fp32 rounding of the float64 reference.
+// Grouped-query heads: the block of query head h stages the tiles of KV head h / (heads /
+// kv_heads), so the heads of a group each read it (once per head, as without grouping; sharing
+// the tile across a group is left for when a profile says it matters). A sliding window starts
+// the block's tile loop at the oldest slot its first query sees, and each query masks the slots
+// older than its own window. GQA and the window are compiled for sm_90 but not yet run on a GPU
+// (no session had one): tests/ops checks them against float64 wherever a GPU answers.
 #include <cmath>
 
 #include "common/error.h"
@@ -54,6 +60,8 @@ __global__ void __launch_bounds__(kWarps * 32) flash_attention_kernel(FlashAtten
   const int64_t b = blockIdx.z, h = blockIdx.y, t0 = int64_t(blockIdx.x) * kQueriesPerBlock;
   const int warp = int(threadIdx.x) / 32, lane = int(threadIdx.x) % 32;
   const int64_t e = p.hidden, d = e / p.heads, T = p.queries, S = p.slots;
+  const int64_t kv_heads = p.kv_heads > 0 ? p.kv_heads : p.heads;
+  const int64_t kv_e = kv_heads * d, kv_col = (h / (p.heads / kv_heads)) * d;
 
   for (int i = threadIdx.x; i < kQueriesPerBlock * kDp; i += kWarps * 32) {
     const int64_t t = t0 + i / kDp, c = i % kDp;
@@ -63,6 +71,12 @@ __global__ void __launch_bounds__(kWarps * 32) flash_attention_kernel(FlashAtten
   const int64_t t_last = (t0 + kQueriesPerBlock < T ? t0 + kQueriesPerBlock : T) - 1;
   int64_t kv_end = p.first_query_slot + t_last + 1 - p.slot_offset;
   kv_end = kv_end < 0 ? 0 : kv_end > S ? S : kv_end;
+  // With a window, the block's first query sees the oldest slots: [kv_begin, kv_end).
+  int64_t kv_begin = 0;
+  if (p.window > 0) {
+    kv_begin = p.first_query_slot + t0 - p.window + 1 - p.slot_offset;
+    kv_begin = kv_begin < 0 ? 0 : kv_begin > kv_end ? kv_end : kv_begin;
+  }
 
   float m[kQueriesPerWarp], l[kQueriesPerWarp], acc[kQueriesPerWarp][kChunks];
 #pragma unroll
@@ -73,7 +87,7 @@ __global__ void __launch_bounds__(kWarps * 32) flash_attention_kernel(FlashAtten
     for (int c = 0; c < kChunks; ++c) acc[qq][c] = 0.0f;
   }
 
-  for (int64_t s0 = 0; s0 < kv_end; s0 += kKeysPerTile) {
+  for (int64_t s0 = kv_begin; s0 < kv_end; s0 += kKeysPerTile) {
     __syncthreads();  // the previous tile is consumed (and, first time, q is staged)
     if (threadIdx.x < kKeysPerTile) {
       const int64_t s = s0 + threadIdx.x;
@@ -84,7 +98,7 @@ __global__ void __launch_bounds__(kWarps * 32) flash_attention_kernel(FlashAtten
       const int j = i / kDp, c = i % kDp;
       float kv = 0.0f, vv = 0.0f;
       if (visible[j] != 0.0f && c < d) {
-        const int64_t at = (b * S + s0 + j) * e + h * d + c;
+        const int64_t at = (b * S + s0 + j) * kv_e + kv_col + c;
         kv = p.k[at];
         vv = p.v[at];
       }
@@ -98,11 +112,11 @@ __global__ void __launch_bounds__(kWarps * 32) flash_attention_kernel(FlashAtten
       const int qi = qq * kWarps + warp;
       const int64_t t = t0 + qi;
       if (t >= T) continue;  // warp-uniform
-      // Part slot s is causally visible to query t when s <= limit.
+      // Part slot s is visible to query t when limit - window < s <= limit (causal, window).
       const int64_t limit = p.first_query_slot + t - p.slot_offset;
       const int64_t s = s0 + lane;
       float score = -INFINITY;
-      if (visible[lane] != 0.0f && s <= limit) {
+      if (visible[lane] != 0.0f && s <= limit && (p.window == 0 || s > limit - p.window)) {
         const float* qrow = qs + qi * kDp;
         const float* krow = ks + lane * (kDp + 1);
         float dot = 0.0f;
@@ -162,6 +176,9 @@ void launch(const FlashAttentionParams& p, Stream stream) {
 void flash_attention(const FlashAttentionParams& p, Stream stream) {
   STRATA_CHECK(p.heads > 0 && p.hidden > 0 && p.hidden % p.heads == 0, "attention: hidden ",
                p.hidden, " over ", p.heads, " heads");
+  STRATA_CHECK(p.kv_heads >= 0 && (p.kv_heads == 0 || p.heads % p.kv_heads == 0),
+               "attention: ", p.kv_heads, " KV heads for ", p.heads, " query heads");
+  STRATA_CHECK(p.window >= 0, "attention window ", p.window);
   const int64_t d = p.hidden / p.heads;
   STRATA_CHECK(d <= kMaxHeadDim, "CUDA attention supports head_dim <= ", kMaxHeadDim, ", got ",
                d);

@@ -101,6 +101,47 @@ void CudaBackend::do_layer_norm(const Tensor& x, const Tensor& gamma, const Tens
   cuda::kernels::layer_norm(p, stream());
 }
 
+void CudaBackend::do_rms_norm(const Tensor& x, const Tensor& gamma, float eps, Tensor& y) {
+  cuda::kernels::RmsNormParams p;
+  p.x = x.data<float>();
+  p.y = y.data<float>();
+  p.rows = x.dim(0);
+  p.cols = x.dim(1);
+  if (!gamma.empty()) {
+    p.gamma = gamma.data();
+    p.gamma_type = elem_type(gamma.dtype(), "rms_norm gamma");
+  }
+  p.eps = eps;
+  cuda::kernels::rms_norm(p, stream());
+}
+
+void CudaBackend::do_rope(Tensor& x, int64_t head_dim, const int32_t* positions,
+                          std::span<const float> inv_freq) {
+  const int64_t rows = x.dim(0);
+  if (rows == 0 || x.dim(1) == 0) return;
+  // The host positions and frequencies (a few KiB) travel on the compute stream, through staging.
+  const size_t pos_bytes = size_t(rows) * sizeof(int32_t);
+  const size_t freq_bytes = inv_freq.size() * sizeof(float);
+  cuda::DeviceArena& arena = scratch_for(padded(pos_bytes) + padded(freq_bytes));
+  auto* device_positions = static_cast<int32_t*>(arena.allocate(pos_bytes));
+  auto* device_freq = static_cast<float*>(arena.allocate(freq_bytes));
+  upload(positions, pos_bytes, device_positions);
+  upload(inv_freq.data(), freq_bytes, device_freq);
+  cuda::kernels::RopeParams p;
+  p.x = x.data<float>();
+  p.rows = rows;
+  p.width = x.dim(1);
+  p.head_dim = head_dim;
+  p.positions = device_positions;
+  p.inv_freq = device_freq;
+  cuda::kernels::rope(p, stream());
+}
+
+void CudaBackend::do_silu_mul(const Tensor& gate, const Tensor& up, Tensor& out) {
+  cuda::kernels::silu_mul(gate.data<float>(), up.data<float>(), out.data<float>(), out.numel(),
+                          stream());
+}
+
 void CudaBackend::do_add(const Tensor& x, Tensor& y) {
   cuda::kernels::add(x.data<float>(), y.data<float>(), y.numel(), stream());
 }
@@ -146,6 +187,8 @@ void CudaBackend::run_attention(const AttentionArgs& a, int64_t slot_offset, flo
   p.slots = s;
   p.hidden = a.q.dim(2);
   p.heads = a.num_heads;
+  p.kv_heads = a.kv_heads();
+  p.window = a.window;
   p.first_query_slot = a.first_query_slot;
   p.slot_offset = slot_offset;
   p.scale = a.scale;
@@ -154,7 +197,8 @@ void CudaBackend::run_attention(const AttentionArgs& a, int64_t slot_offset, flo
 
 void CudaBackend::do_attention(const AttentionArgs& a) {
   for (const Tensor* t : {&a.q, &a.k_cache, &a.v_cache, &a.out}) {
-    STRATA_CHECK(t->dtype() == DType::f32, "CUDA attention takes f32 tensors, got ",
+    STRATA_CHECK(t->dtype() == DType::f32,
+                 "CUDA attention takes f32 tensors (no packed q4/q8 KV cache yet), got ",
                  t->shape_string());
   }
   run_attention(a, 0, nullptr, nullptr);

@@ -9,7 +9,7 @@
 // ready for the host after synchronize() or an event recorded on that stream, and other streams
 // (copies: CudaTransfers) order against it with events, never with a device-wide sync.
 //
-// Numerics (tests/cuda/test_cuda_backend.cpp states the tolerances):
+// Numerics (tests/ops/ states the tolerances; tests/ops/op_backends.cpp lists what differs):
 //   linear f32     cuBLAS SGEMM (CUBLAS_COMPUTE_32F, no TF32)
 //   linear f16     x rounded to f16 on the device, then cuBLAS f16 x f16 with fp32 accumulation
 //                  and fp32 output (cublasGemmEx, CUBLAS_COMPUTE_32F). Why: cuBLAS has no GEMM
@@ -22,7 +22,10 @@
 //   linear q4/q8   M <= fused_quant_max_m: quant/cuda's fused dequant-GEMM (fp32 x, weights
 //                  never stored dequantized); larger M: row tiles dequantized to f16 in scratch,
 //                  x rounded to f16, cuBLAS f16 GEMM with fp32 accumulation.
-//   attention      tiled online softmax (cuda_attention.cu), fp32, head_dim <= 128.
+//   attention      tiled online softmax (cuda_attention.cu), fp32, head_dim <= 128, fp32 caches
+//                  only (a packed q4/q8 cache is refused); grouped-query heads and windows.
+//   rms_norm       fp32 block reduction of the squares (the CPU sums in double).
+//   rope           fp32 angle and sincosf, unfused products (cuda_rope.cu).
 //   store_rows     f32: a device copy; q4/q8: quant/cuda's quantize, bytewise the reference's
 //                  for finite values (NaN and infinities saturate where the CPU throws).
 //   others         fp32, the CPU backend's formulas.
@@ -84,6 +87,10 @@ class CudaBackend final : public Backend {
   void do_linear(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& y) override;
   void do_layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps,
                      Tensor& y) override;
+  void do_rms_norm(const Tensor& x, const Tensor& gamma, float eps, Tensor& y) override;
+  void do_rope(Tensor& x, int64_t head_dim, const int32_t* positions,
+               std::span<const float> inv_freq) override;
+  void do_silu_mul(const Tensor& gate, const Tensor& up, Tensor& out) override;
   void do_add(const Tensor& x, Tensor& y) override;
   void do_activation(Activation kind, Tensor& x) override;
   void do_embedding(const Tensor& table, const int32_t* ids, Accumulate mode,

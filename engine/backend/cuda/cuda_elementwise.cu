@@ -1,6 +1,8 @@
-// Elementwise kernels of the CUDA backend: residual add, ReLU / GELU, bias add, f32 <-> f16/bf16
-// conversions and the embedding gather. Grid-stride loops, one element per thread per step;
-// fp32 arithmetic identical to the CPU backend's (add and ReLU bitwise, GELU within erff's ulps).
+// Elementwise kernels of the CUDA backend: residual add, ReLU / GELU, SwiGLU's silu_mul, bias
+// add, f32 <-> f16/bf16 conversions and the embedding gather. Grid-stride loops, one element per
+// thread per step; fp32 arithmetic identical to the CPU backend's (add and ReLU bitwise, GELU
+// within erff's ulps, silu_mul within expf's). silu_mul is compiled for sm_90 but not yet run on
+// a GPU (no session had one): tests/ops checks it wherever a GPU answers.
 #include "common/error.h"
 #include "engine/backend/cuda/cuda_check.h"
 #include "engine/backend/cuda/cuda_elem.cuh"
@@ -27,6 +29,15 @@ __global__ void gelu_kernel(float* x, int64_t n) {
        i += int64_t(gridDim.x) * blockDim.x) {
     const float v = x[i];
     x[i] = 0.5f * v * (1.0f + erff(v * 0.70710678118654752440f));
+  }
+}
+
+// Not __restrict__: out may alias gate or up (each element is read, then written, by one thread).
+__global__ void silu_mul_kernel(const float* gate, const float* up, float* out, int64_t n) {
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    const float g = gate[i], u = up[i];
+    out[i] = __fmul_rn(__fdiv_rn(g, __fadd_rn(1.0f, expf(-g))), u);
   }
 }
 
@@ -87,6 +98,13 @@ void gelu(float* x, int64_t n, Stream stream) {
   if (n == 0) return;
   gelu_kernel<<<grid_for(n), kThreads, 0, stream>>>(x, n);
   STRATA_CUDA_CHECK_LAUNCH("gelu_kernel");
+}
+
+void silu_mul(const float* gate, const float* up, float* out, int64_t n, Stream stream) {
+  check_count(n, "silu_mul");
+  if (n == 0) return;
+  silu_mul_kernel<<<grid_for(n), kThreads, 0, stream>>>(gate, up, out, n);
+  STRATA_CUDA_CHECK_LAUNCH("silu_mul_kernel");
 }
 
 void add_bias(float* y, int64_t m, int64_t n, const void* bias, ElemType type, Stream stream) {

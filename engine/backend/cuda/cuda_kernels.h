@@ -46,10 +46,38 @@ struct LayerNormParams {
 };
 void layer_norm(const LayerNormParams& p, Stream stream);
 
-// Tiled online-softmax attention (FlashAttention, Dao et al. 2022): for sequence b, head h and
-// query t, softmax over part slots s with slot_offset + s <= first_query_slot + t and
-// key_valid[b, s]; scores live only per tile of 32 keys, never as a [T, S] matrix.
-//   q, out: [batch, queries, hidden]; k, v: [batch, slots, hidden]; key_valid: [batch, slots]
+// y[m, h] = x / sqrt(mean(x²) + eps) * gamma per row (fp32 statistics, transformers
+// LlamaRMSNorm); gamma may be null (1); y may alias x.
+struct RmsNormParams {
+  const float* x = nullptr;
+  float* y = nullptr;
+  int64_t rows = 0, cols = 0;
+  const void* gamma = nullptr;
+  ElemType gamma_type = ElemType::f32;
+  float eps = 1e-6f;
+};
+void rms_norm(const RmsNormParams& p, Stream stream);
+
+// Rotary embedding in place, rotate_half layout (Backend::rope): x [rows, width], width a multiple
+// of head_dim; positions [rows] and inv_freq [head_dim / 2] are device memory.
+struct RopeParams {
+  float* x = nullptr;
+  int64_t rows = 0, width = 0, head_dim = 0;
+  const int32_t* positions = nullptr;
+  const float* inv_freq = nullptr;
+};
+void rope(const RopeParams& p, Stream stream);
+
+// out[i] = gate[i] / (1 + exp(-gate[i])) * up[i] for i < n; out may alias gate or up.
+void silu_mul(const float* gate, const float* up, float* out, int64_t n, Stream stream);
+
+// Tiled online-softmax attention (FlashAttention, Dao et al. 2022): for sequence b, query head h
+// (reading KV head h / (heads / kv_heads)) and query t at global slot p = first_query_slot + t,
+// softmax over part slots s with key_valid[b, s] whose global slot g = slot_offset + s has
+// g <= p and, with a window, g > p - window; scores live only per tile of 32 keys, never as a
+// [T, S] matrix.
+//   q, out: [batch, queries, hidden = heads * head_dim]; k, v: [batch, slots, kv_heads *
+//   head_dim]; key_valid: [batch, slots]
 //   max, sum (optional, both or neither): [batch, queries, heads], the partial state of
 //   attention_merge.h (-inf / 0 for a query that sees no slot; its out is 0).
 inline constexpr int64_t kMaxHeadDim = 128;
@@ -62,6 +90,8 @@ struct FlashAttentionParams {
   float* max = nullptr;
   float* sum = nullptr;
   int64_t batch = 0, queries = 0, slots = 0, hidden = 0, heads = 1;
+  int64_t kv_heads = 0;  // 0: heads
+  int64_t window = 0;    // 0: unlimited
   int64_t first_query_slot = 0;
   int64_t slot_offset = 0;
   float scale = 1.0f;

@@ -17,7 +17,14 @@ packages=(
   fio                                    # disk baseline for the I/O benchmarks
   strace                                 # e2e test: counts the files a run opens
   python3 python3-numpy python3-regex    # test-model writer and independent reference forward
+  libicu-dev                             # tokenizer.json Unicode normalizers (NFC, ...)
+  libsentencepiece-dev                   # tokenizer.model (SentencePiece) tokenizers
+  python3-sentencepiece                  # SentencePiece reference and trainer for the tests
+  nodejs                                 # runs Hugging Face's tokenizers as the test reference
 )
+# npm installs that reference (tests/reference/package.json). Debian 12 packages it apart from
+# nodejs; a Node.js from elsewhere brings its own npm, which Debian's package would conflict with.
+if ! command -v npm >/dev/null; then packages+=(npm); fi
 
 missing=()
 for p in "${packages[@]}"; do

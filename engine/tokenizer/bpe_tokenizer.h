@@ -7,7 +7,8 @@
 // whose bytes are split across tokens comes back whole once all its tokens are decoded.
 //
 // Immutable after load apart from an internal word cache behind a mutex: encode and decode may be
-// called from several threads. Move-only.
+// called from several threads. Move-only. Implements Tokenizer (tokenizer.h) with no
+// post-processor: these files define none, so encode(text, yes) == encode(text).
 #pragma once
 
 #include <cstddef>
@@ -20,9 +21,11 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/tokenizer/tokenizer.h"
+
 namespace strata {
 
-class BpeTokenizer {
+class BpeTokenizer final : public Tokenizer {
  public:
   // Reads <dir>/vocab.json and <dir>/merges.txt, and the special tokens named by
   // <dir>/special_tokens_map.json and <dir>/tokenizer_config.json where present (see
@@ -34,20 +37,24 @@ class BpeTokenizer {
 
   BpeTokenizer(BpeTokenizer&&) noexcept;
   BpeTokenizer& operator=(BpeTokenizer&&) noexcept;
-  ~BpeTokenizer();
+  ~BpeTokenizer() override;
 
   // No bos is added. A special token's string in the text becomes its id. Any bytes are accepted,
   // valid UTF-8 or not; a byte whose symbol the vocab lacks becomes <unk>, or InputError if the
   // vocab has no unk token.
   std::vector<int32_t> encode(std::string_view text) const;
+  std::vector<int32_t> encode(std::string_view text, AddSpecialTokens) const override {
+    return encode(text);
+  }
   // Raw bytes (not necessarily valid UTF-8 when ids end inside a character). Ids that are not in
   // the vocab decode to nothing; special tokens decode to their text unless skip_special.
-  std::string decode(std::span<const int32_t> ids, bool skip_special = true) const;
+  std::string decode(std::span<const int32_t> ids, bool skip_special = true) const override;
 
   // Number of entries in vocab.json (as HF's tokenizer.vocab_size); ids may leave gaps.
-  size_t vocab_size() const;
+  size_t vocab_size() const override;
   // The id of a token as spelled in vocab.json ("Ġthe", "</s>").
-  std::optional<int32_t> token_id(std::string_view token) const;
+  std::optional<int32_t> token_id(std::string_view token) const override;
+  bool adds_special_tokens() const override { return false; }
 
  private:
   struct Impl;

@@ -76,4 +76,18 @@ std::string symbols_to_bytes(std::string_view token) {
   return out;
 }
 
+std::optional<std::string> symbols_only_to_bytes(std::string_view token) {
+  std::string out;
+  out.reserve(token.size());
+  while (!token.empty()) {
+    const auto decoded = next_codepoint(token);
+    if (!decoded) return std::nullopt;
+    const auto [cp, len] = *decoded;
+    if (cp >= kCodepointCount || kCodepointToByte[cp] < 0) return std::nullopt;
+    out += char(kCodepointToByte[cp]);
+    token.remove_prefix(len);
+  }
+  return out;
+}
+
 }  // namespace strata

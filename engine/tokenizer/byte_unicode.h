@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,5 +21,9 @@ std::string byte_symbol(uint8_t byte);
 // A character that is not a byte symbol is kept as its own UTF-8 bytes, as HF's ByteLevel decoder
 // does, so that odd vocab entries still decode to something readable.
 std::string symbols_to_bytes(std::string_view token);
+
+// HF's ByteLevel decoder, token by token: the bytes when every character of `token` is a byte
+// symbol, else nullopt (the caller keeps the token as it is).
+std::optional<std::string> symbols_only_to_bytes(std::string_view token);
 
 }  // namespace strata

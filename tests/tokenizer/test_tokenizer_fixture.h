@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/tokenizer/byte_unicode.h"
-#include "test_support.h"
+#include "tests/engine/test_support.h"
 
 namespace strata::test {
 

@@ -8,7 +8,7 @@
 
 #include "common/error.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
-#include "tests/engine/test_tokenizer_fixture.h"
+#include "tests/tokenizer/test_tokenizer_fixture.h"
 
 using Catch::Matchers::StartsWith;
 using strata::BpeTokenizer;

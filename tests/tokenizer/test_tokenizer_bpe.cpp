@@ -9,7 +9,7 @@
 #include "common/error.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
 #include "engine/tokenizer/byte_unicode.h"
-#include "tests/engine/test_tokenizer_fixture.h"
+#include "tests/tokenizer/test_tokenizer_fixture.h"
 
 using strata::BpeTokenizer;
 using strata::test::byte_id;

@@ -204,9 +204,14 @@ Value f_safe(Renderer&, const Value& v, const CallArgs& a) {
   BoundArgs("safe", a, {});
   return Value(py_str(v));
 }
-Value f_attr(Renderer& r, const Value& v, const CallArgs& a) {
+Value f_attr(Renderer&, const Value& v, const CallArgs& a) {
+  // Python getattr only: a dict's keys are items, not attributes (unlike `d.name`).
   BoundArgs b("attr", a, {"name"});
-  return get_attribute_path(r, v, b.str(0, ""));
+  const std::string name = b.str(0, "");
+  if (v.is_undefined()) template_fail(v.undefined_reason());
+  if (v.kind() == Value::Kind::kNamespace && v.ns().find(name)) return *v.ns().find(name);
+  if (v.is_string() || v.is_list() || v.is_dict()) return method_of(v, name);
+  return Value::undefined("'" + v.type_name() + " object' has no attribute '" + name + "'");
 }
 
 struct NamedFilter {

@@ -19,6 +19,7 @@ Usage: chat_template_reference.py REQUEST.json  (or "-" for stdin), REQUEST =
    "cases": [{"messages": [...], "kwargs": {...}} | {"context": {...}}]}
 "context" renders the template with exactly that context (no transformers wrapping).
 Prints a JSON list, one entry per case: {"text": ...} or {"error": ..., "kind": exception name}.
+A JSON list of such requests is answered with the list of their answers.
 """
 
 import datetime
@@ -98,25 +99,30 @@ def render_case(template, special_tokens, case):
                            add_generation_prompt=True, **kwargs)
 
 
-def main():
-    source = sys.stdin if sys.argv[1] == "-" else open(sys.argv[1], encoding="utf-8")
-    request = json.load(source)
+def answer(request):
     if "tokenizer_config" in request:
         text, special_tokens = load_tokenizer_config(request["tokenizer_config"])
     else:
         text, special_tokens = request["template"], request.get("special_tokens", {})
-    results = []
     try:
         template = compile_template(text, request.get("now", 0))
     except jinja2.exceptions.TemplateError as e:
-        results = [{"error": str(e), "kind": type(e).__name__}] * len(request["cases"])
-        template = None
-    for case in request["cases"] if template else []:
+        return [{"error": str(e), "kind": type(e).__name__}] * len(request["cases"])
+    results = []
+    for case in request["cases"]:
         try:
             results.append({"text": render_case(template, special_tokens, case)})
         except Exception as e:  # every failure is an answer the engine must also fail on
             results.append({"error": str(e), "kind": type(e).__name__})
-    json.dump(results, sys.stdout, ensure_ascii=False)
+    return results
+
+
+def main():
+    source = sys.stdin if sys.argv[1] == "-" else open(sys.argv[1], encoding="utf-8")
+    request = json.load(source)
+    # A list of requests is answered with a list of answers (one process for many templates).
+    result = [answer(r) for r in request] if isinstance(request, list) else answer(request)
+    json.dump(result, sys.stdout, ensure_ascii=False)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ packages=(
   libxxhash-dev                          # checksums of the converted store
   fio                                    # disk baseline for the I/O benchmarks
   python3 python3-numpy python3-regex    # test-model writer and independent reference forward
+  python3-jinja2                         # reference renderer of chat templates (tests/chat)
 )
 
 missing=()

@@ -48,6 +48,19 @@ struct Expr {
   bool negated = false;          // kTest: `is not`
 };
 
+inline ExprPtr make_expr(Expr::Kind kind, int line) {
+  auto e = std::make_unique<Expr>();
+  e->kind = kind;
+  e->line = line;
+  return e;
+}
+
+inline ExprPtr make_literal(Value v, int line) {
+  auto e = make_expr(Expr::Kind::kLiteral, line);
+  e->literal = std::move(v);
+  return e;
+}
+
 struct Node;
 using Body = std::vector<std::unique_ptr<Node>>;
 
@@ -62,7 +75,7 @@ struct Node {
     kMacro,     // macro name(params): body
     kBreak,
     kContinue,
-    kScope,     // {% generation %}: body rendered in place (transformers' AssistantTracker)
+    kScope,  // {% generation %}: body rendered in place (transformers' AssistantTracker)
   };
   Kind kind = Kind::kText;
   int line = 0;

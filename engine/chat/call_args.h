@@ -34,7 +34,8 @@ class BoundArgs {
   Value get_or(size_t i, Value dflt) const { return given_[i] ? values_[i] : dflt; }
   std::string str(size_t i, const std::string& dflt) const {
     if (!given_[i]) return dflt;
-    if (!values_[i].is_string()) template_fail(fn_, "(): expected a string argument, got ", values_[i].type_name());
+    if (!values_[i].is_string())
+      template_fail(fn_, "(): expected a string argument, got ", values_[i].type_name());
     return values_[i].str();
   }
   int64_t integer(size_t i, int64_t dflt) const {

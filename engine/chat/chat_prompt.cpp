@@ -12,8 +12,10 @@ namespace {
 std::string text_of(const nlohmann::ordered_json& content, const std::string& where) {
   if (content.is_string()) return content.get<std::string>();
   // The structured form: [{"type": "text", "text": "..."}, ...]; only text parts are supported.
-  STRATA_CHECK_INPUT(content.is_array(), where, ": field 'content': expected a string or an "
-                     "array of text parts, got ", content.dump());
+  STRATA_CHECK_INPUT(content.is_array(), where,
+                     ": field 'content': expected a string or an "
+                     "array of text parts, got ",
+                     content.dump());
   std::string text;
   for (const auto& part : content) {
     STRATA_CHECK_INPUT(part.is_object() && part.contains("type") && part["type"] == "text" &&
@@ -40,18 +42,19 @@ std::string plain_chat_prompt(const nlohmann::ordered_json& messages, const std:
                      ": field 'body.messages': expected a non-empty array");
   std::string prompt;
   for (const auto& m : messages) {
-    STRATA_CHECK_INPUT(m.is_object() && m.contains("role") && m["role"].is_string() &&
-                           m.contains("content"),
-                       where, ": field 'body.messages': each message needs \"role\" and "
-                       "\"content\", got ", m.dump());
+    STRATA_CHECK_INPUT(m.is_object() && m.contains("role") && m["role"].is_string() && m.contains("content"),
+                       where,
+                       ": field 'body.messages': each message needs \"role\" and "
+                       "\"content\", got ",
+                       m.dump());
     const std::string role = m["role"].get<std::string>();
     const std::string text = text_of(m["content"], where);
     if (role == "system" || role == "developer") {
       prompt += text + "\n\n";
     } else if (role == "user") {
-      prompt += "User: " + text + "\n";
+      prompt += str_cat("User: ", text, "\n");
     } else if (role == "assistant") {
-      prompt += "Assistant: " + text + "\n";
+      prompt += str_cat("Assistant: ", text, "\n");
     } else {
       fail_input(where, ": field 'body.messages': unknown role '", role, "'");
     }
@@ -90,7 +93,8 @@ std::string templated_chat_prompt(const ChatTemplate& tmpl, const nlohmann::orde
 ChatFormatter ChatFormatter::from_config(TokenizerChatConfig config) {
   ChatFormatter f;
   f.special_tokens_ = std::move(config.special_tokens);
-  if (config.chat_template) f.tmpl_ = ChatTemplate::parse(std::move(*config.chat_template), config.template_origin);
+  if (config.chat_template)
+    f.tmpl_ = ChatTemplate::parse(std::move(*config.chat_template), config.template_origin);
   return f;
 }
 
@@ -108,8 +112,9 @@ ChatFormatter ChatFormatter::for_model(const std::filesystem::path& model_dir,
   return from_config(std::move(config));
 }
 
-std::string ChatFormatter::render(const nlohmann::ordered_json& messages, const nlohmann::ordered_json& template_kwargs,
-                                  const std::string& where, const RenderOptions& options) const {
+std::string ChatFormatter::render(const nlohmann::ordered_json& messages,
+                                  const nlohmann::ordered_json& template_kwargs, const std::string& where,
+                                  const RenderOptions& options) const {
   if (!tmpl_) return plain_chat_prompt(messages, where);
   return templated_chat_prompt(*tmpl_, special_tokens_, messages, template_kwargs, where, options);
 }

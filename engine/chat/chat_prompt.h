@@ -34,8 +34,8 @@ std::string plain_chat_prompt(const nlohmann::json& messages, const std::string&
 // the template fails (its own raise_exception included).
 std::string templated_chat_prompt(const ChatTemplate& tmpl, const nlohmann::ordered_json& special_tokens,
                                   const nlohmann::ordered_json& messages,
-                                  const nlohmann::ordered_json& template_kwargs, const std::string& where = "request",
-                                  const RenderOptions& options = {});
+                                  const nlohmann::ordered_json& template_kwargs,
+                                  const std::string& where = "request", const RenderOptions& options = {});
 
 // Chooses once per model how chat requests are rendered: the --chat-template file when given,
 // else the model's own template, else plain_chat_prompt.

@@ -10,7 +10,7 @@ namespace strata::chat {
 namespace {
 
 std::string object_name(const Value& v) {
-  return v.is_none() ? "None" : "'" + v.type_name() + " object'";
+  return v.is_none() ? std::string("None") : str_cat("'", v.type_name(), " object'");
 }
 
 }  // namespace
@@ -92,7 +92,7 @@ Value Renderer::eval_inner(const Expr& e) {
       return e.literal;
     case Expr::Kind::kName: {
       const Value* v = scope_->find(e.name);
-      return v ? *v : Value::undefined("'" + e.name + "' is undefined");
+      return v ? *v : Value::undefined(str_cat("'", e.name, "' is undefined"));
     }
     case Expr::Kind::kList:
     case Expr::Kind::kTuple: {
@@ -104,7 +104,8 @@ Value Renderer::eval_inner(const Expr& e) {
       Dict d;
       for (size_t i = 0; i + 1 < e.operands.size(); i += 2) {
         const Value k = eval(*e.operands[i]);
-        if (!k.is_string()) template_fail("unsupported template construct 'dict literal with a non-string key'");
+        if (!k.is_string())
+          template_fail("unsupported template construct 'dict literal with a non-string key'");
         d.set(k.str(), eval(*e.operands[i + 1]));
       }
       return Value::dict(std::move(d));

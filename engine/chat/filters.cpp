@@ -14,7 +14,8 @@ namespace strata::chat {
 namespace {
 
 std::string ascii_only(const char* fn, const std::string& s) {
-  if (!is_ascii(s)) template_fail(fn, " of non-ASCII text is not supported (Python's Unicode case tables are not carried)");
+  if (!is_ascii(s))
+    template_fail(fn, " of non-ASCII text is not supported (Python's Unicode case tables are not carried)");
   return s;
 }
 
@@ -50,8 +51,8 @@ Value f_title(Renderer&, const Value& v, const CallArgs& a) {
   std::string out;
   bool word_start = true;
   for (char c : s) {
-    const bool sep = c == '-' || std::isspace(static_cast<unsigned char>(c)) || c == '(' ||
-                     c == '{' || c == '[' || c == '<';
+    const bool sep = c == '-' || std::isspace(static_cast<unsigned char>(c)) || c == '(' || c == '{' ||
+                     c == '[' || c == '<';
     if (sep) {
       out += c;
       word_start = true;
@@ -105,7 +106,8 @@ Value f_tojson(Renderer&, const Value& v, const CallArgs& a) {
   }
   if (b.has(2)) {
     const Value& sep = b.get(2);
-    if (!sep.is_list() || sep.items().size() != 2 || !sep.items()[0].is_string() || !sep.items()[1].is_string()) {
+    if (!sep.is_list() || sep.items().size() != 2 || !sep.items()[0].is_string() ||
+        !sep.items()[1].is_string()) {
       template_fail("tojson(): separators must be a pair of strings");
     }
     o.has_separators = true;
@@ -118,7 +120,8 @@ Value f_tojson(Renderer&, const Value& v, const CallArgs& a) {
 Value f_abs(Renderer&, const Value& v, const CallArgs& a) {
   BoundArgs("abs", a, {});
   if (!v.is_number()) template_fail("bad operand type for abs(): '", v.type_name(), "'");
-  return v.kind() == Value::Kind::kFloat ? Value(std::fabs(v.as_float())) : Value(static_cast<int64_t>(std::llabs(v.as_int())));
+  return v.kind() == Value::Kind::kFloat ? Value(std::fabs(v.as_float()))
+                                         : Value(static_cast<int64_t>(std::llabs(v.as_int())));
 }
 Value f_int(Renderer&, const Value& v, const CallArgs& a) {
   BoundArgs b("int", a, {"default", "base"});
@@ -161,7 +164,8 @@ Value f_round(Renderer&, const Value& v, const CallArgs& a) {
   const double x = v.as_float() * scale;
   // "common" is Python's round(): halves to even.
   const double r = method == "ceil" ? std::ceil(x) : method == "floor" ? std::floor(x) : std::nearbyint(x);
-  if (method != "common" && method != "ceil" && method != "floor") template_fail("round(): method must be common, ceil or floor");
+  if (method != "common" && method != "ceil" && method != "floor")
+    template_fail("round(): method must be common, ceil or floor");
   return Value(r / scale);
 }
 Value f_indent(Renderer&, const Value& v, const CallArgs& a) {
@@ -190,12 +194,23 @@ Value f_escape(Renderer&, const Value& v, const CallArgs& a) {
   std::string out;
   for (char c : py_str(v)) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&#34;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&#34;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return Value(out);
@@ -211,7 +226,7 @@ Value f_attr(Renderer&, const Value& v, const CallArgs& a) {
   if (v.is_undefined()) template_fail(v.undefined_reason());
   if (v.kind() == Value::Kind::kNamespace && v.ns().find(name)) return *v.ns().find(name);
   if (v.is_string() || v.is_list() || v.is_dict()) return method_of(v, name);
-  return Value::undefined("'" + v.type_name() + " object' has no attribute '" + name + "'");
+  return Value::undefined(str_cat("'", v.type_name(), " object' has no attribute '", name, "'"));
 }
 
 struct NamedFilter {
@@ -219,19 +234,44 @@ struct NamedFilter {
   FilterFn fn;
 };
 constexpr NamedFilter kFilters[] = {
-    {"abs", f_abs},           {"attr", f_attr},           {"capitalize", f_capitalize},
-    {"count", filter_length}, {"d", f_default},           {"default", f_default},
-    {"dictsort", filter_dictsort}, {"e", f_escape},       {"escape", f_escape},
-    {"first", filter_first},  {"float", f_float},         {"indent", f_indent},
-    {"int", f_int},           {"items", filter_items},    {"join", filter_join},
-    {"last", filter_last},    {"length", filter_length},  {"list", filter_list},
-    {"lower", f_lower},       {"map", filter_map},        {"max", filter_max},
-    {"min", filter_min},      {"reject", filter_reject},  {"rejectattr", filter_rejectattr},
-    {"replace", f_replace},   {"reverse", filter_reverse}, {"round", f_round},
-    {"safe", f_safe},         {"select", filter_select},  {"selectattr", filter_selectattr},
-    {"sort", filter_sort},    {"string", f_string},       {"sum", filter_sum},
-    {"title", f_title},       {"tojson", f_tojson},       {"trim", f_trim},
-    {"unique", filter_unique}, {"upper", f_upper},
+    {"abs", f_abs},
+    {"attr", f_attr},
+    {"capitalize", f_capitalize},
+    {"count", filter_length},
+    {"d", f_default},
+    {"default", f_default},
+    {"dictsort", filter_dictsort},
+    {"e", f_escape},
+    {"escape", f_escape},
+    {"first", filter_first},
+    {"float", f_float},
+    {"indent", f_indent},
+    {"int", f_int},
+    {"items", filter_items},
+    {"join", filter_join},
+    {"last", filter_last},
+    {"length", filter_length},
+    {"list", filter_list},
+    {"lower", f_lower},
+    {"map", filter_map},
+    {"max", filter_max},
+    {"min", filter_min},
+    {"reject", filter_reject},
+    {"rejectattr", filter_rejectattr},
+    {"replace", f_replace},
+    {"reverse", filter_reverse},
+    {"round", f_round},
+    {"safe", f_safe},
+    {"select", filter_select},
+    {"selectattr", filter_selectattr},
+    {"sort", filter_sort},
+    {"string", f_string},
+    {"sum", filter_sum},
+    {"title", f_title},
+    {"tojson", f_tojson},
+    {"trim", f_trim},
+    {"unique", filter_unique},
+    {"upper", f_upper},
 };
 
 }  // namespace

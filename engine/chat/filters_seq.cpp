@@ -27,7 +27,8 @@ Value select_impl(Renderer& r, const Value& v, const CallArgs& a, bool by_attr, 
   size_t next = 0;
   std::string attr;
   if (by_attr) {
-    if (a.positional.empty() || !a.positional[0].is_string()) template_fail(name, "() needs an attribute name");
+    if (a.positional.empty() || !a.positional[0].is_string())
+      template_fail(name, "() needs an attribute name");
     attr = a.positional[0].str();
     next = 1;
   }
@@ -62,11 +63,11 @@ Value get_attribute_path(Renderer& r, const Value& v, const std::string& path) {
       cur = *cur.dict().find(part);
     } else if (cur.is_list() && !part.empty() && part.find_first_not_of("0123456789") == std::string::npos) {
       const size_t i = std::stoul(part);
-      cur = i < cur.items().size() ? cur.items()[i] : Value::undefined("no element " + part);
+      cur = i < cur.items().size() ? cur.items()[i] : Value::undefined(str_cat("no element ", part));
     } else if (cur.kind() == Value::Kind::kNamespace && cur.ns().find(part)) {
       cur = *cur.ns().find(part);
     } else {
-      cur = Value::undefined("'" + cur.type_name() + " object' has no attribute '" + part + "'");
+      cur = Value::undefined(str_cat("'", cur.type_name(), " object' has no attribute '", part, "'"));
     }
     if (dot == std::string::npos) return cur;
     start = dot + 1;
@@ -76,11 +77,16 @@ Value get_attribute_path(Renderer& r, const Value& v, const std::string& path) {
 Value filter_length(Renderer&, const Value& v, const CallArgs& a) {
   BoundArgs("length", a, {});
   switch (v.kind()) {
-    case Value::Kind::kUndefined: return Value(0);
-    case Value::Kind::kString: return Value(static_cast<int64_t>(decode_utf8(v.str()).size()));
-    case Value::Kind::kList: return Value(static_cast<int64_t>(v.items().size()));
-    case Value::Kind::kDict: return Value(static_cast<int64_t>(v.dict().items.size()));
-    default: template_fail("object of type '", v.type_name(), "' has no len()");
+    case Value::Kind::kUndefined:
+      return Value(0);
+    case Value::Kind::kString:
+      return Value(static_cast<int64_t>(decode_utf8(v.str()).size()));
+    case Value::Kind::kList:
+      return Value(static_cast<int64_t>(v.items().size()));
+    case Value::Kind::kDict:
+      return Value(static_cast<int64_t>(v.dict().items.size()));
+    default:
+      template_fail("object of type '", v.type_name(), "' has no len()");
   }
 }
 
@@ -216,7 +222,8 @@ Value filter_map(Renderer& r, const Value& v, const CallArgs& a) {
     }
     return Value::list(std::move(out));
   }
-  if (a.positional.empty() || !a.positional[0].is_string()) template_fail("map(): expected a filter name or attribute=");
+  if (a.positional.empty() || !a.positional[0].is_string())
+    template_fail("map(): expected a filter name or attribute=");
   CallArgs rest;
   rest.positional.assign(a.positional.begin() + 1, a.positional.end());
   rest.keyword = a.keyword;
@@ -224,9 +231,17 @@ Value filter_map(Renderer& r, const Value& v, const CallArgs& a) {
   return Value::list(std::move(out));
 }
 
-Value filter_select(Renderer& r, const Value& v, const CallArgs& a) { return select_impl(r, v, a, false, true); }
-Value filter_reject(Renderer& r, const Value& v, const CallArgs& a) { return select_impl(r, v, a, false, false); }
-Value filter_selectattr(Renderer& r, const Value& v, const CallArgs& a) { return select_impl(r, v, a, true, true); }
-Value filter_rejectattr(Renderer& r, const Value& v, const CallArgs& a) { return select_impl(r, v, a, true, false); }
+Value filter_select(Renderer& r, const Value& v, const CallArgs& a) {
+  return select_impl(r, v, a, false, true);
+}
+Value filter_reject(Renderer& r, const Value& v, const CallArgs& a) {
+  return select_impl(r, v, a, false, false);
+}
+Value filter_selectattr(Renderer& r, const Value& v, const CallArgs& a) {
+  return select_impl(r, v, a, true, true);
+}
+Value filter_rejectattr(Renderer& r, const Value& v, const CallArgs& a) {
+  return select_impl(r, v, a, true, false);
+}
 
 }  // namespace strata::chat

@@ -21,14 +21,16 @@ Value g_range(Renderer&, const CallArgs& a) {
   }
   std::vector<int64_t> n;
   for (const auto& v : a.positional) {
-    if (v.kind() != Value::Kind::kInt && v.kind() != Value::Kind::kBool) template_fail("range() needs integers, got ", v.type_name());
+    if (v.kind() != Value::Kind::kInt && v.kind() != Value::Kind::kBool)
+      template_fail("range() needs integers, got ", v.type_name());
     n.push_back(v.as_int());
   }
   const int64_t start = n.size() > 1 ? n[0] : 0, stop = n.size() > 1 ? n[1] : n[0];
   const int64_t step = n.size() > 2 ? n[2] : 1;
   if (step == 0) template_fail("range() arg 3 must not be zero");
   // Jinja's sandbox caps ranges at MAX_RANGE = 100000 items.
-  if ((stop - start) / step > 100000) template_fail("Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
+  if ((stop - start) / step > 100000)
+    template_fail("Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
   ValueList out;
   for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) out.emplace_back(i);
   return Value::list(std::move(out));
@@ -56,7 +58,8 @@ Value g_raise_exception(Renderer&, const CallArgs& a) {
 Value g_strftime_now(Renderer& r, const CallArgs& a) {
   BoundArgs b("strftime_now", a, {"format"});
   const std::string format = b.str(0, "");
-  const std::time_t now = r.options().now.value_or(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()));
+  const std::time_t now =
+      r.options().now.value_or(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()));
   std::tm local{};
   localtime_r(&now, &local);
   // Python formats with the C locale unless a program changes LC_TIME: English names.

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "engine/chat/lexer_literals.h"
 #include "engine/chat/template_error.h"
 #include "engine/chat/text.h"
 
@@ -28,56 +29,6 @@ size_t skip_space(const std::string& s, size_t pos) {
     pos += len;
   }
   return pos;
-}
-
-// A string literal's body, decoded as Jinja does: Python's unicode-escape over the literal
-// (\n, \t, \\, \', \", \xhh, \uXXXX, \UXXXXXXXX, \ooo, ...), unknown escapes kept verbatim.
-std::string decode_literal(const std::string& body, const std::string& origin, int line) {
-  std::string out;
-  for (size_t i = 0; i < body.size(); ++i) {
-    if (body[i] != '\\' || i + 1 == body.size()) {
-      out += body[i];
-      continue;
-    }
-    const char c = body[++i];
-    auto hex = [&](int digits) {
-      const std::string h = body.substr(i + 1, digits);
-      if (h.size() != static_cast<size_t>(digits) ||
-          h.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
-        template_fail_at(origin, line, "truncated \\", c, " escape in a string literal");
-      }
-      i += digits;
-      append_utf8(out, static_cast<char32_t>(std::stoul(h, nullptr, 16)));
-    };
-    switch (c) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case 'a': out += '\a'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'v': out += '\v'; break;
-      case '\\': out += '\\'; break;
-      case '\'': out += '\''; break;
-      case '"': out += '"'; break;
-      case '\n': break;  // a backslash-newline continues the line
-      case 'x': hex(2); break;
-      case 'u': hex(4); break;
-      case 'U': hex(8); break;
-      default:
-        if (c >= '0' && c <= '7') {
-          int v = c - '0';
-          for (int k = 0; k < 2 && i + 1 < body.size() && body[i + 1] >= '0' && body[i + 1] <= '7'; ++k) {
-            v = v * 8 + (body[++i] - '0');
-          }
-          append_utf8(out, static_cast<char32_t>(v));
-        } else {
-          out += '\\';
-          out += c;
-        }
-    }
-  }
-  return out;
 }
 
 bool is_name_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
@@ -141,14 +92,13 @@ class TagLexer {
       if (i >= src_.size()) template_fail_at(origin_, line_, "unterminated string literal");
       const std::string body = src_.substr(pos_ + 1, i - pos_ - 1);
       t.type = Token::Type::kString;
-      t.text = decode_literal(body, origin_, line_);
+      t.text = decode_string_literal(body, origin_, line_);
       line_ += count_newlines(src_, pos_, i);
       pos_ = i + 1;
       return t;
     }
-    static const char* kOps[] = {"//", "**", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%",
-                                 "~",  "<",  ">",  "=",  ".",  ",", ":", "|", "(", ")", "[",
-                                 "]",  "{",  "}"};
+    static const char* kOps[] = {"//", "**", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "~", "<",
+                                 ">",  "=",  ".",  ",",  ":",  "|",  "(", ")", "[", "]", "{", "}"};
     for (const char* op : kOps) {
       if (src_.compare(pos_, std::strlen(op), op) == 0) {
         pos_ += std::strlen(op);
@@ -168,7 +118,8 @@ class TagLexer {
     t.line = line_;
     std::string digits;
     auto take_digits = [&] {
-      while (pos_ < src_.size() && (is_digit(src_[pos_]) || (src_[pos_] == '_' && pos_ + 1 < src_.size() && is_digit(src_[pos_ + 1])))) {
+      while (pos_ < src_.size() && (is_digit(src_[pos_]) || (src_[pos_] == '_' && pos_ + 1 < src_.size() &&
+                                                             is_digit(src_[pos_ + 1])))) {
         if (src_[pos_] != '_') digits += src_[pos_];
         ++pos_;
       }
@@ -301,9 +252,12 @@ std::vector<Segment> lex_template(const std::string& raw, const std::string& ori
         while (p < src.size() && std::isspace(static_cast<unsigned char>(src[p]))) ++p;
         if (src.compare(p, 6, "endraw") == 0) {
           size_t start = pos;
-          if (strip_next) start = skip_space(src, start);
-          else if (trim_newline && start < src.size() && src[start] == '\n') ++start;
-          std::string raw_text = src.substr(start, std::min(end_open, src.size()) - std::min(start, end_open));
+          if (strip_next)
+            start = skip_space(src, start);
+          else if (trim_newline && start < src.size() && src[start] == '\n')
+            ++start;
+          std::string raw_text =
+              src.substr(start, std::min(end_open, src.size()) - std::min(start, end_open));
           if (em == '-') raw_text = rstrip_all(raw_text);
           if (!raw_text.empty()) out.push_back({Segment::Type::kText, raw_text, {}, tag_line});
           TagLexer end_lexer(src, origin, p, 1 + count_newlines(src, 0, p));

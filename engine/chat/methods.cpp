@@ -51,7 +51,8 @@ bool affix_match(const char* name, const Value& self, const CallArgs& a, bool pr
     if (!o.is_string()) template_fail(name, "() arg must be str or a tuple of str, not ", o.type_name());
     const std::string& s = self.str();
     const std::string& x = o.str();
-    if (x.size() <= s.size() && (prefix ? s.compare(0, x.size(), x) == 0 : s.compare(s.size() - x.size(), x.size(), x) == 0)) {
+    if (x.size() <= s.size() &&
+        (prefix ? s.compare(0, x.size(), x) == 0 : s.compare(s.size() - x.size(), x.size(), x) == 0)) {
       return true;
     }
   }
@@ -61,13 +62,27 @@ Value m_startswith(const Value& s, const CallArgs& a) { return Value(affix_match
 Value m_endswith(const Value& s, const CallArgs& a) { return Value(affix_match("endswith", s, a, false)); }
 
 std::string ascii_text(const char* name, const Value& self) {
-  if (!is_ascii(self.str())) template_fail("str.", name, "() of non-ASCII text is not supported (Python's Unicode case tables are not carried)");
+  if (!is_ascii(self.str()))
+    template_fail("str.", name,
+                  "() of non-ASCII text is not supported (Python's Unicode case tables are not carried)");
   return self.str();
 }
-Value m_upper(const Value& s, const CallArgs& a) { BoundArgs("upper", a, {}); return Value(ascii_upper(ascii_text("upper", s))); }
-Value m_lower(const Value& s, const CallArgs& a) { BoundArgs("lower", a, {}); return Value(ascii_lower(ascii_text("lower", s))); }
-Value m_title(const Value& s, const CallArgs& a) { BoundArgs("title", a, {}); return Value(py_title(ascii_text("title", s))); }
-Value m_capitalize(const Value& s, const CallArgs& a) { BoundArgs("capitalize", a, {}); return Value(py_capitalize(ascii_text("capitalize", s))); }
+Value m_upper(const Value& s, const CallArgs& a) {
+  BoundArgs("upper", a, {});
+  return Value(ascii_upper(ascii_text("upper", s)));
+}
+Value m_lower(const Value& s, const CallArgs& a) {
+  BoundArgs("lower", a, {});
+  return Value(ascii_lower(ascii_text("lower", s)));
+}
+Value m_title(const Value& s, const CallArgs& a) {
+  BoundArgs("title", a, {});
+  return Value(py_title(ascii_text("title", s)));
+}
+Value m_capitalize(const Value& s, const CallArgs& a) {
+  BoundArgs("capitalize", a, {});
+  return Value(py_capitalize(ascii_text("capitalize", s)));
+}
 
 Value m_replace(const Value& self, const CallArgs& a) {
   BoundArgs b("replace", a, {"old", "new", "count"});
@@ -89,7 +104,9 @@ Value m_replace(const Value& self, const CallArgs& a) {
 
 // Code point index of a byte offset (find() answers in characters, as Python does).
 int64_t cp_index(const std::string& s, size_t byte) {
-  return byte == std::string::npos ? -1 : static_cast<int64_t>(decode_utf8(std::string_view(s).substr(0, byte)).size());
+  return byte == std::string::npos
+             ? -1
+             : static_cast<int64_t>(decode_utf8(std::string_view(s).substr(0, byte)).size());
 }
 Value m_find(const Value& self, const CallArgs& a) {
   BoundArgs b("find", a, {"sub"});
@@ -112,7 +129,8 @@ Value m_join(const Value& self, const CallArgs& a) {
   std::string out;
   bool first = true;
   for (const auto& item : b.get(0).is_list() ? b.get(0).items() : ValueList{}) {
-    if (!item.is_string()) template_fail("sequence item: expected str instance, ", item.type_name(), " found");
+    if (!item.is_string())
+      template_fail("sequence item: expected str instance, ", item.type_name(), " found");
     if (!first) out += self.str();
     out += item.str();
     first = false;
@@ -165,37 +183,39 @@ struct NamedMethod {
   Method fn;
 };
 constexpr NamedMethod kStrMethods[] = {
-    {"strip", m_strip}, {"lstrip", m_lstrip}, {"rstrip", m_rstrip}, {"split", m_split},
-    {"startswith", m_startswith}, {"endswith", m_endswith}, {"upper", m_upper},
-    {"lower", m_lower}, {"title", m_title}, {"capitalize", m_capitalize},
-    {"replace", m_replace}, {"find", m_find}, {"rfind", m_rfind}, {"count", m_count},
-    {"join", m_join}, {"splitlines", m_splitlines},
+    {"strip", m_strip},           {"lstrip", m_lstrip},         {"rstrip", m_rstrip},
+    {"split", m_split},           {"startswith", m_startswith}, {"endswith", m_endswith},
+    {"upper", m_upper},           {"lower", m_lower},           {"title", m_title},
+    {"capitalize", m_capitalize}, {"replace", m_replace},       {"find", m_find},
+    {"rfind", m_rfind},           {"count", m_count},           {"join", m_join},
+    {"splitlines", m_splitlines},
 };
 constexpr NamedMethod kDictMethods[] = {
-    {"items", m_items}, {"keys", m_keys}, {"values", m_values}, {"get", m_get},
+    {"items", m_items},
+    {"keys", m_keys},
+    {"values", m_values},
+    {"get", m_get},
 };
 
 // Real Python methods this engine does not implement, per type: calling one is an
 // "unsupported" error rather than the "has no attribute" a misspelt name gets. (For a dict these
 // names are Python attributes, so Jinja too finds them before a key of the same name.)
 const std::set<std::string_view> kStrUnsupported = {
-    "format", "rsplit", "partition", "rpartition", "zfill", "center", "ljust", "rjust",
-    "casefold", "swapcase", "expandtabs", "index", "rindex", "isdigit", "isalpha", "isalnum",
-    "isspace", "islower", "isupper", "isnumeric", "isdecimal", "istitle", "encode",
-    "removeprefix", "removesuffix", "translate", "format_map"};
+    "format",  "rsplit",   "partition",    "rpartition",   "zfill",     "center",    "ljust",
+    "rjust",   "casefold", "swapcase",     "expandtabs",   "index",     "rindex",    "isdigit",
+    "isalpha", "isalnum",  "isspace",      "islower",      "isupper",   "isnumeric", "isdecimal",
+    "istitle", "encode",   "removeprefix", "removesuffix", "translate", "format_map"};
 const std::set<std::string_view> kListUnsupported = {
-    "append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "copy", "index",
-    "count"};
-const std::set<std::string_view> kDictUnsupported = {"update", "pop", "popitem", "setdefault",
-                                                     "clear", "copy", "fromkeys"};
+    "append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "copy", "index", "count"};
+const std::set<std::string_view> kDictUnsupported = {"update", "pop",  "popitem", "setdefault",
+                                                     "clear",  "copy", "fromkeys"};
 
 }  // namespace
 
 Value method_of(const Value& self, const std::string& name) {
   auto bind = [&](Method m) {
-    return Value::callable(self.type_name() + "." + name, [self, m](Renderer&, const CallArgs& a) {
-      return m(self, a);
-    });
+    return Value::callable(str_cat(self.type_name(), ".", name),
+                           [self, m](Renderer&, const CallArgs& a) { return m(self, a); });
   };
   if (self.is_string()) {
     for (const auto& m : kStrMethods) {
@@ -206,14 +226,16 @@ Value method_of(const Value& self, const std::string& name) {
       if (m.name == name) return bind(m.fn);
     }
   }
-  const auto& unsupported = self.is_string() ? kStrUnsupported : self.is_list() ? kListUnsupported : kDictUnsupported;
+  const auto& unsupported = self.is_string() ? kStrUnsupported
+                            : self.is_list() ? kListUnsupported
+                                             : kDictUnsupported;
   if ((self.is_string() || self.is_list() || self.is_dict()) && unsupported.count(name)) {
-    const std::string what = self.type_name() + "." + name;
+    const std::string what = str_cat(self.type_name(), ".", name);
     return Value::callable(what, [what](Renderer&, const CallArgs&) -> Value {
       template_fail("unsupported template construct '", what, "()'");
     });
   }
-  return Value::undefined("'" + self.type_name() + " object' has no attribute '" + name + "'");
+  return Value::undefined(str_cat("'", self.type_name(), " object' has no attribute '", name, "'"));
 }
 
 }  // namespace strata::chat

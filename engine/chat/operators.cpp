@@ -12,8 +12,7 @@ namespace strata::chat {
 namespace {
 
 [[noreturn]] void unsupported_operands(const std::string& op, const Value& a, const Value& b) {
-  template_fail("unsupported operand type(s) for ", op, ": '", a.type_name(), "' and '",
-                b.type_name(), "'");
+  template_fail("unsupported operand type(s) for ", op, ": '", a.type_name(), "' and '", b.type_name(), "'");
 }
 
 void check_defined(const Value& v) {
@@ -79,7 +78,8 @@ Value binary_op(const std::string& op, const Value& a, const Value& b) {
     return Value(a.as_float() / b.as_float());
   }
   if (op == "//" || op == "%") {
-    if (b.as_float() == 0) template_fail(op == "//" ? "integer division or modulo by zero" : "modulo by zero");
+    if (b.as_float() == 0)
+      template_fail(op == "//" ? "integer division or modulo by zero" : "modulo by zero");
     if (both_int(a, b)) {
       const int64_t q = floor_div(a.as_int(), b.as_int());
       return op == "//" ? Value(q) : Value(a.as_int() - q * b.as_int());
@@ -177,8 +177,10 @@ Value py_slice(const Value& v, const Value& start, const Value& stop, const Valu
   auto adjust = [&](std::optional<int64_t> i, int64_t dflt) {
     if (!i) return dflt;
     int64_t x = *i;
-    if (x < 0) x = std::max<int64_t>(x + n, st < 0 ? -1 : 0);
-    else if (x > n) x = st < 0 ? n - 1 : n;
+    if (x < 0)
+      x = std::max<int64_t>(x + n, st < 0 ? -1 : 0);
+    else if (x > n)
+      x = st < 0 ? n - 1 : n;
     return x;
   };
   const int64_t b = adjust(as_index(start, "start"), st < 0 ? n - 1 : 0);
@@ -186,8 +188,10 @@ Value py_slice(const Value& v, const Value& start, const Value& stop, const Valu
   ValueList items;
   std::u32string chars;
   for (int64_t i = b; st > 0 ? i < e : i > e; i += st) {
-    if (v.is_string()) chars.push_back(cps[i]);
-    else items.push_back(v.items()[i]);
+    if (v.is_string())
+      chars.push_back(cps[i]);
+    else
+      items.push_back(v.items()[i]);
   }
   if (v.is_string()) return Value(encode_utf8(chars));
   return Value::list(std::move(items), v.is_tuple());

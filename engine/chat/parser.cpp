@@ -168,8 +168,10 @@ class StatementParser {
       stream_->expect_end();
       return n;
     }
-    static const std::set<std::string> kClosers = {"endif", "endfor", "endset", "endmacro", "elif", "else", "endgeneration", "endraw"};
-    if (kClosers.count(name)) template_fail_at(origin_, line, "unexpected {% ", name, " %} (nothing open that it closes)");
+    static const std::set<std::string> kClosers = {"endif", "endfor", "endset",        "endmacro",
+                                                   "elif",  "else",   "endgeneration", "endraw"};
+    if (kClosers.count(name))
+      template_fail_at(origin_, line, "unexpected {% ", name, " %} (nothing open that it closes)");
     unsupported(name, line);
   }
 

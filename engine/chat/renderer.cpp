@@ -112,8 +112,8 @@ void Renderer::bind_targets(Scope& scope, const std::vector<std::string>& target
   }
   const ValueList parts = iterate(v);
   if (parts.size() != targets.size()) {
-    template_fail(parts.size() < targets.size() ? "not enough" : "too many",
-                  " values to unpack (expected ", targets.size(), ", got ", parts.size(), ")");
+    template_fail(parts.size() < targets.size() ? "not enough" : "too many", " values to unpack (expected ",
+                  targets.size(), ", got ", parts.size(), ")");
   }
   for (size_t i = 0; i < targets.size(); ++i) scope.vars[targets[i]] = parts[i];
 }
@@ -125,8 +125,7 @@ void Renderer::assign(const Node& n, const Value& v) {
   }
   const Value* ns = scope_->find(n.targets[0]);
   if (!ns || ns->kind() != Value::Kind::kNamespace) {
-    template_fail("cannot assign attribute '", n.attr, "' on '", n.targets[0],
-                  "': it is not a namespace()");
+    template_fail("cannot assign attribute '", n.attr, "' on '", n.targets[0], "': it is not a namespace()");
   }
   ns->ns().set(n.attr, v);
 }
@@ -167,9 +166,9 @@ Renderer::Flow Renderer::exec_for(const Node& n) {
                   {"previtem", i > 0 ? items[i - 1] : Value::undefined("there is no previous item")},
                   {"nextitem", i + 1 < len ? items[i + 1] : Value::undefined("there is no next item")}};
     loop.items.emplace_back("cycle", Value::callable("loop.cycle", [i](Renderer&, const CallArgs& a) {
-      if (a.positional.empty()) template_fail("no items for cycling given");
-      return a.positional[i % a.positional.size()];
-    }));
+                              if (a.positional.empty()) template_fail("no items for cycling given");
+                              return a.positional[i % a.positional.size()];
+                            }));
     iteration.vars["loop"] = Value::dict(std::move(loop));
     scope_ = &iteration;
     const Flow f = exec(n.body);
@@ -181,9 +180,8 @@ Renderer::Flow Renderer::exec_for(const Node& n) {
 
 Value Renderer::make_macro(const Node& n) {
   const Node* node = &n;
-  return Value::callable(n.name, [node](Renderer& r, const CallArgs& args) {
-    return r.call_macro(*node, args);
-  });
+  return Value::callable(n.name,
+                         [node](Renderer& r, const CallArgs& args) { return r.call_macro(*node, args); });
 }
 
 Value Renderer::call_macro(const Node& n, const CallArgs& args) {
@@ -206,7 +204,7 @@ Value Renderer::call_macro(const Node& n, const CallArgs& args) {
     }
     local.vars[p] = given                ? *given
                     : n.params[i].second ? eval(*n.params[i].second)
-                                         : Value::undefined("parameter '" + p + "' was not provided");
+                                         : Value::undefined(str_cat("parameter '", p, "' was not provided"));
   }
   for (const auto& [k, v] : args.keyword) {
     bool known = false;

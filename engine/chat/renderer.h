@@ -25,8 +25,7 @@ struct RenderOptions {
 
 class Renderer {
  public:
-  Renderer(const std::string& origin, const RenderOptions& options)
-      : origin_(origin), options_(options) {}
+  Renderer(const std::string& origin, const RenderOptions& options) : origin_(origin), options_(options) {}
 
   std::string render(const Body& body, const Dict& context);
 

@@ -23,10 +23,10 @@ void none_expected(const char* name, const CallArgs& a) {
   if (!a.positional.empty() || !a.keyword.empty()) template_fail("test '", name, "' takes no arguments");
 }
 
-#define STRATA_TEST0(fn, name, expr)                                 \
-  bool fn(Renderer&, const Value& v, const CallArgs& a) {            \
-    none_expected(name, a);                                          \
-    return (expr);                                                   \
+#define STRATA_TEST0(fn, name, expr)                      \
+  bool fn(Renderer&, const Value& v, const CallArgs& a) { \
+    none_expected(name, a);                               \
+    return (expr);                                        \
   }
 STRATA_TEST0(t_defined, "defined", !v.is_undefined())
 STRATA_TEST0(t_undefined, "undefined", v.is_undefined())
@@ -66,7 +66,8 @@ bool t_upper(Renderer&, const Value& v, const CallArgs& a) {
 }
 
 int64_t int_of(const char* name, const Value& v) {
-  if (v.kind() != K::kInt && v.kind() != K::kBool) template_fail("test '", name, "' needs an integer, got ", v.type_name());
+  if (v.kind() != K::kInt && v.kind() != K::kBool)
+    template_fail("test '", name, "' needs an integer, got ", v.type_name());
   return v.as_int();
 }
 bool t_odd(Renderer&, const Value& v, const CallArgs& a) {
@@ -95,12 +96,18 @@ bool t_sameas(Renderer&, const Value& v, const CallArgs& a) {
   const Value& o = other("sameas", a);
   if (v.kind() != o.kind()) return false;
   switch (v.kind()) {
-    case K::kNone: return true;
-    case K::kBool: return v.as_bool() == o.as_bool();
-    case K::kList: return &v.items() == &o.items();
-    case K::kDict: return &v.dict() == &o.dict();
-    case K::kNamespace: return &v.ns() == &o.ns();
-    default: template_fail("unsupported template construct 'sameas on a ", v.type_name(), "'");
+    case K::kNone:
+      return true;
+    case K::kBool:
+      return v.as_bool() == o.as_bool();
+    case K::kList:
+      return &v.items() == &o.items();
+    case K::kDict:
+      return &v.dict() == &o.dict();
+    case K::kNamespace:
+      return &v.ns() == &o.ns();
+    default:
+      template_fail("unsupported template construct 'sameas on a ", v.type_name(), "'");
   }
 }
 
@@ -109,18 +116,42 @@ struct NamedTest {
   TestFn fn;
 };
 constexpr NamedTest kTests[] = {
-    {"defined", t_defined}, {"undefined", t_undefined}, {"none", t_none},
-    {"boolean", t_boolean}, {"false", t_false},         {"true", t_true},
-    {"integer", t_integer}, {"float", t_float},         {"number", t_number},
-    {"string", t_string},   {"mapping", t_mapping},     {"iterable", t_iterable},
-    {"sequence", t_sequence}, {"callable", t_callable}, {"lower", t_lower},
-    {"upper", t_upper},     {"odd", t_odd},             {"even", t_even},
-    {"divisibleby", t_divisibleby}, {"eq", t_eq},       {"equalto", t_eq},
-    {"==", t_eq},           {"ne", t_ne},               {"!=", t_ne},
-    {"lt", t_lt},           {"lessthan", t_lt},         {"<", t_lt},
-    {"le", t_le},           {"<=", t_le},               {"gt", t_gt},
-    {"greaterthan", t_gt},  {">", t_gt},                {"ge", t_ge},
-    {">=", t_ge},           {"in", t_in},               {"sameas", t_sameas},
+    {"defined", t_defined},
+    {"undefined", t_undefined},
+    {"none", t_none},
+    {"boolean", t_boolean},
+    {"false", t_false},
+    {"true", t_true},
+    {"integer", t_integer},
+    {"float", t_float},
+    {"number", t_number},
+    {"string", t_string},
+    {"mapping", t_mapping},
+    {"iterable", t_iterable},
+    {"sequence", t_sequence},
+    {"callable", t_callable},
+    {"lower", t_lower},
+    {"upper", t_upper},
+    {"odd", t_odd},
+    {"even", t_even},
+    {"divisibleby", t_divisibleby},
+    {"eq", t_eq},
+    {"equalto", t_eq},
+    {"==", t_eq},
+    {"ne", t_ne},
+    {"!=", t_ne},
+    {"lt", t_lt},
+    {"lessthan", t_lt},
+    {"<", t_lt},
+    {"le", t_le},
+    {"<=", t_le},
+    {"gt", t_gt},
+    {"greaterthan", t_gt},
+    {">", t_gt},
+    {"ge", t_ge},
+    {">=", t_ge},
+    {"in", t_in},
+    {"sameas", t_sameas},
 };
 
 }  // namespace

@@ -59,17 +59,15 @@ bool is_valid_utf8(std::string_view s) {
 
 bool is_py_space(char32_t c) {
   // CPython's _PyUnicode_IsWhitespace table.
-  return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
-         c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
-         c == 0x202F || c == 0x205F || c == 0x3000;
+  return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000;
 }
 
 std::string py_strip(std::string_view s, StripSide side, const std::string* chars) {
   const std::u32string cps = decode_utf8(s);
   const std::u32string set = chars ? decode_utf8(*chars) : std::u32string();
-  auto strip_it = [&](char32_t c) {
-    return chars ? set.find(c) != std::u32string::npos : is_py_space(c);
-  };
+  auto strip_it = [&](char32_t c) { return chars ? set.find(c) != std::u32string::npos : is_py_space(c); };
   size_t begin = 0, end = cps.size();
   if (side != StripSide::kRight) {
     while (begin < end && strip_it(cps[begin])) ++begin;

@@ -31,7 +31,8 @@ nlohmann::ordered_json read_json(const std::filesystem::path& path) {
 std::optional<std::string> token_text(const nlohmann::ordered_json& v, const std::string& where) {
   if (v.is_null()) return std::nullopt;
   if (v.is_string()) return v.get<std::string>();
-  if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
+  if (v.is_object() && v.contains("content") && v["content"].is_string())
+    return v["content"].get<std::string>();
   fail_input(where, ": expected a string or {\"content\": ...}, got ", v.dump());
 }
 
@@ -40,8 +41,10 @@ void take_special_tokens(const nlohmann::ordered_json& config, const std::string
   for (const char* key : kSpecialTokenKeys) {
     if (!config.contains(key)) continue;
     const auto text = token_text(config[key], origin + ": field '" + key + "'");
-    if (text) tokens[key] = *text;
-    else tokens.erase(key);
+    if (text)
+      tokens[key] = *text;
+    else
+      tokens.erase(key);
   }
   if (config.contains("additional_special_tokens")) {
     const auto& list = config["additional_special_tokens"];
@@ -50,14 +53,17 @@ void take_special_tokens(const nlohmann::ordered_json& config, const std::string
     for (const auto& t : list) {
       if (auto s = token_text(t, origin + ": field 'additional_special_tokens'")) texts.push_back(*s);
     }
-    if (texts.empty()) tokens.erase("additional_special_tokens");
-    else tokens["additional_special_tokens"] = texts;
+    if (texts.empty())
+      tokens.erase("additional_special_tokens");
+    else
+      tokens["additional_special_tokens"] = texts;
   }
 }
 
 }  // namespace
 
-TokenizerChatConfig TokenizerChatConfig::from_json(const nlohmann::ordered_json& config, const std::string& origin) {
+TokenizerChatConfig TokenizerChatConfig::from_json(const nlohmann::ordered_json& config,
+                                                   const std::string& origin) {
   TokenizerChatConfig out;
   if (!config.is_object()) fail_input(origin, ": expected a JSON object");
   take_special_tokens(config, origin, out.special_tokens);
@@ -68,11 +74,13 @@ TokenizerChatConfig TokenizerChatConfig::from_json(const nlohmann::ordered_json&
     out.chat_template = t.get<std::string>();
     return out;
   }
-  if (!t.is_array()) fail_input(origin, ": field 'chat_template': expected a string or a list of {name, template}");
+  if (!t.is_array())
+    fail_input(origin, ": field 'chat_template': expected a string or a list of {name, template}");
   for (const auto& entry : t) {
     if (!entry.is_object() || !entry.contains("name") || !entry.contains("template") ||
         !entry["name"].is_string() || !entry["template"].is_string()) {
-      fail_input(origin, ": field 'chat_template': each entry needs string 'name' and 'template', got ", entry.dump());
+      fail_input(origin, ": field 'chat_template': each entry needs string 'name' and 'template', got ",
+                 entry.dump());
     }
     if (entry["name"] == "default") out.chat_template = entry["template"].get<std::string>();
   }

@@ -81,13 +81,27 @@ void json_string(std::string& out, const std::string& s, bool ensure_ascii) {
   out += '"';
   for (char32_t c : decode_utf8(s)) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20 || (ensure_ascii && c >= 0x7F)) {
           if (c >= 0x10000) {  // a UTF-16 surrogate pair, as json.dumps writes it
@@ -112,16 +126,23 @@ void json_value(std::string& out, const Value& v, const JsonOptions& o, int dept
   };
   const std::string item_sep = o.has_separators ? o.item_separator : o.has_indent ? "," : ", ";
   switch (v.kind()) {
-    case Value::Kind::kNone: out += "null"; return;
-    case Value::Kind::kBool: out += v.as_bool() ? "true" : "false"; return;
-    case Value::Kind::kInt: out += std::to_string(v.as_int()); return;
+    case Value::Kind::kNone:
+      out += "null";
+      return;
+    case Value::Kind::kBool:
+      out += v.as_bool() ? "true" : "false";
+      return;
+    case Value::Kind::kInt:
+      out += std::to_string(v.as_int());
+      return;
     case Value::Kind::kFloat: {
       const double f = v.as_float();
-      out += std::isnan(f) ? "NaN" : std::isinf(f) ? (f > 0 ? "Infinity" : "-Infinity")
-                                                    : py_float_repr(f);
+      out += std::isnan(f) ? "NaN" : std::isinf(f) ? (f > 0 ? "Infinity" : "-Infinity") : py_float_repr(f);
       return;
     }
-    case Value::Kind::kString: json_string(out, v.str(), o.ensure_ascii); return;
+    case Value::Kind::kString:
+      json_string(out, v.str(), o.ensure_ascii);
+      return;
     case Value::Kind::kList: {
       if (v.items().empty()) {
         out += "[]";
@@ -145,8 +166,7 @@ void json_value(std::string& out, const Value& v, const JsonOptions& o, int dept
       std::vector<const std::pair<std::string, Value>*> items;
       for (const auto& kv : v.dict().items) items.push_back(&kv);
       if (o.sort_keys) {
-        std::stable_sort(items.begin(), items.end(),
-                         [](auto* a, auto* b) { return a->first < b->first; });
+        std::stable_sort(items.begin(), items.end(), [](auto* a, auto* b) { return a->first < b->first; });
       }
       out += '{';
       for (size_t i = 0; i < items.size(); ++i) {
@@ -189,7 +209,7 @@ std::string py_float_repr(double f) {
   }
   if (exp < -4 || exp >= 16) {
     std::string out = sign + digits.substr(0, 1);
-    if (digits.size() > 1) out += "." + digits.substr(1);
+    if (digits.size() > 1) out += str_cat(".", digits.substr(1));
     char ebuf[16];
     std::snprintf(ebuf, sizeof ebuf, "e%c%02d", exp < 0 ? '-' : '+', std::abs(exp));
     return out + ebuf;
@@ -204,24 +224,37 @@ std::string py_float_repr(double f) {
 
 std::string py_str(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::kUndefined: return "";
-    case Value::Kind::kString: return v.str();
-    default: return py_repr(v);
+    case Value::Kind::kUndefined:
+      return "";
+    case Value::Kind::kString:
+      return v.str();
+    default:
+      return py_repr(v);
   }
 }
 
 std::string py_repr(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::kUndefined: return "Undefined";
-    case Value::Kind::kNone: return "None";
-    case Value::Kind::kBool: return v.as_bool() ? "True" : "False";
-    case Value::Kind::kInt: return std::to_string(v.as_int());
-    case Value::Kind::kFloat: return py_float_repr(v.as_float());
-    case Value::Kind::kString: return string_repr(v.str());
-    case Value::Kind::kList: return sequence_str(v);
-    case Value::Kind::kDict: return dict_str(v.dict());
-    case Value::Kind::kNamespace: return "<Namespace " + dict_str(v.ns()) + ">";
-    case Value::Kind::kCallable: return "<function " + v.callable().name + ">";
+    case Value::Kind::kUndefined:
+      return "Undefined";
+    case Value::Kind::kNone:
+      return "None";
+    case Value::Kind::kBool:
+      return v.as_bool() ? "True" : "False";
+    case Value::Kind::kInt:
+      return std::to_string(v.as_int());
+    case Value::Kind::kFloat:
+      return py_float_repr(v.as_float());
+    case Value::Kind::kString:
+      return string_repr(v.str());
+    case Value::Kind::kList:
+      return sequence_str(v);
+    case Value::Kind::kDict:
+      return dict_str(v.dict());
+    case Value::Kind::kNamespace:
+      return str_cat("<Namespace ", dict_str(v.ns()), ">");
+    case Value::Kind::kCallable:
+      return str_cat("<function ", v.callable().name, ">");
   }
   return "";
 }

@@ -1,12 +1,13 @@
 #include "chat_test_support.h"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
-#include <unistd.h>
 
 namespace strata::chat::testing {
 
@@ -64,8 +65,8 @@ std::string describe_difference(const std::string& expected, const std::string& 
     return nlohmann::json(s.substr(b, 80)).dump();
   };
   std::ostringstream out;
-  out << "first difference at byte " << i << " (lengths " << expected.size() << " vs "
-      << actual.size() << ")\n  jinja2: " << around(expected) << "\n  strata: " << around(actual);
+  out << "first difference at byte " << i << " (lengths " << expected.size() << " vs " << actual.size()
+      << ")\n  jinja2: " << around(expected) << "\n  strata: " << around(actual);
   return out.str();
 }
 

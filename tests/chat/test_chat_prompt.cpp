@@ -1,8 +1,9 @@
 // How a chat request becomes a prompt: tokenizer_config.json loading, the --chat-template
 // override, the plain User:/Assistant: layout for template-less models, chat_template_kwargs.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
-#include <unistd.h>
 
 #include "chat_test_support.h"
 #include "common/error.h"
@@ -43,28 +44,41 @@ const ojson kMessages = ojson::parse(R"([{"role": "system", "content": "Be brief
 
 TEST_CASE("plain_chat_prompt keeps the User:/Assistant: layout", "[chat][prompt]") {
   CHECK(plain_chat_prompt(kMessages) == "Be brief.\n\nUser: Hi\nAssistant: Hello\nUser: ab\nAssistant:");
-  CHECK(plain_chat_prompt(nlohmann::json::parse(R"([{"role": "developer", "content": "D"}, {"role": "user", "content": ""}])")) ==
+  CHECK(plain_chat_prompt(nlohmann::json::parse(
+            R"([{"role": "developer", "content": "D"}, {"role": "user", "content": ""}])")) ==
         "D\n\nUser: \nAssistant:");
   CHECK(error_of([] { plain_chat_prompt(ojson::array(), "f.jsonl:3"); }) ==
         "f.jsonl:3: field 'body.messages': expected a non-empty array");
-  CHECK(error_of([] { plain_chat_prompt(ojson::parse(R"([{"role": "tool", "content": "x"}])"), "f.jsonl:3"); }) ==
-        "f.jsonl:3: field 'body.messages': unknown role 'tool'");
-  CHECK(error_of([] { plain_chat_prompt(ojson::parse(R"([{"role": "user", "content": [{"type": "image_url"}]}])"), "w"); }) ==
-        "w: field 'content': only text parts are supported, got {\"type\":\"image_url\"}");
+  CHECK(error_of([] {
+          plain_chat_prompt(ojson::parse(R"([{"role": "tool", "content": "x"}])"), "f.jsonl:3");
+        }) == "f.jsonl:3: field 'body.messages': unknown role 'tool'");
+  CHECK(error_of([] {
+          plain_chat_prompt(ojson::parse(R"([{"role": "user", "content": [{"type": "image_url"}]}])"), "w");
+        }) == "w: field 'content': only text parts are supported, got {\"type\":\"image_url\"}");
 }
 
 TEST_CASE("tokenizer_config.json: template forms and special tokens", "[chat][config]") {
-  auto cfg = TokenizerChatConfig::from_json(ojson::parse(R"({"chat_template": "T", "bos_token": {"content": "<s>", "lstrip": false},
-      "eos_token": "</s>", "pad_token": null, "unk_token": "<unk>", "additional_special_tokens": ["<a>", {"content": "<b>"}]})"), "cfg.json");
+  auto cfg = TokenizerChatConfig::from_json(
+      ojson::parse(R"({"chat_template": "T", "bos_token": {"content": "<s>", "lstrip": false},
+      "eos_token": "</s>", "pad_token": null, "unk_token": "<unk>", "additional_special_tokens": ["<a>", {"content": "<b>"}]})"),
+      "cfg.json");
   REQUIRE(cfg.chat_template == std::optional<std::string>("T"));
   CHECK(cfg.template_origin == "cfg.json");
-  CHECK(cfg.special_tokens == ojson::parse(R"({"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "additional_special_tokens": ["<a>", "<b>"]})"));
+  CHECK(
+      cfg.special_tokens ==
+      ojson::parse(
+          R"({"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "additional_special_tokens": ["<a>", "<b>"]})"));
 
-  cfg = TokenizerChatConfig::from_json(ojson::parse(R"({"chat_template": [{"name": "tool_use", "template": "U"}, {"name": "default", "template": "D"}]})"), "c");
+  cfg = TokenizerChatConfig::from_json(
+      ojson::parse(
+          R"({"chat_template": [{"name": "tool_use", "template": "U"}, {"name": "default", "template": "D"}]})"),
+      "c");
   CHECK(cfg.chat_template == std::optional<std::string>("D"));
   CHECK(!TokenizerChatConfig::from_json(ojson::parse(R"({"eos_token": "</s>"})"), "c").chat_template);
-  CHECK(error_of([] { TokenizerChatConfig::from_json(ojson::parse(R"({"chat_template": [{"name": "rag", "template": "R"}]})"), "c"); }) ==
-        "c: field 'chat_template': no template named \"default\"");
+  CHECK(error_of([] {
+          TokenizerChatConfig::from_json(
+              ojson::parse(R"({"chat_template": [{"name": "rag", "template": "R"}]})"), "c");
+        }) == "c: field 'chat_template': no template named \"default\"");
   CHECK(error_of([] { TokenizerChatConfig::from_json(ojson::parse(R"({"chat_template": 3})"), "c"); }) ==
         "c: field 'chat_template': expected a string or a list of {name, template}");
   CHECK(error_of([] { TokenizerChatConfig::from_json(ojson::parse(R"({"bos_token": 1})"), "c"); }) ==
@@ -88,12 +102,16 @@ TEST_CASE("model directory: missing files, chat_template.jinja, special_tokens_m
   CHECK(cfg.template_origin == (dir.path / "chat_template.jinja").string());
 
   dir.write("tokenizer_config.json", "{ not json");
-  CHECK(error_of([&] { TokenizerChatConfig::load(dir.path); }).rfind((dir.path / "tokenizer_config.json").string() + ": not valid JSON", 0) == 0);
+  CHECK(error_of([&] {
+          TokenizerChatConfig::load(dir.path);
+        }).rfind((dir.path / "tokenizer_config.json").string() + ": not valid JSON", 0) == 0);
 }
 
 TEST_CASE("ChatFormatter: model template, --chat-template override, plain fallback", "[chat][prompt]") {
   TempDir dir("fmt");
-  dir.write("tokenizer_config.json", R"({"chat_template": "{{ bos_token }}{% for m in messages %}[{{ m.role }}]{% endfor %}{% if add_generation_prompt %}>{% endif %}", "bos_token": "<s>"})");
+  dir.write(
+      "tokenizer_config.json",
+      R"({"chat_template": "{{ bos_token }}{% for m in messages %}[{{ m.role }}]{% endfor %}{% if add_generation_prompt %}>{% endif %}", "bos_token": "<s>"})");
   dir.write("override.jinja", "override {{ messages|length }} {{ eos_token }}");
   const ojson msgs = ojson::parse(R"([{"role": "user", "content": "x"}])");
 
@@ -122,8 +140,9 @@ TEST_CASE("chat_template_kwargs reach the template (Qwen3 enable_thinking)", "[c
   CHECK(f.render(msgs, {{"enable_thinking", true}}) == base);
   CHECK(f.render(msgs, {{"enable_thinking", false}}) == base + "<think>\n\n</think>\n\n");
 
-  CHECK(error_of([&] { f.render(msgs, {{"messages", 1}}, "req 7"); }) ==
-        "req 7: field 'body.chat_template_kwargs': 'messages' cannot be set there");
+  CHECK(error_of([&] {
+          f.render(msgs, {{"messages", 1}}, "req 7");
+        }) == "req 7: field 'body.chat_template_kwargs': 'messages' cannot be set there");
   CHECK(error_of([&] { f.render(msgs, ojson::array(), "req 7"); }) ==
         "req 7: field 'body.chat_template_kwargs': expected an object, got []");
   CHECK(error_of([&] { f.render(ojson::parse(R"([{"content": "x"}])"), nullptr, "req 7"); }) ==
@@ -132,9 +151,11 @@ TEST_CASE("chat_template_kwargs reach the template (Qwen3 enable_thinking)", "[c
 
 TEST_CASE("the template sees tools and documents as None and the generation prompt on", "[chat][prompt]") {
   const auto t = ChatTemplate::parse(
-      "{{ tools is defined }}{{ tools is none }}{{ documents is none }}{{ add_generation_prompt }}{{ bos_token is defined }}", "t");
-  CHECK(templated_chat_prompt(t, ojson::object(), ojson::parse(R"([{"role": "user", "content": ""}])"), nullptr) ==
-        "TrueTrueTrueTrueFalse");
+      "{{ tools is defined }}{{ tools is none }}{{ documents is none }}{{ add_generation_prompt }}{{ "
+      "bos_token is defined }}",
+      "t");
+  CHECK(templated_chat_prompt(t, ojson::object(), ojson::parse(R"([{"role": "user", "content": ""}])"),
+                              nullptr) == "TrueTrueTrueTrueFalse");
 }
 
 }  // namespace strata::chat::testing

@@ -10,7 +10,8 @@
 namespace strata::chat::testing {
 namespace {
 
-std::string render_text(const std::string& tmpl, const nlohmann::ordered_json& ctx = nlohmann::ordered_json::object()) {
+std::string render_text(const std::string& tmpl,
+                        const nlohmann::ordered_json& ctx = nlohmann::ordered_json::object()) {
   RenderOptions options;
   options.now = kNow;
   return ChatTemplate::parse(tmpl, "t.jinja").render(ctx, options);
@@ -24,7 +25,8 @@ TEST_CASE("small templates render byte-identically to jinja2", "[chat][reference
   // One reference process for all cases; each case is a request with its own template.
   nlohmann::ordered_json requests = nlohmann::ordered_json::array();
   for (const auto& c : cases) {
-    requests.push_back({{"now", kNow}, {"template", c["template"]}, {"cases", {{{"context", c["context"]}}}}});
+    requests.push_back(
+        {{"now", kNow}, {"template", c["template"]}, {"cases", {{{"context", c["context"]}}}}});
   }
   const auto answers = jinja2_reference(requests);
   REQUIRE(answers.size() == cases.size());
@@ -65,7 +67,8 @@ TEST_CASE("hand-checked renders", "[chat]") {
   CHECK(render_text("{% if true %}\n  a\n{% endif %}\n") == "  a\n");
   CHECK(render_text("  {% if true %}a{% endif %}") == "a");
   CHECK(render_text("{{ ' x ' | trim }}|{{ [1, 'b'] }}|{{ none }}|{{ 1.0 }}") == "x|[1, 'b']|None|1.0");
-  CHECK(render_text("{% set ns = namespace(n=0) %}{% for i in range(4) %}{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }}") == "6");
+  CHECK(render_text("{% set ns = namespace(n=0) %}{% for i in range(4) %}{% set ns.n = ns.n + i %}{% endfor "
+                    "%}{{ ns.n }}") == "6");
   CHECK(render_text("{{ x | tojson }}", {{"x", {{"b", "é"}, {"a", 1}}}}) == "{\"b\": \"é\", \"a\": 1}");
   CHECK(render_text("{{ m[1:] | length }}{{ m[-1] }}", {{"m", {1, 2, 3}}}) == "23");
   CHECK(render_text("{{ strftime_now('%d %b %Y') }}") == "15 Jan 2025");
@@ -73,7 +76,8 @@ TEST_CASE("hand-checked renders", "[chat]") {
 
 TEST_CASE("a nlohmann::json context renders like the ordered one", "[chat]") {
   const auto t = ChatTemplate::parse("{{ messages[0].content }}{{ x|tojson }}", "t.jinja");
-  const nlohmann::json ctx = {{"messages", {{{"role", "user"}, {"content", "hi"}}}}, {"x", {{"b", 1}, {"a", 2}}}};
+  const nlohmann::json ctx = {{"messages", {{{"role", "user"}, {"content", "hi"}}}},
+                              {"x", {{"b", 1}, {"a", 2}}}};
   CHECK(t.render(ctx) == "hi{\"a\": 2, \"b\": 1}");  // nlohmann::json sorts keys itself
 }
 

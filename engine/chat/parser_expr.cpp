@@ -157,6 +157,12 @@ ExprPtr ExprParser::parse_pow() {
 }
 
 ExprPtr ExprParser::parse_unary(bool with_filter) {
+  // Every nesting ((..), [..], -x, calls) passes through here; 200 is far beyond real templates.
+  struct DepthGuard {
+    int& d;
+    ~DepthGuard() { --d; }
+  } guard{++depth_};
+  if (depth_ > 200) template_fail_at(ts_.origin(), ts_.peek().line, "expression nested too deeply");
   ExprPtr node;
   if (ts_.is_op("-") || ts_.is_op("+")) {
     const Token op = ts_.next();

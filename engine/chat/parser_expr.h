@@ -43,6 +43,7 @@ class ExprParser {
   std::string dotted_name();
 
   TokenStream& ts_;
+  int depth_ = 0;  // unary/primary nesting, bounded so a hostile template cannot overflow the stack
 };
 
 }  // namespace strata::chat

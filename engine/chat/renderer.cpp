@@ -188,6 +188,11 @@ Value Renderer::call_macro(const Node& n, const CallArgs& args) {
   if (args.positional.size() > n.params.size()) {
     template_fail("macro '", n.name, "' takes not more than ", n.params.size(), " argument(s)");
   }
+  if (macro_depth_ >= 100) template_fail("maximum recursion depth exceeded in macro '", n.name, "'");
+  struct DepthGuard {
+    int& d;
+    ~DepthGuard() { --d; }
+  } guard{++macro_depth_};
   // Macros see the top level, not the caller's loop variables (Jinja's closure over the
   // template module); a macro defined inside a loop is resolved the same way.
   Scope local;

@@ -64,6 +64,7 @@ class Renderer {
   Scope* scope_ = nullptr;
   std::string* out_ = nullptr;
   int line_ = 0;
+  int macro_depth_ = 0;  // bounded like Python's recursion limit, so runaway recursion is an error
 };
 
 // Items a for loop visits: a list's items, a dict's keys, a string's characters; undefined

@@ -104,6 +104,16 @@ TEST_CASE("render failures name the line of the failing expression", "[chat][err
                  origin + ":1: Object of type Undefined is not JSON serializable");
 }
 
+TEST_CASE("runaway nesting and recursion are errors, not crashes", "[chat][errors]") {
+  const std::string origin = "models/x/tokenizer_config.json";
+  check_one_line(error_of("{{ " + std::string(5000, '(') + "1" + std::string(5000, ')') + " }}"),
+                 origin + ":1: expression nested too deeply");
+  check_one_line(error_of("{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}\n{{ m(0) }}"),
+                 origin + ":1: maximum recursion depth exceeded in macro 'm'");
+  CHECK(error_of("{% macro f(n) %}{% if n > 0 %}{{ f(n - 1) }}{% endif %}{{ n }}{% endmacro %}{{ f(50) }}")
+            .empty());
+}
+
 TEST_CASE("invalid UTF-8 in a template is refused", "[chat][errors]") {
   try {
     ChatTemplate::parse(std::string("ok \xff"), "t.jinja");

@@ -31,6 +31,17 @@ size_t skip_space(const std::string& s, size_t pos) {
   return pos;
 }
 
+// lstrip_blocks: whitespace between the last line start of `text` and the following `{%`/`{#`
+// is dropped when nothing else is on that line (jinja2.lexer: `whitespace_re.fullmatch`).
+void lstrip_line(std::string& text, bool line_starting) {
+  const size_t nl = text.rfind('\n');
+  const size_t l_pos = nl == std::string::npos ? 0 : nl + 1;
+  if ((l_pos > 0 || line_starting) && l_pos < text.size() &&
+      py_strip(text.substr(l_pos), StripSide::kBoth).empty()) {
+    text.resize(l_pos);
+  }
+}
+
 bool is_name_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
 bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -208,12 +219,7 @@ std::vector<Segment> lex_template(const std::string& raw, const std::string& ori
     if (left == '-') {
       text = rstrip_all(text);
     } else if (left != '+' && kind != '{') {
-      // lstrip_blocks: only spaces/tabs (Python \s, really) since the line start.
-      const size_t l_pos = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
-      if ((l_pos > 0 || line_starting) && l_pos < text.size() &&
-          py_strip(text.substr(l_pos), StripSide::kBoth).empty()) {
-        text.resize(l_pos);
-      }
+      lstrip_line(text, line_starting);
     }
     if (!text.empty()) out.push_back({Segment::Type::kText, text, {}, line});
     const int tag_line = 1 + count_newlines(src, 0, open);
@@ -252,13 +258,15 @@ std::vector<Segment> lex_template(const std::string& raw, const std::string& ori
         while (p < src.size() && std::isspace(static_cast<unsigned char>(src[p]))) ++p;
         if (src.compare(p, 6, "endraw") == 0) {
           size_t start = pos;
-          if (strip_next)
-            start = skip_space(src, start);
-          else if (trim_newline && start < src.size() && src[start] == '\n')
-            ++start;
+          // Jinja's raw-begin rule has no trim_blocks newline, only the `-%}` strip.
+          if (strip_next) start = skip_space(src, start);
           std::string raw_text =
               src.substr(start, std::min(end_open, src.size()) - std::min(start, end_open));
-          if (em == '-') raw_text = rstrip_all(raw_text);
+          if (em == '-') {
+            raw_text = rstrip_all(raw_text);
+          } else if (em != '+') {
+            lstrip_line(raw_text, start == 0 || src[start - 1] == '\n');
+          }
           if (!raw_text.empty()) out.push_back({Segment::Type::kText, raw_text, {}, tag_line});
           TagLexer end_lexer(src, origin, p, 1 + count_newlines(src, 0, p));
           char end_mod = 0;

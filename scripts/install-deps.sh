@@ -21,6 +21,7 @@ packages=(
   libsentencepiece-dev                   # tokenizer.model (SentencePiece) tokenizers
   python3-sentencepiece                  # SentencePiece reference and trainer for the tests
   nodejs                                 # runs Hugging Face's tokenizers as the test reference
+  python3-jinja2                         # reference renderer of chat templates (tests/chat)
 )
 # npm installs that reference (tests/reference/package.json). Debian 12 packages it apart from
 # nodejs; a Node.js from elsewhere brings its own npm, which Debian's package would conflict with.

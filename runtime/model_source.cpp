@@ -1,5 +1,8 @@
 #include "runtime/model_source.h"
 
+#include "engine/chat/tokenizer_chat_config.h"
+#include "engine/tokenizer/bpe_tokenizer.h"
+
 #include "common/error.h"
 #include "engine/executor/executor_options.h"
 
@@ -16,6 +19,16 @@ StorageFormat storage_format(DType d) {
   }
 }
 
+// Instruct models end a turn with the tokenizer's eos_token (<|eot_id|>, <|im_end|>), which
+// config.json's eos_token_id may not list: generation stops at it too.
+void add_end_of_turn(const fs::path& dir, const Tokenizer& tokenizer, ModelConfig& config) {
+  const chat::TokenizerChatConfig chat = chat::TokenizerChatConfig::load(dir);
+  const auto eos = chat.special_tokens.find("eos_token");
+  if (eos == chat.special_tokens.end() || !eos->is_string()) return;
+  const std::optional<int32_t> id = tokenizer.token_id(eos->get<std::string>());
+  if (id && !config.is_eos(*id)) config.eos_token_ids.push_back(*id);
+}
+
 }  // namespace
 
 bool is_store_dir(const fs::path& dir) {
@@ -28,7 +41,10 @@ ModelSource ModelSource::open(const fs::path& dir, WarningSink warn) {
                      ": not a directory (expected a Hugging Face model directory or a store)");
   ModelSource s;
   s.dir_ = dir;
-  s.model_ = std::make_shared<const ModelSpec>(model_spec(read_model_config(dir)));
+  ModelConfig config = read_model_config(dir);
+  s.tokenizer_ = load_tokenizer(dir);
+  add_end_of_turn(dir, *s.tokenizer_, config);
+  s.model_ = std::make_shared<const ModelSpec>(model_spec(config));
   if (is_store_dir(dir)) {
     WeightStoreOptions options;
     options.io.warn = std::move(warn);
@@ -36,14 +52,19 @@ ModelSource ModelSource::open(const fs::path& dir, WarningSink warn) {
   } else {
     s.checkpoint_ = std::make_shared<const HfCheckpoint>(HfCheckpoint::open(dir));
   }
-  s.tokenizer_ = std::make_shared<const BpeTokenizer>(BpeTokenizer::load(dir));
   return s;
 }
 
-std::vector<int32_t> prompt_ids(const ModelConfig& config, const BpeTokenizer& tokenizer,
+std::vector<int32_t> prompt_ids(const ModelConfig& config, const Tokenizer& tokenizer,
                                 std::string_view text) {
+  // tokenizer.json and tokenizer.model say themselves which special tokens a text gets (Llama:
+  // bos; Qwen: none), as transformers' tokenizer(text) does. vocab.json/merges.txt carry no
+  // post-processor: the model's bos goes first, as transformers' OPT tokenizer adds it.
+  if (dynamic_cast<const BpeTokenizer*>(&tokenizer) == nullptr) {
+    return tokenizer.encode(text, AddSpecialTokens::yes);
+  }
   std::vector<int32_t> ids{config.bos_token_id};
-  const std::vector<int32_t> body = tokenizer.encode(text);
+  const std::vector<int32_t> body = tokenizer.encode(text, AddSpecialTokens::no);
   ids.insert(ids.end(), body.begin(), body.end());
   return ids;
 }

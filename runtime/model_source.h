@@ -15,7 +15,7 @@
 #include "engine/executor/weight_layout.h"
 #include "engine/io/hf_checkpoint.h"
 #include "engine/models/model_family.h"
-#include "engine/tokenizer/bpe_tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 #include "offload/weight_store.h"
 #include "planner/matrix_bytes.h"
 
@@ -30,7 +30,7 @@ class ModelSource {
   bool is_store() const { return store_.has_value(); }
   const std::shared_ptr<const ModelSpec>& model() const { return model_; }
   const ModelConfig& config() const { return model_->config; }
-  const BpeTokenizer& tokenizer() const { return *tokenizer_; }
+  const Tokenizer& tokenizer() const { return *tokenizer_; }
   // [bos] + encode(text), as OPT's tokenizer does.
   std::vector<int32_t> prompt_ids(std::string_view text) const;
 
@@ -51,13 +51,13 @@ class ModelSource {
   std::shared_ptr<const ModelSpec> model_;
   std::shared_ptr<const HfCheckpoint> checkpoint_;  // an HF directory
   std::optional<WeightStore> store_;                // a store
-  std::shared_ptr<const BpeTokenizer> tokenizer_;
+  std::shared_ptr<const Tokenizer> tokenizer_;
 };
 
 bool is_store_dir(const std::filesystem::path& dir);
 
 // A prompt's ids as the model's tokenizer makes them: [bos] + encode(text), as OPT's does.
-std::vector<int32_t> prompt_ids(const ModelConfig& config, const BpeTokenizer& tokenizer,
+std::vector<int32_t> prompt_ids(const ModelConfig& config, const Tokenizer& tokenizer,
                                 std::string_view text);
 
 }  // namespace strata

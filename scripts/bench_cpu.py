@@ -2,7 +2,7 @@
 """Reruns the figures of docs/benchmarks.md on this machine, CPU backend (no GPU needed).
 
     scripts/bench_cpu.py [--strata build-bench/cli/strata] [--work /var/tmp/strata-bench]
-                         [--reps 3] [--only io,overlap,predict,t4]
+                         [--reps 3] [--only io,overlap,predict,t4,ab] [--baseline OTHER]
 
 Every section runs in the same invocation, so its ratios are against a baseline measured
 minutes apart on the same machine and file system:
@@ -14,6 +14,9 @@ minutes apart on the same machine and file system:
   predict  strata bench for several policies: measured vs the cost model's prediction on this
            machine's measured profile (written into WORK/cache by strata profile first).
   t4       strata plan --hardware t4-flexgen for OPT-6.7B/30B/175B at 512/32, +- --compress-weight.
+  ab       (with --baseline OTHER) strata bench of opt-125m, planned and one disk-heavy --percent
+           policy, by this binary and OTHER (e.g. a build of the previous commit) in turn, A B A
+           B ..., so a change is measured before and after in one run; ratio this / OTHER.
 Each measurement is repeated --reps times; the best (highest throughput) is kept, as the
 machine may be shared. `uptime` is printed before each section. Results: one JSON line per
 measurement on stdout, a summary table at the end.
@@ -157,12 +160,39 @@ def t4_section(args, results):
     results["t4"] = rows
 
 
+AB_POLICIES = [
+    ("opt-125m planned", ["--dummy", "opt-125m", "--prompt-len", 32, "--gen-len", 8]),
+    ("opt-125m weights+KV on disk, 4x2", ["--dummy", "opt-125m", "--prompt-len", 32, "--gen-len",
+                                          8, "--percent", 0, 0, 0, 0, 100, 0, "--gpu-batch-size",
+                                          4, "--num-gpu-batches", 2, "--no-cpu-attention"]),
+]
+
+
+def ab_section(args, results):
+    if not args.baseline:
+        raise SystemExit("--only ab needs --baseline (the other strata binary)")
+    print("# ab:", uptime(), flush=True)
+    other = argparse.Namespace(**dict(vars(args), strata=args.baseline))
+    results["ab"] = {}
+    for name, extra in AB_POLICIES:
+        this_runs, base_runs = [], []
+        for _ in range(args.reps):  # alternate, so drift in the machine's speed hits both
+            this_runs.append(bench(args, extra)["total_throughput"])
+            base_runs.append(bench(other, extra)["total_throughput"])
+        this_best, base_best = max(this_runs), max(base_runs)
+        results["ab"][name] = {"this": this_best, "baseline": base_best,
+                               "ratio": this_best / base_best, "this_runs": this_runs,
+                               "baseline_runs": base_runs}
+        print(json.dumps({"section": "ab", "policy": name, **results["ab"][name]}), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--strata", default=os.path.join(SOURCE, "build-bench", "cli", "strata"))
     ap.add_argument("--work", default="/var/tmp/strata-bench")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--only", default="io,overlap,predict,t4")
+    ap.add_argument("--baseline", help="another strata binary for the ab section")
     args = ap.parse_args()
     args.off = os.path.join(args.work, "offload")
     os.makedirs(args.off, exist_ok=True)
@@ -170,12 +200,12 @@ def main():
     results = {"machine": machine(args.work)}
     print(json.dumps({"machine": results["machine"]}), flush=True)
     sections = args.only.split(",")
-    if {"io", "overlap", "predict"} & set(sections):
+    if {"io", "overlap", "predict", "ab"} & set(sections):
         print("# profile:", uptime(), flush=True)
         sh([args.strata, "profile", "--offload-dir", args.off, "--backend", "cpu", "--quiet"])
     for name in sections:
         {"io": io_section, "overlap": overlap_section, "predict": predict_section,
-         "t4": t4_section}[name](args, results)
+         "t4": t4_section, "ab": ab_section}[name](args, results)
     print(json.dumps({"summary": results}), flush=True)
 
 

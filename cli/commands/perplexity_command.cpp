@@ -93,9 +93,8 @@ int run_perplexity(const PerplexityFlags& f) {
                      ": not a directory (expected a Hugging Face model directory)");
   const ModelSpec spec = model_spec(read_model_config(f.model));
   const ModelConfig& config = spec.config;
-  const BpeTokenizer tokenizer = BpeTokenizer::load(f.model);
-  std::vector<int32_t> ids = prompt_ids(config, tokenizer, buffer.str());
-  ids.erase(ids.begin());  // each window gets its own bos
+  // Each window gets the model's bos of its own, so the text is encoded without one.
+  std::vector<int32_t> ids = load_tokenizer(f.model)->encode(buffer.str(), AddSpecialTokens::no);
   if (f.max_tokens > 0 && int64_t(ids.size()) > f.max_tokens) ids.resize(size_t(f.max_tokens));
   const int64_t window = f.window > 0 ? std::min(f.window, config.max_positions)
                                       : config.max_positions;

@@ -23,9 +23,11 @@ Command add_run_command(CLI::App& parent) {
       "  {\"id\", \"text\", \"token_ids\", \"finish_reason\" (stop|length), \"prompt_tokens\", "
       "\"completion_tokens\"}\n"
       "OpenAI Batch lines ({\"custom_id\", \"method\", \"url\", \"body\"}) are accepted too and "
-      "answered in\nOpenAI Batch output format; chat messages become the prompt \"SYSTEM\\n\\nUser: "
-      "...\\nAssistant: ...\\n\n...Assistant:\" (a bad line gets an error line, or fails the job "
-      "with --strict).\n"
+      "answered in\nOpenAI Batch output format. Chat messages are rendered with the model's own\n"
+      "chat_template (tokenizer_config.json; --chat-template FILE overrides it; a body's\n"
+      "\"chat_template_kwargs\", e.g. {\"enable_thinking\": false}, reach the template), else as\n"
+      "\"SYSTEM\\n\\nUser: ...\\nAssistant: ...\\n...Assistant:\". A bad line gets an error line,\n"
+      "or fails the job with --strict.\n"
       "The output file appears only when the whole job has finished; finished requests are\n"
       "journaled as they finish (OUTPUT.journal), so after Ctrl-C, kill or a crash, the same\n"
       "command with --resume continues where it stopped (a run without --resume refuses to\n"
@@ -38,10 +40,12 @@ Command add_run_command(CLI::App& parent) {
       "Flags given by hand win, e.g. --percent 0 100 0 100 100 0 --gpu-batch-size 8 "
       "--num-gpu-batches 4 --offload-dir /ssd\n(all three given: nothing is planned). "
       "--policy in-memory skips the planner.");
-  app->add_option("--model", opts->model_dir, "Hugging Face OPT model directory "
-                  "(config.json, *.safetensors, vocab.json, merges.txt), or a store made by "
-                  "strata convert (runs the offloading executor)")
+  app->add_option("--model", opts->model_dir, "Hugging Face model directory (config.json, "
+                  "*.safetensors, tokenizer.json or vocab.json + merges.txt; model_type opt, "
+                  "llama, mistral, qwen2 or qwen3), or a store made by strata convert")
       ->required();
+  app->add_option("--chat-template", opts->chat_template,
+                  "Jinja chat template file for chat requests, instead of the model's own");
   app->add_option("--input", opts->input, "JSONL file of requests")->required();
   app->add_option("--output", opts->output, "JSONL file to write the results to")->required();
   app->add_option("--batch-size", opts->batch_size,

@@ -21,8 +21,8 @@ Command add_tokenize_command(CLI::App& parent) {
             STRATA_CHECK_INPUT(std::filesystem::is_directory(*model_dir), model_dir->string(),
                                ": not a directory (expected a Hugging Face model directory)");
             const ModelConfig config = read_model_config(*model_dir);
-            const BpeTokenizer tokenizer = BpeTokenizer::load(*model_dir);
-            std::cout << nlohmann::json(prompt_ids(config, tokenizer, *text)).dump() << std::endl;
+            const std::shared_ptr<const Tokenizer> tokenizer = load_tokenizer(*model_dir);
+            std::cout << nlohmann::json(prompt_ids(config, *tokenizer, *text)).dump() << std::endl;
             return int(kExitOk);
           }};
 }

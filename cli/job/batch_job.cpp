@@ -18,6 +18,7 @@
 #include "cli/job/shard.h"
 #include "cli/run_request.h"
 #include "common/error.h"
+#include "engine/chat/chat_prompt.h"
 #include "runtime/model_source.h"
 
 namespace strata::cli {
@@ -29,10 +30,17 @@ uint64_t derive_seed(uint64_t base, int64_t line) {
   return rng.next();
 }
 
-SequenceRequest to_sequence(const Request& r, const RequestDefaults& d,
-                            const ModelSource& model, const std::string& file) {
+SequenceRequest to_sequence(const Request& r, const RequestDefaults& d, const ModelSource& model,
+                            const chat::ChatFormatter& chat, const std::string& file) {
   SequenceRequest s;
-  s.prompt_ids = model.prompt_ids(r.prompt);
+  if (r.chat && chat.has_template()) {
+    // The rendered text holds every special token the template writes (bos included).
+    const std::string where = file + ":" + std::to_string(r.line);
+    const std::string text = chat.render(r.messages, r.chat_template_kwargs, where);
+    s.prompt_ids = model.tokenizer().encode(text, AddSpecialTokens::no);
+  } else {
+    s.prompt_ids = model.prompt_ids(r.prompt);
+  }
   const int64_t limit = model.config().max_positions;
   STRATA_CHECK_INPUT(int64_t(s.prompt_ids.size()) <= limit, file, ":", r.line,
                      ": field 'prompt': ", s.prompt_ids.size(),
@@ -114,6 +122,9 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
   std::ostream* notes = o.quiet ? nullptr : &log;
   ModelSource source = ModelSource::open(o.model_dir);
   const std::string model_name = std::filesystem::weakly_canonical(o.model_dir).filename().string();
+  const chat::ChatFormatter chat = chat::ChatFormatter::for_model(
+      o.model_dir, o.chat_template.empty() ? std::nullopt
+                                           : std::optional<std::filesystem::path>(o.chat_template));
 
   // Validate every request before any work; a bad OpenAI line becomes an error line instead.
   std::vector<SequenceRequest> seqs(requests.size());
@@ -124,7 +135,7 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
     std::string error = r.error;
     if (error.empty()) {
       try {
-        seqs[i] = to_sequence(r, o.defaults, source, o.input.string());
+        seqs[i] = to_sequence(r, o.defaults, source, chat, o.input.string());
       } catch (const InputError& e) {
         if (!r.openai || o.strict) throw;
         error = e.what();

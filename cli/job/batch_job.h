@@ -29,6 +29,7 @@ struct BatchJobOptions {
   std::filesystem::path input;
   std::filesystem::path output;
   std::filesystem::path metrics;  // empty: no metrics file
+  std::filesystem::path chat_template;  // empty: the model's own (tokenizer_config.json)
   RequestDefaults defaults;
   int64_t batch_size = 8;
   BackendRequest backend = BackendRequest::automatic;

@@ -1,6 +1,7 @@
 #include "cli/job/openai_batch.h"
 
 #include "common/error.h"
+#include "engine/chat/chat_prompt.h"
 
 namespace strata::cli {
 namespace {
@@ -8,49 +9,9 @@ namespace {
 const char* kCompletions = "/v1/completions";
 const char* kChat = "/v1/chat/completions";
 
-std::string text_of(const nlohmann::json& content, const std::string& where) {
-  if (content.is_string()) return content.get<std::string>();
-  // The structured form: [{"type": "text", "text": "..."}, ...]; only text parts are supported.
-  STRATA_CHECK_INPUT(content.is_array(), where, ": field 'content': expected a string or an "
-                     "array of text parts, got ", content.dump());
-  std::string text;
-  for (const auto& part : content) {
-    STRATA_CHECK_INPUT(part.is_object() && part.contains("type") && part["type"] == "text" &&
-                           part.contains("text") && part["text"].is_string(),
-                       where, ": field 'content': only text parts are supported, got ",
-                       part.dump());
-    text += part["text"].get<std::string>();
-  }
-  return text;
-}
-
 }  // namespace
 
 bool is_openai_line(const nlohmann::json& j) { return j.is_object() && j.contains("custom_id"); }
-
-std::string apply_chat_template(const nlohmann::json& messages, const std::string& where) {
-  STRATA_CHECK_INPUT(messages.is_array() && !messages.empty(), where,
-                     ": field 'body.messages': expected a non-empty array");
-  std::string prompt;
-  for (const auto& m : messages) {
-    STRATA_CHECK_INPUT(m.is_object() && m.contains("role") && m["role"].is_string() &&
-                           m.contains("content"),
-                       where, ": field 'body.messages': each message needs \"role\" and "
-                       "\"content\", got ", m.dump());
-    const std::string role = m["role"].get<std::string>();
-    const std::string text = text_of(m["content"], where);
-    if (role == "system" || role == "developer") {
-      prompt += text + "\n\n";
-    } else if (role == "user") {
-      prompt += "User: " + text + "\n";
-    } else if (role == "assistant") {
-      prompt += "Assistant: " + text + "\n";
-    } else {
-      fail_input(where, ": field 'body.messages': unknown role '", role, "'");
-    }
-  }
-  return prompt + "Assistant:";
-}
 
 Request parse_openai_request(const nlohmann::json& j, const std::string& where, int64_t line) {
   Request req;
@@ -74,7 +35,7 @@ Request parse_openai_request(const nlohmann::json& j, const std::string& where, 
   nlohmann::json body = j["body"];
   if (req.chat) {
     STRATA_CHECK_INPUT(body.contains("messages"), where, ": field 'body.messages' is missing");
-    body["prompt"] = apply_chat_template(body["messages"], where);
+    body["prompt"] = chat::plain_chat_prompt(body["messages"], where);  // also validates them
   } else {
     STRATA_CHECK_INPUT(body.contains("prompt") && body["prompt"].is_string(), where,
                        ": field 'body.prompt': expected a string");
@@ -87,6 +48,15 @@ Request parse_openai_request(const nlohmann::json& j, const std::string& where, 
     if (body.contains(field)) native[field] = body[field];
   }
   Request fields = parse_request_fields(native, where + ": body", line);
+  if (req.chat) {
+    const nlohmann::json kwargs = body.value("chat_template_kwargs", nlohmann::json());
+    STRATA_CHECK_INPUT(kwargs.is_null() || kwargs.is_object(), where,
+                       ": field 'body.chat_template_kwargs': expected an object, got ",
+                       kwargs.dump());
+    // Ordered, so a template's tojson writes the client's key order.
+    fields.messages = nlohmann::ordered_json::parse(body["messages"].dump());
+    fields.chat_template_kwargs = nlohmann::ordered_json::parse(kwargs.dump());
+  }
   fields.line = line;
   fields.id = req.id;
   fields.openai = true;

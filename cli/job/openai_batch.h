@@ -19,10 +19,6 @@ bool is_openai_line(const nlohmann::json& j);
 // Fills an OpenAI request. Throws InputError "FILE:LINE: field 'body.messages': ..." when bad.
 Request parse_openai_request(const nlohmann::json& j, const std::string& where, int64_t line);
 
-// The chat template: optional system text, then "User: ..." / "Assistant: ..." turns, each on
-// its own line, ending with "Assistant:" for the model to continue.
-std::string apply_chat_template(const nlohmann::json& messages, const std::string& where);
-
 // The output line of a finished request.
 nlohmann::ordered_json openai_result_line(const Request& r, const std::string& model_name,
                                           int64_t prompt_tokens, const SequenceResult& res);

@@ -26,6 +26,10 @@ struct Request {
   std::vector<std::string> stop;
   bool openai = false;         // an OpenAI Batch line: output in OpenAI Batch shape
   bool chat = false;           // /v1/chat/completions (prompt made by the chat template)
+  // chat: the request's messages and chat_template_kwargs, rendered by the model's template
+  // when it has one (`prompt` holds the plain User:/Assistant: rendering otherwise).
+  nlohmann::ordered_json messages;
+  nlohmann::ordered_json chat_template_kwargs;
   std::string error;           // non-empty: the line is bad (OpenAI files without --strict)
 };
 

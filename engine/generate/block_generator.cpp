@@ -48,7 +48,7 @@ WarningSink once_per_text(WarningSink sink) {
 
 BlockGenerator::BlockGenerator(std::shared_ptr<const ModelSpec> model,
                                std::unique_ptr<WeightSource> source,
-                               const BpeTokenizer& tokenizer, Backend& backend,
+                               const Tokenizer& tokenizer, Backend& backend,
                                ExecutorOptions options)
     : model_(std::move(model)), tokenizer_(tokenizer), backend_(backend),
       options_(std::move(options)), memory_(options_.capacities, backend.memory()) {

@@ -23,7 +23,7 @@ class BlockGenerator final : public SequenceGenerator {
   // Reads the device and host rows of every weight of `model` from `source` into their homes.
   // Throws InputError for a bad policy or source.
   BlockGenerator(std::shared_ptr<const ModelSpec> model, std::unique_ptr<WeightSource> source,
-                 const BpeTokenizer& tokenizer, Backend& backend, ExecutorOptions options);
+                 const Tokenizer& tokenizer, Backend& backend, ExecutorOptions options);
 
   std::vector<SequenceResult> generate(std::span<const SequenceRequest> batch,
                                        const std::atomic<bool>* cancel = nullptr) override;
@@ -34,7 +34,7 @@ class BlockGenerator final : public SequenceGenerator {
 
  private:
   std::shared_ptr<const ModelSpec> model_;
-  const BpeTokenizer& tokenizer_;
+  const Tokenizer& tokenizer_;
   Backend& backend_;
   ExecutorOptions options_;
   TierMemory memory_;  // the weights' bytes; each block adds its own to a copy

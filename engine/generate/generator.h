@@ -14,7 +14,7 @@
 #include "engine/generate/sampling.h"
 #include "engine/models/kv_format.h"
 #include "engine/models/in_memory_model.h"
-#include "engine/tokenizer/bpe_tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 
 namespace strata {
 
@@ -57,7 +57,7 @@ class Generator final : public SequenceGenerator {
  public:
   // cache_dtype: the KV cache's elements — f32, or q4/q8 compressed along head_dim
   // (engine/models/kv_format.h), as the offloading executor stores it for the same setting.
-  Generator(const InMemoryModel& model, const BpeTokenizer& tokenizer, Backend& backend,
+  Generator(const InMemoryModel& model, const Tokenizer& tokenizer, Backend& backend,
             DType cache_dtype = DType::f32)
       : model_(model), tokenizer_(tokenizer), backend_(backend),
         kv_format_(kv_format(cache_dtype, model.config().num_kv_heads, model.config().head_dim)) {}
@@ -70,7 +70,7 @@ class Generator final : public SequenceGenerator {
 
  private:
   const InMemoryModel& model_;
-  const BpeTokenizer& tokenizer_;
+  const Tokenizer& tokenizer_;
   Backend& backend_;
   KvFormat kv_format_;
   GenerationStats stats_;

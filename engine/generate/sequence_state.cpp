@@ -16,7 +16,7 @@ SequenceState start_sequence(const SequenceRequest& r, const ModelConfig& cfg) {
 }
 
 void take_token(SequenceState& s, std::span<const float> logits, const ModelConfig& cfg,
-                const BpeTokenizer& tokenizer) {
+                const Tokenizer& tokenizer) {
   const int32_t token = sample_token(logits, s.request->sampling, s.rng);
   s.result.token_ids.push_back(token);
   if (cfg.is_eos(token)) {
@@ -57,7 +57,7 @@ PaddedPrompts pad_prompts(std::span<const SequenceState* const> seqs, int64_t pr
 }
 
 std::vector<SequenceResult> finish_results(std::vector<SequenceState>& seqs,
-                                           const BpeTokenizer& tokenizer) {
+                                           const Tokenizer& tokenizer) {
   std::vector<SequenceResult> out;
   out.reserve(seqs.size());
   for (SequenceState& s : seqs) {

@@ -10,7 +10,7 @@
 #include "engine/generate/generator.h"
 #include "engine/generate/stop_matcher.h"
 #include "engine/models/model_config.h"
-#include "engine/tokenizer/bpe_tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 
 namespace strata {
 
@@ -31,7 +31,7 @@ SequenceState start_sequence(const SequenceRequest& r, const ModelConfig& cfg);
 
 // Samples s's next token from its logits row and decides whether s is finished.
 void take_token(SequenceState& s, std::span<const float> logits, const ModelConfig& cfg,
-                const BpeTokenizer& tokenizer);
+                const Tokenizer& tokenizer);
 
 // The padded prompt of a batch, left padding to the longest (transformers' OPT): ids [B, T],
 // positions [B, T] (cumsum(mask) * mask - 1: -1 on padding), and key_valid rows [B, slots]
@@ -44,6 +44,6 @@ PaddedPrompts pad_prompts(std::span<const SequenceState* const> seqs, int64_t pr
 
 // Final text of each sequence, in request order.
 std::vector<SequenceResult> finish_results(std::vector<SequenceState>& seqs,
-                                           const BpeTokenizer& tokenizer);
+                                           const Tokenizer& tokenizer);
 
 }  // namespace strata

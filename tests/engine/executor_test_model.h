@@ -21,7 +21,7 @@
 #include "offload/weight_store_writer.h"
 #include "quant/reference.h"
 #include "test_support.h"
-#include "test_tokenizer_fixture.h"
+#include "tests/tokenizer/test_tokenizer_fixture.h"
 
 namespace strata::ut {
 
@@ -107,7 +107,7 @@ class TinyOptModel {
   const ModelConfig& config() const { return spec_->config; }
   const std::shared_ptr<const ModelSpec>& spec() const { return spec_; }
   const InMemoryModel& model() const { return *model_; }
-  const BpeTokenizer& tokenizer() const { return *tokenizer_; }
+  const Tokenizer& tokenizer() const { return *tokenizer_; }
   // The store, opened for the executor.
   std::unique_ptr<WeightSource> source() const {
     return store_source(WeightStore::open(store_dir_));

@@ -21,7 +21,7 @@
 #include "offload/weight_store_writer.h"
 #include "quant/reference.h"
 #include "test_support.h"
-#include "test_tokenizer_fixture.h"
+#include "tests/tokenizer/test_tokenizer_fixture.h"
 
 namespace strata::ut {
 

@@ -110,8 +110,8 @@ std::vector<AddedTokenSplit> HfAddedTokens::split(std::string_view text,
     search_from = stop;
     if (start < start_offset) continue;  // inside the white space an rstrip already took
     if (token.single_word) {
-      const bool word_before = start > 0 && is_word_char(utf8_decode_at(
-                                                text, char_start_before(text, start)));
+      const bool word_before =
+          start > 0 && is_word_char(utf8_decode_at(text, char_start_before(text, start)));
       const bool word_after = stop < text.size() && is_word_char(utf8_decode_at(text, stop));
       if (word_before || word_after) continue;
     }

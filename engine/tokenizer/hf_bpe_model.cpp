@@ -81,8 +81,8 @@ void HfBpeModel::read_merges(const JsonField& merges) {
       }
       left = line.substr(0, space);
       right = line.substr(space + 1);
-    } else if (merge.json().is_array() && merge.json().size() == 2 &&
-               merge.json()[0].is_string() && merge.json()[1].is_string()) {
+    } else if (merge.json().is_array() && merge.json().size() == 2 && merge.json()[0].is_string() &&
+               merge.json()[1].is_string()) {
       left = merge.json()[0].get<std::string>();
       right = merge.json()[1].get<std::string>();
     } else {

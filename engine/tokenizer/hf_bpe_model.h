@@ -3,11 +3,11 @@
 //
 // The word is split into characters, each looked up in the vocab; a character the vocab lacks
 // becomes its UTF-8 bytes as "<0xXX>" tokens when byte_fallback is set (Llama 2, Mistral), else
-// the unk token (consecutive ones fused when fuse_unk), else nothing. Then merges apply, lowest rank first and,
-// within a rank, leftmost first, one at a time as word.rs merge_all does (unlike GPT-2's
-// encoder.py, which merges every occurrence of a pair before looking at new pairs; the two agree
-// on trained merge tables). With ignore_merges (Llama 3) a word that is itself in the vocab is
-// that one token. `merges` may be "left right" strings or ["left", "right"] pairs (Qwen).
+// the unk token (consecutive ones fused when fuse_unk), else nothing. Then merges apply, lowest
+// rank first and, within a rank, leftmost first, one at a time as word.rs merge_all does (unlike
+// GPT-2's encoder.py, which merges every occurrence of a pair before looking at new pairs; the two
+// agree on trained merge tables). With ignore_merges (Llama 3) a word that is itself in the vocab
+// is that one token. `merges` may be "left right" strings or ["left", "right"] pairs (Qwen).
 //
 // Short words are cached behind a mutex; everything else is immutable after construction.
 #pragma once

@@ -22,8 +22,8 @@ class UnicodeForm final : public HfNormalizer {
     if (type == "NFKC") form_ = icu::Normalizer2::getNFKCInstance(status);
     if (type == "NFKD") form_ = icu::Normalizer2::getNFKDInstance(status);
     // ICU's data is linked into the library, so this fails only on a broken installation.
-    STRATA_CHECK(U_SUCCESS(status) && form_ != nullptr, "ICU has no ", type, " normalizer: ",
-                 u_errorName(status), " (", field.path(), ")");
+    STRATA_CHECK(U_SUCCESS(status) && form_ != nullptr, "ICU has no ", type,
+                 " normalizer: ", u_errorName(status), " (", field.path(), ")");
   }
 
   void normalize(std::string& text) const override {

@@ -62,7 +62,8 @@ SplitBehavior parse_split_behavior(const JsonField& field) {
   if (name == "MergedWithPrevious") return SplitBehavior::merged_with_previous;
   if (name == "MergedWithNext") return SplitBehavior::merged_with_next;
   if (name == "Contiguous") return SplitBehavior::contiguous;
-  field.fail("\"", name, "\" is not supported (supported: Removed, Isolated, MergedWithPrevious, "
+  field.fail("\"", name,
+             "\" is not supported (supported: Removed, Isolated, MergedWithPrevious, "
              "MergedWithNext, Contiguous)");
 }
 

@@ -70,9 +70,7 @@ class ByteLevel final : public HfPreTokenizer {
       }
     }
     if (gpt2_) {
-      split_each(pieces, [&](std::string_view text) {
-        return split_text_isolated(text);
-      });
+      split_each(pieces, [&](std::string_view text) { return split_text_isolated(text); });
     }
     // Every byte becomes its symbol, so the model sees printable characters only.
     for (PreToken& piece : pieces) {
@@ -131,8 +129,8 @@ class Metaspace final : public HfPreTokenizer {
     for (PreToken& piece : pieces) {
       piece.text = kSpace.replace_all(piece.text, replacement_text_);
       const bool starts = piece.text.starts_with(replacement_text_);
-      if (!starts && (prepend_ == Prepend::always ||
-                      (prepend_ == Prepend::first && piece.at_text_start))) {
+      if (!starts &&
+          (prepend_ == Prepend::always || (prepend_ == Prepend::first && piece.at_text_start))) {
         piece.text = replacement_text_ + piece.text;
       }
     }

@@ -19,7 +19,8 @@ std::shared_ptr<const Tokenizer> load_tokenizer(const std::filesystem::path& mod
   if (exists("vocab.json") || exists("merges.txt")) {
     return std::make_shared<BpeTokenizer>(BpeTokenizer::load(model_dir));
   }
-  fail_input(model_dir.string(), ": no tokenizer: expected tokenizer.json, tokenizer.model, or "
+  fail_input(model_dir.string(),
+             ": no tokenizer: expected tokenizer.json, tokenizer.model, or "
              "vocab.json with merges.txt");
 }
 

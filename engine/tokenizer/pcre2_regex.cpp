@@ -76,7 +76,8 @@ std::optional<Regex> Regex::compile(std::string_view pattern, std::string& error
   PCRE2_SIZE offset = 0;
   auto compiled = std::make_unique<Code>();
   compiled->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                                 PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE | PCRE2_MATCH_INVALID_UTF, &code, &offset, nullptr);
+                                 PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE | PCRE2_MATCH_INVALID_UTF,
+                                 &code, &offset, nullptr);
   if (compiled->code == nullptr) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(code, message, sizeof(message));
@@ -98,8 +99,8 @@ std::vector<TextSpan> Regex::find_all(std::string_view text) const {
   std::optional<size_t> last_match_end;
   while (search_from <= text.size()) {
     uint32_t options = PCRE2_NO_UTF_CHECK;
-    int rc = pcre2_match(code_->code, subject, text.size(), search_from, options, match.get(),
-                         nullptr);
+    int rc =
+        pcre2_match(code_->code, subject, text.size(), search_from, options, match.get(), nullptr);
     // The JIT's default 32 KiB stack can run out on a pathological input; the interpreter keeps
     // its backtracking on the heap.
     if (rc == PCRE2_ERROR_JIT_STACKLIMIT) {

@@ -3,7 +3,6 @@
 #include <sentencepiece_processor.h>
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"

@@ -28,8 +28,10 @@ class Tokenizer {
   // tokenizer_config add_bos_token, default true). vocab.json/merges.txt files have no
   // post-processor: yes == no.
   virtual std::vector<int32_t> encode(std::string_view text, AddSpecialTokens add) const = 0;
-  // Raw bytes, possibly ending inside a UTF-8 character (the caller holds such a tail back);
-  // decoding a prefix of ids gives a prefix of these bytes. Ids >= size decode to nothing.
+  // Raw bytes, possibly ending inside a UTF-8 character (the caller holds such a tail back).
+  // Decoding a prefix of the ids gives a prefix of these bytes (for every decoder supported,
+  // except a tokenizer.json Strip decoder with stop > 0, which no known model uses). Ids >= size
+  // decode to nothing.
   virtual std::string decode(std::span<const int32_t> ids, bool skip_special = true) const = 0;
   // As HF's len(tokenizer): the model's tokens plus added tokens not among them.
   virtual size_t vocab_size() const = 0;

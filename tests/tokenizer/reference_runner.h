@@ -8,11 +8,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace strata::test {
 
@@ -36,8 +35,8 @@ struct HfReference {
     std::string keep;  // skip_special_tokens=False
   };
   size_t vocab_size = 0;
-  std::vector<Encoding> encodings;   // one per text
-  std::vector<Decoded> decoded;      // one per id list
+  std::vector<Encoding> encodings;                // one per text
+  std::vector<Decoded> decoded;                   // one per id list
   std::vector<std::optional<int32_t>> token_ids;  // one per token
 };
 

@@ -29,7 +29,8 @@ std::vector<std::string> texts_with(const std::vector<std::string>& specials) {
 
 }  // namespace
 
-TEST_CASE("Llama 3.1's tokenizer.json matches Hugging Face's tokenizers", "[tokenizer][reference]") {
+TEST_CASE("Llama 3.1's tokenizer.json matches Hugging Face's tokenizers",
+          "[tokenizer][reference]") {
   const auto dir = lenml_model_dir("tokenizer-llama3_1");
   const auto tokenizer = load_tokenizer(dir);
   // Published facts that make sure the reference run is the file we think it is.
@@ -38,8 +39,8 @@ TEST_CASE("Llama 3.1's tokenizer.json matches Hugging Face's tokenizers", "[toke
   CHECK(tokenizer->encode("Hello world", AddSpecialTokens::yes) == Ids{128000, 9906, 1917});
   const std::vector<std::string> specials = {"<|begin_of_text|>", "<|eot_id|>",
                                              "<|start_header_id|>", "<|reserved_special_token_5|>"};
-  strata::test::check_matches_hf_reference(*tokenizer, dir / "tokenizer.json",
-                                           texts_with(specials), specials);
+  strata::test::check_matches_hf_reference(*tokenizer, dir / "tokenizer.json", texts_with(specials),
+                                           specials);
   // Byte-level without a normalizer: every valid text comes back byte for byte, special tokens
   // written in it included.
   for (const std::string& text : texts_with(specials)) {
@@ -64,8 +65,8 @@ TEST_CASE("Qwen3's tokenizer.json matches Hugging Face's tokenizers", "[tokenize
   // <tool_call> is an added token that is not special: decode keeps it even when skipping.
   const std::vector<std::string> specials = {"<|im_start|>", "<|im_end|>", "<|endoftext|>",
                                              "<tool_call>", "<think>"};
-  strata::test::check_matches_hf_reference(*tokenizer, dir / "tokenizer.json",
-                                           texts_with(specials), specials);
+  strata::test::check_matches_hf_reference(*tokenizer, dir / "tokenizer.json", texts_with(specials),
+                                           specials);
   // The model's embedding has 151936 rows but the tokenizer 151669 tokens: the ids in between
   // (which a sampler may still pick) decode to nothing.
   const Ids padding_ids = {151669, 151700, 151935};
@@ -84,8 +85,8 @@ TEST_CASE("a Llama-2-style tokenizer.json matches Hugging Face's tokenizers",
   CHECK(tokenizer->vocab_size() == 32000);
   CHECK(tokenizer->adds_special_tokens());
   const std::vector<std::string> specials = {"<s>", "</s>", "<unk>"};
-  strata::test::check_matches_hf_reference(*tokenizer, dir / "tokenizer.json",
-                                           texts_with(specials), specials);
+  strata::test::check_matches_hf_reference(*tokenizer, dir / "tokenizer.json", texts_with(specials),
+                                           specials);
   // Characters outside the vocab go through byte fallback and come back whole.
   for (const std::string& text : varied_texts()) {
     // Invalid UTF-8 becomes U+FFFD; a "▁" in the text reads as a space.

@@ -23,12 +23,12 @@ struct Options {
 
 // Trains <dir>/tokenizer.model.
 void train(const TempDir& dir, const Options& options) {
-  const nlohmann::json response = run_sentencepiece_reference(
-      "train", {{"model_prefix", (dir / "tokenizer").string()},
-                {"model_type", options.model_type},
-                {"vocab_size", options.vocab_size},
-                {"byte_fallback", options.byte_fallback},
-                {"normalization", options.normalization}});
+  const nlohmann::json response =
+      run_sentencepiece_reference("train", {{"model_prefix", (dir / "tokenizer").string()},
+                                            {"model_type", options.model_type},
+                                            {"vocab_size", options.vocab_size},
+                                            {"byte_fallback", options.byte_fallback},
+                                            {"normalization", options.normalization}});
   REQUIRE(std::filesystem::exists(dir / "tokenizer.model"));
 }
 
@@ -92,7 +92,7 @@ void check_against_reference(const TempDir& dir, bool add_bos, bool add_eos) {
 }  // namespace
 
 TEST_CASE("a SentencePiece BPE model with byte fallback matches python3-sentencepiece",
-          "[tokenizer][reference]") {
+          "[tokenizer][sentencepiece]") {
   TempDir dir;
   train(dir, {"bpe", 500, /*byte_fallback=*/true, "identity"});
   check_against_reference(dir, /*add_bos=*/true, /*add_eos=*/false);  // no tokenizer_config.json
@@ -110,7 +110,7 @@ TEST_CASE("a SentencePiece BPE model with byte fallback matches python3-sentence
 }
 
 TEST_CASE("a SentencePiece unigram model with NFKC and unk matches python3-sentencepiece",
-          "[tokenizer][reference]") {
+          "[tokenizer][sentencepiece]") {
   TempDir dir;
   train(dir, {"unigram", 200, /*byte_fallback=*/false, "nmt_nfkc"});
   strata::ut::write_file(dir / "tokenizer_config.json",

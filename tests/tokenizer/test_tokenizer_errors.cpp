@@ -1,9 +1,7 @@
 // Every bad tokenizer file is one strata::InputError line naming the file, the field at fault
 // and what would be accepted.
 #include <catch2/catch.hpp>
-
 #include <functional>
-
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
@@ -138,8 +136,9 @@ TEST_CASE("load_tokenizer names what a folder lacks and what is wrong with a mod
             ": no tokenizer: expected tokenizer.json, tokenizer.model, or vocab.json with "
             "merges.txt");
   strata::ut::write_file(dir / "tokenizer.model", "not a protobuf");
-  CHECK(input_error_of([&] { strata::load_tokenizer(dir.path()); })
-            .starts_with((dir / "tokenizer.model").string() + ": not a SentencePiece model: "));
+  CHECK(input_error_of([&] {
+          strata::load_tokenizer(dir.path());
+        }).starts_with((dir / "tokenizer.model").string() + ": not a SentencePiece model: "));
   strata::ut::write_file(dir / "vocab.json", "{}");
   std::filesystem::remove(dir / "tokenizer.model");
   CHECK(input_error_of([&] { strata::load_tokenizer(dir.path()); }) ==

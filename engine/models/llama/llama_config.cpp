@@ -111,4 +111,17 @@ nlohmann::json geometry_config(const Geometry& g) {
                                 {"eos_token_id", g.eos}};
 }
 
+nlohmann::json find_preset(std::span<const Geometry> presets, const std::string& name) {
+  for (const Geometry& g : presets) {
+    if (name == g.name) return geometry_config(g);
+  }
+  return nullptr;
+}
+
+std::vector<std::string> preset_names_of(std::span<const Geometry> presets) {
+  std::vector<std::string> names;
+  for (const Geometry& g : presets) names.emplace_back(g.name);
+  return names;
+}
+
 }  // namespace strata::llama

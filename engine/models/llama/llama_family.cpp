@@ -35,11 +35,7 @@ nlohmann::json preset(const std::string& name) {
   return nullptr;
 }
 
-std::vector<std::string> preset_names() {
-  std::vector<std::string> names;
-  for (const Geometry& g : kPresets) names.emplace_back(g.name);
-  return names;
-}
+std::vector<std::string> preset_names() { return preset_names_of(kPresets); }
 
 }  // namespace
 }  // namespace llama

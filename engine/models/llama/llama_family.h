@@ -5,7 +5,9 @@
 
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "engine/models/config_reader.h"
 #include "engine/models/model_family.h"
@@ -35,6 +37,9 @@ struct Geometry {
   int32_t bos, eos;
 };
 nlohmann::json geometry_config(const Geometry& g);
+// The config.json of the preset called `name` among `presets`, or null; and their names.
+nlohmann::json find_preset(std::span<const Geometry> presets, const std::string& name);
+std::vector<std::string> preset_names_of(std::span<const Geometry> presets);
 
 }  // namespace llama
 }  // namespace strata

@@ -24,14 +24,9 @@ constexpr std::array<llama::Geometry, 1> kPresets = {{
      false, 1, 2},
 }};
 
-nlohmann::json preset(const std::string& name) {
-  for (const llama::Geometry& g : kPresets) {
-    if (name == g.name) return llama::geometry_config(g);
-  }
-  return nullptr;
-}
+nlohmann::json preset(const std::string& name) { return llama::find_preset(kPresets, name); }
 
-std::vector<std::string> preset_names() { return {kPresets[0].name}; }
+std::vector<std::string> preset_names() { return llama::preset_names_of(kPresets); }
 
 }  // namespace
 }  // namespace mistral

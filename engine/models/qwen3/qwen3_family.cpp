@@ -32,18 +32,9 @@ constexpr std::array<llama::Geometry, 2> kPresets = {{
      151643, 151645},
 }};
 
-nlohmann::json preset(const std::string& name) {
-  for (const llama::Geometry& g : kPresets) {
-    if (name == g.name) return llama::geometry_config(g);
-  }
-  return nullptr;
-}
+nlohmann::json preset(const std::string& name) { return llama::find_preset(kPresets, name); }
 
-std::vector<std::string> preset_names() {
-  std::vector<std::string> names;
-  for (const llama::Geometry& g : kPresets) names.emplace_back(g.name);
-  return names;
-}
+std::vector<std::string> preset_names() { return llama::preset_names_of(kPresets); }
 
 }  // namespace
 }  // namespace qwen3

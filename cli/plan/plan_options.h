@@ -20,7 +20,7 @@ namespace strata::cli {
 
 struct PlanCliOptions {
   std::filesystem::path model_dir;  // or
-  std::string dummy;                // a preset name: opt-125m ... opt-175b
+  std::string dummy;                // a preset name (preset_names())
   std::string hardware;             // YAML file or preset ("t4-flexgen"); empty: cached profile
   std::string device_mem, host_mem, disk_mem;  // sizes like "16GiB"; empty: the profile's
   int64_t prompt_len = 512;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "planner/byte_size.h"
 
@@ -129,18 +130,10 @@ YAML::Node load_yaml_file(const std::string& path) {
 }
 
 void write_text_file(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) fail_input(path, ": cannot open for writing");
-    out << text;
-    if (!text.empty() && text.back() != '\n') out << '\n';  // text files end with a newline
-    if (!out.flush()) fail_input(path, ": write failed");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    fail_input(path, ": cannot replace the file");
-  }
+  AtomicFile out(path);  // follows a symlink, writes a device in place, never half a file
+  out.stream() << text;
+  if (!text.empty() && text.back() != '\n') out.stream() << '\n';  // text files end with one
+  out.commit();
 }
 
 std::string shortest_double(double value) {

@@ -46,8 +46,12 @@ Command add_run_command(CLI::App& parent) {
       ->required();
   app->add_option("--chat-template", opts->chat_template,
                   "Jinja chat template file for chat requests, instead of the model's own");
-  app->add_option("--input", opts->input, "JSONL file of requests")->required();
-  app->add_option("--output", opts->output, "JSONL file to write the results to")->required();
+  app->add_option("--input", opts->input, "JSONL file of requests; - reads stdin (such a job "
+                  "cannot be resumed)")->required();
+  app->add_option("--output", opts->output, "JSONL file to write the results to, atomically "
+                  "when the job is done (a symlink: the file it points to); - or a device "
+                  "streams the lines in input order as they finish (no journal, no --resume)")
+      ->required();
   app->add_option("--batch-size", opts->batch_size,
                   "Sequences generated together in one micro-batch (given by hand, --policy "
                   "auto keeps it as gpu_batch_size)")
@@ -92,7 +96,8 @@ Command add_merge_command(CLI::App& parent) {
   app->footer("Example: strata merge --output results.jsonl results-*.jsonl\n"
               "Every shard 0..N-1 of the same input must be given once (any order); each shard's "
               "OUTPUT.shard.json sidecar says which slice it holds.");
-  app->add_option("--output", *output, "The merged JSONL file")->required();
+  app->add_option("-o,--output", *output, "The merged JSONL file (a symlink: the file it points "
+                  "to is replaced; never a shard output or its sidecar)")->required();
   app->add_option("shards", *shards, "Shard outputs")->required();
   return {app, [output, shards] {
             merge_shards(*shards, *output);

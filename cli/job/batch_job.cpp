@@ -5,10 +5,11 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <iostream>
 #include <numeric>
+#include <optional>
 #include <ostream>
 
-#include "cli/job/atomic_file.h"
 #include "cli/job/file_digest.h"
 #include "cli/job/interrupt.h"
 #include "cli/job/journal.h"
@@ -17,7 +18,9 @@
 #include "cli/job/request.h"
 #include "cli/job/shard.h"
 #include "cli/run_request.h"
+#include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/output_path.h"
 #include "engine/chat/chat_prompt.h"
 #include "runtime/model_source.h"
 
@@ -54,6 +57,10 @@ SequenceRequest to_sequence(const Request& r, const RequestDefaults& d, const Mo
   return s;
 }
 
+std::string dump_line(const nlohmann::ordered_json& line) {
+  return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 nlohmann::ordered_json result_line(const Request& r, const SequenceRequest& s,
                                    const SequenceResult& res, const std::string& model_name) {
   if (r.openai) return openai_result_line(r, model_name, int64_t(s.prompt_ids.size()), res);
@@ -65,25 +72,52 @@ nlohmann::ordered_json result_line(const Request& r, const SequenceRequest& s,
           {"completion_tokens", res.token_ids.size()}};
 }
 
-void check_output_path(const BatchJobOptions& o) {
-  const auto parent = o.output.has_parent_path() ? o.output.parent_path() : ".";
-  STRATA_CHECK_INPUT(std::filesystem::is_directory(parent), o.output.string(),
-                     ": its directory does not exist");
-  STRATA_CHECK_INPUT(::access(parent.c_str(), W_OK) == 0, o.output.string(),
-                     ": its directory is not writable");
-  std::error_code ec;
-  STRATA_CHECK_INPUT(!std::filesystem::equivalent(o.input, o.output, ec), o.output.string(),
-                     ": the output would overwrite the input");
-  // Checked now, not when the job is done and the metrics file is written.
-  if (!o.metrics.empty()) {
-    const auto dir = o.metrics.has_parent_path() ? o.metrics.parent_path() : ".";
-    STRATA_CHECK_INPUT(std::filesystem::is_directory(dir) && ::access(dir.c_str(), W_OK) == 0,
-                       "--metrics ", o.metrics.string(), ": its directory does not exist or is "
-                       "not writable");
-    STRATA_CHECK_INPUT(!std::filesystem::equivalent(o.input, o.metrics, ec) && o.metrics != o.output,
-                       "--metrics ", o.metrics.string(), ": would overwrite the input or output");
+// Every output problem (a directory, a missing or read-only folder, an output naming an input
+// or another output) is found here, before the model loads (common/output_path.h). A job that
+// reads stdin or writes stdout or a device cannot be journaled beside its output, so it cannot
+// be resumed: it streams its lines in input order instead.
+struct JobOutput {
+  OutputPath path;
+  bool to_stdout = false;
+  bool journaled = true;
+};
+
+JobOutput check_output_paths(const BatchJobOptions& o) {
+  JobOutput out;
+  out.to_stdout = o.output == "-";
+  out.path = out.to_stdout ? OutputPath{"-", "-", true} : resolve_output(o.output, "--output");
+  if (!o.metrics.empty()) resolve_output(o.metrics, "--metrics");
+  refuse_shared_paths({{"--output", o.output}, {"--metrics", o.metrics}},
+                      {{"--input", o.input}, {"--chat-template", o.chat_template}});
+  out.journaled = !out.path.in_place && o.input != "-";
+  if (!out.journaled) {
+    const std::string why = o.input == "-" ? "--input - (stdin)"
+                                           : "--output " + o.output.string() + " (not a file)";
+    STRATA_CHECK_INPUT(!o.resume, "--resume: a job with ", why, " keeps no journal and cannot "
+                       "be resumed; write the output to a file");
+    STRATA_CHECK_INPUT(o.shard.empty(), "--shard: a job with ", why, " cannot be a shard; "
+                       "write the output to a file (its OUTPUT.shard.json goes beside it)");
   }
+  return out;
 }
+
+// Writes finished lines to a streamed output (stdout, a device) as soon as every line before
+// them is finished, so the stream is in input order.
+class InOrderStream {
+ public:
+  explicit InOrderStream(std::ostream& out) : out_(out) {}
+  void flush_ready(const std::map<int64_t, nlohmann::ordered_json>& lines) {
+    for (auto it = lines.find(next_); it != lines.end() && it->first == next_; ++it, ++next_) {
+      out_ << dump_line(it->second) << "\n";
+    }
+    out_.flush();
+    STRATA_CHECK_INPUT(out_.good(), "--output: write failed");
+  }
+
+ private:
+  std::ostream& out_;
+  int64_t next_ = 0;
+};
 
 // What makes two runs the same job: a journal written under another header is refused.
 nlohmann::ordered_json journal_header(const BatchJobOptions& o, const std::string& digest) {
@@ -114,9 +148,11 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
   const InterruptGuard interrupt;
   STRATA_CHECK_INPUT(o.batch_size >= 1, "--batch-size: must be at least 1");
   const ShardSpec shard = o.shard.empty() ? ShardSpec{} : ShardSpec::parse(o.shard);
-  check_output_path(o);
-  const std::vector<Request> all = read_requests(o.input, o.strict ? BadLines::fail : BadLines::report);
-  const std::string digest = file_digest(o.input);
+  const JobOutput out = check_output_paths(o);
+  const InputBytes input = read_input_bytes(o.input);
+  const std::vector<Request> all =
+      parse_requests(input.bytes, input.name, o.strict ? BadLines::fail : BadLines::report);
+  const std::string& digest = input.digest;
   const auto [first, last] = shard.slice(int64_t(all.size()));
   const std::vector<Request> requests(all.begin() + first, all.begin() + last);
   std::ostream* notes = o.quiet ? nullptr : &log;
@@ -135,7 +171,7 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
     std::string error = r.error;
     if (error.empty()) {
       try {
-        seqs[i] = to_sequence(r, o.defaults, source, chat, o.input.string());
+        seqs[i] = to_sequence(r, o.defaults, source, chat, input.name);
       } catch (const InputError& e) {
         if (!r.openai || o.strict) throw;
         error = e.what();
@@ -151,14 +187,30 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
       source, make_run_request(o.execution, o.batch_size, choice.kind,
                                workload_of(seqs, source.config().max_positions), notes));
 
-  const auto journal_path = std::filesystem::path(o.output.string() + ".journal");
+  // Beside the file the output names (a symlink's target), where the output itself is renamed.
+  const auto journal_path = std::filesystem::path(out.path.target.string() + ".journal");
   const auto header = journal_header(o, digest);
-  Journal journal = o.resume ? Journal::resume(journal_path, header, lines)
-                             : Journal::create(journal_path, header);
-  // The journal's lock makes this run the output's one writer: earlier, killed runs' partial
-  // outputs can go.
-  AtomicFile::remove_leftovers(o.output);
-  AtomicFile::remove_leftovers(ShardRecord::sidecar_of(o.output));
+  std::optional<Journal> journal;
+  if (out.journaled) {
+    journal = o.resume ? Journal::resume(journal_path, header, lines)
+                       : Journal::create(journal_path, header);
+    // The journal's lock makes this run the output's one writer: earlier, killed runs' partial
+    // outputs can go.
+    AtomicFile::remove_leftovers(o.output);
+    AtomicFile::remove_leftovers(ShardRecord::sidecar_of(out.path.target));
+  }
+  // A streamed output gets its lines as they are ready; a file gets them all at the end.
+  std::optional<AtomicFile> device;
+  std::optional<InOrderStream> stream;
+  if (!out.journaled) {
+    if (!out.to_stdout) device.emplace(o.output, "--output");
+    stream.emplace(out.to_stdout ? std::cout : device->stream());
+  }
+  const auto record = [&](std::vector<std::pair<int64_t, nlohmann::ordered_json>>& done) {
+    if (journal) journal->append(done);  // durable before it counts as done
+    for (auto& d : done) lines[d.first] = std::move(d.second);
+    if (stream) stream->flush_ready(lines);
+  };
   JobMetrics metrics;
   metrics.resumed = int64_t(lines.size());
   metrics.failed = int64_t(failed.size());
@@ -166,8 +218,7 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
   for (auto& f : failed) {
     if (!lines.count(f.first)) new_failures.push_back(f);
   }
-  if (!new_failures.empty()) journal.append(new_failures);
-  for (auto& f : new_failures) lines[f.first] = f.second;
+  if (!new_failures.empty()) record(new_failures);
 
   // Pending requests, bucketed by prompt length so that neighbours share a micro-batch.
   std::vector<size_t> pending;
@@ -199,16 +250,21 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
           const size_t r = pending[at + i];
           done.emplace_back(int64_t(r), result_line(requests[r], seqs[r], out[i], model_name));
         }
-        journal.append(done);  // durable before it counts as done
-        for (auto& d : done) lines[d.first] = std::move(d.second);
+        record(done);
         for (const SequenceResult& res : out) metrics.sequences += res.token_ids.empty() ? 0 : 1;
         progress.advance(int64_t(count), generator.stats().generated_tokens - tokens_before);
       }
     } catch (const Interrupted&) {
       progress.finish();
       const std::string command = resume_command_line();
+      if (!journal) {
+        log << "strata: interrupted; " << lines.size() << "/" << requests.size()
+            << " requests were finished; a job on stdin or stdout keeps no journal and cannot "
+               "be resumed" << std::endl;
+        throw;
+      }
       log << "strata: interrupted; " << lines.size() << "/" << requests.size()
-          << " requests are saved in " << journal.path().string() << "; to continue, run: "
+          << " requests are saved in " << journal->path().string() << "; to continue, run: "
           << (command.empty() ? "the same command with --resume" : command) << std::endl;
       throw;
     }
@@ -221,21 +277,24 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
   }
   progress.finish();
 
-  AtomicFile output(o.output);
-  for (const auto& [index, line] : lines) {
-    output.stream() << line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
-                    << "\n";
+  if (stream) {
+    stream->flush_ready(lines);
+    if (device) device->commit();
+  } else {
+    AtomicFile output(o.output, "--output");
+    for (const auto& [index, line] : lines) output.stream() << dump_line(line) << "\n";
+    // A sidecar left by an earlier run would vouch for this output; it is written anew after it.
+    std::error_code ignored;
+    std::filesystem::remove(ShardRecord::sidecar_of(out.path.target), ignored);
+    output.commit();
+    if (!o.shard.empty()) {  // even 0/1: a one-task array still merges like any other
+      const ShardRecord shard_record{shard, digest, first, int64_t(requests.size()),
+                                     int64_t(all.size()),
+                                     {{"defaults", header["defaults"]}, {"strict", header["strict"]}}};
+      shard_record.write(out.path.target);
+    }
+    journal->remove();
   }
-  // A sidecar left by an earlier run would vouch for this output; it is written anew after it.
-  std::error_code ignored;
-  std::filesystem::remove(ShardRecord::sidecar_of(o.output), ignored);
-  output.commit();
-  if (!o.shard.empty()) {  // even 0/1: a one-task array still merges like any other
-    const ShardRecord record{shard, digest, first, int64_t(requests.size()), int64_t(all.size()),
-                             {{"defaults", header["defaults"]}, {"strict", header["strict"]}}};
-    record.write(o.output);
-  }
-  journal.remove();
 
   metrics.requests = int64_t(requests.size());
   metrics.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

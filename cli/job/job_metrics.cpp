@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "cli/job/atomic_file.h"
+#include "common/atomic_file.h"
 
 namespace strata::cli {
 namespace {
@@ -95,7 +95,7 @@ std::string JobMetrics::summary_line() const {
 }
 
 void JobMetrics::write(const std::filesystem::path& path) const {
-  AtomicFile file(path);
+  AtomicFile file(path, "--metrics");
   file.stream() << to_json().dump(2) << "\n";
   file.commit();
 }

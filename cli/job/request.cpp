@@ -1,9 +1,11 @@
 #include "cli/job/request.h"
 
 #include <fstream>
+#include <sstream>
 #include <set>
 
 #include "cli/job/openai_batch.h"
+#include "cli/job/file_digest.h"
 #include "common/error.h"
 
 namespace strata::cli {
@@ -117,8 +119,13 @@ Request parse_request(const std::string& text, const std::string& file, int64_t 
 }
 
 std::vector<Request> read_requests(const std::filesystem::path& path, BadLines bad_lines) {
-  std::ifstream in(path, std::ios::binary);
-  STRATA_CHECK_INPUT(in.good(), path.string(), ": cannot open");
+  const InputBytes in = read_input_bytes(path);
+  return parse_requests(in.bytes, in.name, bad_lines);
+}
+
+std::vector<Request> parse_requests(const std::string& bytes, const std::string& name,
+                                    BadLines bad_lines) {
+  std::istringstream in(bytes);
   std::vector<std::pair<int64_t, std::string>> texts;  // (1-based line, text), blanks skipped
   std::string text;
   for (int64_t line = 1; std::getline(in, text); ++line) {
@@ -139,8 +146,8 @@ std::vector<Request> read_requests(const std::filesystem::path& path, BadLines b
   std::vector<Request> requests;
   for (const auto& [line, text] : texts) {
     try {
-      Request r = parse_request(text, path.string(), line);
-      STRATA_CHECK_INPUT(r.openai == openai_file, path.string(), ":", line,
+      Request r = parse_request(text, name, line);
+      STRATA_CHECK_INPUT(r.openai == openai_file, name, ":", line,
                          ": this line is ", r.openai ? "an OpenAI Batch line" : "a Strata line",
                          " but the file started with ", openai_file ? "OpenAI Batch" : "Strata",
                          " lines; one file holds one format");
@@ -158,7 +165,7 @@ std::vector<Request> read_requests(const std::filesystem::path& path, BadLines b
       requests.push_back(std::move(bad));
     }
   }
-  STRATA_CHECK_INPUT(!requests.empty(), path.string(), ": no requests (the file is empty)");
+  STRATA_CHECK_INPUT(!requests.empty(), name, ": no requests (the file is empty)");
   return requests;
 }
 

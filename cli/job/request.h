@@ -46,5 +46,8 @@ Request parse_request(const std::string& text, const std::string& file, int64_t 
 // becomes a Request whose `error` says what is wrong, and the job goes on.
 std::vector<Request> read_requests(const std::filesystem::path& path,
                                    BadLines bad_lines = BadLines::fail);
+// The same over a file's bytes already read (cli/job/file_digest.h); `name` is the file in errors.
+std::vector<Request> parse_requests(const std::string& bytes, const std::string& name,
+                                    BadLines bad_lines = BadLines::fail);
 
 }  // namespace strata::cli

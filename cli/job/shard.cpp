@@ -5,8 +5,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "cli/job/atomic_file.h"
+#include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/output_path.h"
 
 namespace strata::cli {
 namespace {
@@ -84,11 +85,14 @@ ShardRecord ShardRecord::read(const std::filesystem::path& output) {
 void merge_shards(const std::vector<std::filesystem::path>& outputs,
                   const std::filesystem::path& merged) {
   STRATA_CHECK_INPUT(!outputs.empty(), "merge: no shard outputs given");
+  // Neither a shard output nor its sidecar may be overwritten, whatever the spelling.
+  resolve_output(merged, "--output");
+  std::vector<NamedPath> inputs;
   for (const auto& out : outputs) {
-    std::error_code ec;
-    STRATA_CHECK_INPUT(!std::filesystem::equivalent(out, merged, ec), merged.string(),
-                       ": the merged output would overwrite the shard output ", out.string());
+    inputs.push_back({"shard output", out});
+    inputs.push_back({"shard sidecar", ShardRecord::sidecar_of(out)});
   }
+  refuse_shared_paths({{"--output", merged}}, inputs);
   std::vector<std::pair<ShardRecord, std::filesystem::path>> shards;
   for (const auto& out : outputs) shards.emplace_back(ShardRecord::read(out), out);
   std::sort(shards.begin(), shards.end(), [](const auto& a, const auto& b) {
@@ -115,7 +119,7 @@ void merge_shards(const std::vector<std::filesystem::path>& outputs,
                        "merge: shard ", i, "/", n, " is missing");
     ++k;
   }
-  AtomicFile file(merged);
+  AtomicFile file(merged, "--output");
   for (const auto& [rec, path] : shards) {
     std::ifstream in(path, std::ios::binary);
     STRATA_CHECK_INPUT(in.good(), path.string(), ": cannot open");

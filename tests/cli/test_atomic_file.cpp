@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/job/atomic_file.h"
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "engine/test_support.h"
 

@@ -1,4 +1,5 @@
 #include "cli/execution_flags.h"
+#include "cli/flag_checks.h"
 
 #include "common/error.h"
 #include "planner/byte_size.h"
@@ -9,13 +10,9 @@ namespace {
 
 std::optional<uint64_t> capacity(const std::string& text, const char* flag) {
   if (text.empty()) return std::nullopt;
-  const std::optional<double> bytes = parse_byte_size(text);
-  STRATA_CHECK_INPUT(bytes.has_value(), flag, ": '", text,
-                     "' is not a size (examples: 16GiB, 1.5TB, 204GB, 123456)");
-  return uint64_t(*bytes);
+  return parse_size_flag(text, flag);
 }
 
-Placement shares(const Placement& p) { return {p.device, p.host, p.disk}; }
 
 }  // namespace
 
@@ -78,9 +75,9 @@ void add_execution_options(CLI::App& app, ExecutionFlags& f, const char* policy_
   app.add_option("--percent", f.percent, "FlexGen's W_DEV W_HOST C_DEV C_HOST A_DEV A_HOST "
                  "(0-100 each; disk takes the rest)")->expected(6)->group(group);
   app.add_option("--gpu-batch-size", f.gpu_batch_size, "Sequences per micro-batch")
-      ->check(CLI::PositiveNumber)->group(group);
+      ->check(integer_in(1, kMaxSequences))->group(group);
   app.add_option("--num-gpu-batches", f.num_gpu_batches, "Micro-batches per block")
-      ->check(CLI::PositiveNumber)->group(group);
+      ->check(integer_in(1, kMaxSequences))->group(group);
   app.add_flag("--cpu-attention", f.cpu_attention, "Run decode attention where the KV cache "
                "lives (host), instead of copying it to the device")->group(group);
   app.add_flag("--no-cpu-attention", f.no_cpu_attention, "Run decode attention on the device "

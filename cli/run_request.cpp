@@ -22,7 +22,7 @@ fs::path store_cache_root(const fs::path& offload_dir) {
 }
 
 Workload workload_of(std::span<const SequenceRequest> requests, int64_t max_positions) {
-  Workload w{1, 1, std::max<int64_t>(1, int64_t(requests.size()))};
+  Workload w{1, 1, std::max<int64_t>(1, int64_t(requests.size())), /*job_envelope=*/true};
   for (const SequenceRequest& s : requests) {
     const int64_t len = int64_t(s.prompt_ids.size());
     w.prompt_len = std::max(w.prompt_len, len);

@@ -58,14 +58,19 @@ PlannedTierBytes sum(const std::array<PlannedTierBytes, 3>& tiers) {
 }  // namespace
 
 void explain_infeasible(const PlanInputs& in, const PlannerOptions& options) {
-  Policy config;  // the smallest batch: 1 x 1
+  // The smallest batch the search may try: 1 x 1, or what was fixed by hand.
+  Policy config;
+  config.gpu_batch_size = options.gpu_batch_size.value_or(1);
+  config.num_gpu_batches = options.num_gpu_batches.value_or(1);
   config.compress_weight = options.compress_weight;
   config.compress_cache = options.compress_cache;
   config.attention = options.attention == AttentionChoice::kHost ? AttentionPlace::kHost
                                                                  : AttentionPlace::kDevice;
-  const std::string head = str_cat("capacities too small for ", in.model.name,
-                                   ": even the smallest batch (gpu_batch_size 1, "
-                                   "num_gpu_batches 1) needs ");
+  const bool fixed = options.gpu_batch_size || options.num_gpu_batches;
+  const std::string head = str_cat(
+      "capacities too small for ", in.model.name, ": ", fixed ? "the batch given" : "even the "
+      "smallest batch", " (gpu_batch_size ", config.gpu_batch_size, ", num_gpu_batches ",
+      config.num_gpu_batches, ") needs ");
   const std::vector<PeakForm> forms = peak_memory_forms(in, config);
   // 1. One tier cannot hold even its own minimum (its buffers and temporaries).
   for (const PeakForm& f : forms) {

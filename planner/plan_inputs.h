@@ -20,6 +20,11 @@ struct Workload {
   int64_t prompt_len = 0;  // tokens per prompt (prompts are padded to this within a block)
   int64_t gen_len = 0;     // generated tokens per sequence, the first one produced by prefill
   std::optional<int64_t> num_requests;  // when known, a block never holds more sequences
+  // The lengths are maxima over a job's different requests (the longest prompt, the largest
+  // generation), padded together in a block: their sum bounds the cache a block needs, not one
+  // sequence's positions, so the model's context does not bound it. Each request's own
+  // prompt + generation is checked against the context where the request is read.
+  bool job_envelope = false;
 };
 
 // The byte counts of a model for one compression choice, when the caller knows them exactly

@@ -14,6 +14,7 @@
 #include "cli/app.h"
 #include "cli/commands/command.h"
 #include "cli/execution_flags.h"
+#include "cli/flag_checks.h"
 #include "cli/plan/plan_options.h"
 #include "cli/run_request.h"
 #include "common/error.h"
@@ -228,12 +229,14 @@ Command add_bench_command(CLI::App& parent) {
                                        "geometry and random f16 weights (written once into "
                                        "--offload-dir): " + presets);
   model->excludes(dummy);
-  app->add_option("--prompt-len", f->prompt_len, "Tokens per prompt")->capture_default_str();
-  app->add_option("--gen-len", f->gen_len, "Tokens generated per sequence")->capture_default_str();
+  app->add_option("--prompt-len", f->prompt_len, "Tokens per prompt")
+      ->check(integer_in(1, kMaxTokens))->capture_default_str();
+  app->add_option("--gen-len", f->gen_len, "Tokens generated per sequence")
+      ->check(integer_in(1, kMaxTokens))->capture_default_str();
   app->add_option("--seed", f->seed, "Seed of the random prompts")->capture_default_str();
   app->add_option("--num-requests", f->num_requests, "With --policy auto (the default): the most "
                   "sequences the planner may put in the block")
-      ->capture_default_str();
+      ->check(integer_in(1, kMaxSequences))->capture_default_str();
   add_backend_option(*app, f->backend);
   add_execution_options(*app, f->execution);
   app->add_flag("--quiet,-q", f->quiet, "Print only the figures");

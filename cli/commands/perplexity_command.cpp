@@ -19,6 +19,7 @@
 #include "cli/app.h"
 #include "cli/commands/command.h"
 #include "cli/execution_flags.h"
+#include "cli/flag_checks.h"
 #include "common/error.h"
 #include "engine/executor/executor_options.h"
 #include "engine/io/hf_checkpoint.h"
@@ -151,9 +152,9 @@ Command add_perplexity_command(CLI::App& parent) {
                   "cache compressed along head_dim, as run / generate / bench --compress-cache "
                   "store it");
   app->add_option("--window", f->window, "Tokens per window, bos included (default and "
-                  "maximum: max_position_embeddings)")->check(CLI::PositiveNumber);
+                  "maximum: max_position_embeddings)")->check(integer_in(2, kMaxTokens));
   app->add_option("--max-tokens", f->max_tokens, "Score only the text's first N tokens")
-      ->check(CLI::PositiveNumber);
+      ->check(integer_in(1, int64_t(1) << 40));
   return {app, [f] { return run_perplexity(*f); }};
 }
 

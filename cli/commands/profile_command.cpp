@@ -6,6 +6,7 @@
 
 #include "cli/app.h"
 #include "cli/commands/command.h"
+#include "cli/flag_checks.h"
 #include "cli/plan/plan_options.h"
 #include "runtime/profile/hardware_probe.h"
 #include "common/error.h"
@@ -65,10 +66,7 @@ Command add_profile_command(CLI::App& parent) {
             ProbeOptions o;
             o.offload_dir = *offload_dir;
             if (!device_mem->empty()) {
-              const auto bytes = parse_byte_size(*device_mem);
-              STRATA_CHECK_INPUT(bytes.has_value(), "--device-mem: '", *device_mem,
-                                 "' is not a size (examples: 16GiB, 512MiB)");
-              o.device_capacity_bytes = *bytes;
+              o.device_capacity_bytes = double(parse_size_flag(*device_mem, "--device-mem"));
             }
             if (!*quiet) o.say = [](const std::string& line) { std::cerr << "strata: " << line << "\n"; };
             const HardwareProfile p = probe_hardware(*be, o);

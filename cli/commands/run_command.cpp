@@ -4,6 +4,7 @@
 
 #include "cli/app.h"
 #include "cli/commands/command.h"
+#include "cli/flag_checks.h"
 #include "cli/execution_flags.h"
 #include "cli/job/shard.h"
 
@@ -55,7 +56,7 @@ Command add_run_command(CLI::App& parent) {
   app->add_option("--batch-size", opts->batch_size,
                   "Sequences generated together in one micro-batch (given by hand, --policy "
                   "auto keeps it as gpu_batch_size)")
-      ->check(CLI::PositiveNumber)
+      ->check(integer_in(1, kMaxSequences))
       ->capture_default_str();
   add_sampling_options(*app, opts->defaults);
   add_backend_option(*app, *backend);

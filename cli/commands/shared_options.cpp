@@ -1,11 +1,12 @@
 #include "cli/commands/command.h"
+#include "cli/flag_checks.h"
 
 namespace strata::cli {
 
 void add_sampling_options(CLI::App& app, RequestDefaults& d) {
-  app.add_option("--max-new-tokens", d.max_new_tokens,
+  app.add_option("--max-new-tokens,--max-tokens", d.max_new_tokens,
                  "Tokens to generate per request at most (a request's \"max_tokens\" wins)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(integer_in(0, kMaxTokens))
       ->capture_default_str();
   app.add_option("--temperature", d.temperature,
                  "Sampling temperature; 0 is greedy (a request's \"temperature\" wins)")
@@ -17,7 +18,7 @@ void add_sampling_options(CLI::App& app, RequestDefaults& d) {
       ->capture_default_str();
   app.add_option("--top-k", d.top_k,
                  "Keep only the k most likely tokens; 0 keeps all (a request's \"top_k\" wins)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(integer_in(0, int64_t(1) << 30))
       ->capture_default_str();
   app.add_option("--seed", d.seed, "Base random seed; a request without \"seed\" samples with one "
                  "derived from this and its line number, so runs are reproducible")

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "common/json_guard.h"
 
 namespace strata::cli {
 namespace {
@@ -74,6 +75,7 @@ Journal Journal::resume(const std::filesystem::path& path, const nlohmann::order
   uint64_t good_bytes = 0;  // bytes of complete, parsed lines: what survives a torn tail
   for (int64_t line = 1; std::getline(in, text); ++line) {
     if (in.eof()) break;  // no newline: a torn last line from a kill mid-append
+    check_json_depth(text, path.string() + ":" + std::to_string(line));
     const auto j = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (line == 1) {
       STRATA_CHECK_INPUT(j.is_object() && j.contains("strata_journal"), path.string(),

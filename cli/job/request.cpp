@@ -1,12 +1,14 @@
 #include "cli/job/request.h"
 
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <set>
 
 #include "cli/job/openai_batch.h"
 #include "cli/job/file_digest.h"
 #include "common/error.h"
+#include "common/json_guard.h"
 
 namespace strata::cli {
 namespace {
@@ -21,7 +23,7 @@ class FieldReader {
     return it == j_.end() || it->is_null() ? nullptr : &*it;
   }
   [[noreturn]] void bad(const char* field, const char* expected, const nlohmann::json& v) const {
-    fail_input(where_, ": field '", field, "': expected ", expected, ", got ", v.dump());
+    fail_input(where_, ": field '", field, "': expected ", expected, ", got ", json_excerpt(v));
   }
   std::optional<int64_t> integer(const char* field, int64_t min, int64_t max,
                                  const char* expected) const {
@@ -76,6 +78,20 @@ std::string parse_message(const nlohmann::json::parse_error& e) {
   return at == std::string::npos ? what : what.substr(at + 2);
 }
 
+// Two lines with one id could not be told apart in the output (OpenAI refuses such a batch
+// file too): refused before any work, naming both lines. Lines without an id get "line-N".
+void refuse_duplicate_ids(const std::vector<Request>& requests, const std::string& name,
+                          bool openai_file) {
+  std::map<std::string, int64_t> first_line;
+  for (const Request& r : requests) {
+    const std::string key = r.id.dump();
+    const auto [it, fresh] = first_line.emplace(key, r.line);
+    STRATA_CHECK_INPUT(fresh, name, ":", r.line, ": ", openai_file ? "custom_id " : "id ",
+                       excerpt(key), " was already used on line ", it->second,
+                       "; every request needs its own");
+  }
+}
+
 }  // namespace
 
 Request parse_request_fields(const nlohmann::json& j, const std::string& where, int64_t line) {
@@ -108,6 +124,7 @@ Request parse_request_fields(const nlohmann::json& j, const std::string& where, 
 
 Request parse_request(const std::string& text, const std::string& file, int64_t line) {
   const std::string where = file + ":" + std::to_string(line);
+  check_json_depth(text, where);
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
@@ -137,6 +154,7 @@ std::vector<Request> parse_requests(const std::string& bytes, const std::string&
   // OpenAI Batch file (bad JSON, unknown url) is an error line too, not the end of the job.
   bool openai_file = false;
   for (const auto& [line, t] : texts) {
+    if (json_nesting_exceeds(t)) continue;  // a bad line (parse_request says so), not the format
     const auto j = nlohmann::json::parse(t, nullptr, /*allow_exceptions=*/false);
     if (j.is_object()) {
       openai_file = is_openai_line(j);
@@ -158,7 +176,8 @@ std::vector<Request> parse_requests(const std::string& bytes, const std::string&
       Request bad;
       bad.line = line;
       bad.openai = true;
-      const auto j = nlohmann::json::parse(text, nullptr, false);
+      const auto j = json_nesting_exceeds(text) ? nlohmann::json()
+                                                : nlohmann::json::parse(text, nullptr, false);
       bad.id = j.is_object() && j.contains("custom_id") ? j["custom_id"]
                                                          : nlohmann::json("line-" + std::to_string(line));
       bad.error = e.what();
@@ -166,6 +185,7 @@ std::vector<Request> parse_requests(const std::string& bytes, const std::string&
     }
   }
   STRATA_CHECK_INPUT(!requests.empty(), name, ": no requests (the file is empty)");
+  refuse_duplicate_ids(requests, name, openai_file);
   return requests;
 }
 

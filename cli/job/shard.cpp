@@ -7,6 +7,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/json_guard.h"
 #include "common/output_path.h"
 
 namespace strata::cli {
@@ -63,7 +64,9 @@ ShardRecord ShardRecord::read(const std::filesystem::path& output) {
   std::ifstream in(path);
   STRATA_CHECK_INPUT(in.good(), path.string(), ": missing (is ", output.string(),
                      " the output of a strata run --shard i/N?)");
-  const auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  check_json_depth(text, path.string());
+  const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   ShardRecord r;
   for (const char* field : {"shard", "of", "first_request", "requests", "total_requests"}) {
     STRATA_CHECK_INPUT(j.is_object() && j.contains(field) && j[field].is_number_integer(),

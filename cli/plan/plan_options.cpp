@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/execution_flags.h"
+#include "cli/flag_checks.h"
 #include "common/error.h"
 #include "runtime/policy_request.h"
 #include "planner/byte_size.h"
@@ -33,10 +34,7 @@ HardwareProfile load_profile(const std::string& hardware, std::string* notice) {
 
 void set_capacity(double& field, const std::string& text, const char* flag) {
   if (text.empty()) return;
-  const std::optional<double> bytes = parse_byte_size(text);
-  STRATA_CHECK_INPUT(bytes.has_value(), flag, ": '", text,
-                     "' is not a size (examples: 16GiB, 1.5TB, 200GB, 123456)");
-  field = *bytes;
+  field = double(parse_size_flag(text, flag));
 }
 
 }  // namespace
@@ -79,14 +77,14 @@ void add_model_and_hardware_options(CLI::App& app, PlanCliOptions& o) {
 
 void add_workload_options(CLI::App& app, PlanCliOptions& o) {
   app.add_option("--prompt-len", o.prompt_len, "Prompt tokens per sequence")
-      ->check(CLI::PositiveNumber)
+      ->check(integer_in(1, kMaxTokens))
       ->capture_default_str();
   app.add_option("--gen-len", o.gen_len, "Generated tokens per sequence")
-      ->check(CLI::PositiveNumber)
+      ->check(integer_in(1, kMaxTokens))
       ->capture_default_str();
   app.add_option("--num-requests", o.num_requests,
                  "Requests in the job; a block never holds more (default: unbounded)")
-      ->check(CLI::PositiveNumber);
+      ->check(integer_in(1, kMaxSequences));
 }
 
 void add_compression_options(CLI::App& app, PlanCliOptions& o) {

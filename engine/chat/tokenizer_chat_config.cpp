@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/json_guard.h"
 
 namespace strata::chat {
 namespace {
@@ -21,7 +22,9 @@ std::string read_file(const std::filesystem::path& path) {
 
 nlohmann::ordered_json read_json(const std::filesystem::path& path) {
   try {
-    return nlohmann::ordered_json::parse(read_file(path));
+    const std::string text = read_file(path);
+    check_json_depth(text, path.string());
+    return nlohmann::ordered_json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     fail_input(path.string(), ": not valid JSON: ", e.what());
   }
@@ -33,7 +36,7 @@ std::optional<std::string> token_text(const nlohmann::ordered_json& v, const std
   if (v.is_string()) return v.get<std::string>();
   if (v.is_object() && v.contains("content") && v["content"].is_string())
     return v["content"].get<std::string>();
-  fail_input(where, ": expected a string or {\"content\": ...}, got ", v.dump());
+  fail_input(where, ": expected a string or {\"content\": ...}, got ", json_excerpt(v));
 }
 
 void take_special_tokens(const nlohmann::ordered_json& config, const std::string& origin,

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "common/json_guard.h"
 
 namespace strata {
 namespace {
@@ -18,7 +19,9 @@ std::string canonical(const std::string& stored) {
 std::vector<std::string> shard_names(const std::filesystem::path& index_path) {
   std::ifstream in(index_path);
   STRATA_CHECK_INPUT(in.good(), index_path.string(), ": cannot open");
-  const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  check_json_depth(text, index_path.string());
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   STRATA_CHECK_INPUT(j.is_object() && j.contains("weight_map") && j["weight_map"].is_object(),
                      index_path.string(), ": not a safetensors index (no \"weight_map\" object)");
   std::set<std::string> files;

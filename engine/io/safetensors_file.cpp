@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/json_guard.h"
 
 namespace strata {
 namespace {
@@ -103,6 +104,7 @@ SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
                      " exceeds the file's ", file_size, " bytes");
   std::string header(header_len, '\0');
   pread_exact(file.fd_.get(), header.data(), header_len, 8, path, "the header");
+  check_json_depth(header, path.string() + ": safetensors header");
   nlohmann::json j = nlohmann::json::parse(header, nullptr, /*allow_exceptions=*/false);
   STRATA_CHECK_INPUT(j.is_object(), path.string(),
                      ": bad safetensors header: not a JSON object");

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/json_guard.h"
 #include "engine/core/quantize_matrix.h"
 #include "engine/io/hf_checkpoint.h"
 #include "engine/models/model_family.h"
@@ -35,6 +36,7 @@ std::string read_text(const fs::path& path) {
 // copied config.json).
 std::vector<std::pair<std::string, std::string>> config_fields(const std::string& json_text,
                                                               const fs::path& path) {
+  check_json_depth(json_text, path.string());
   const nlohmann::json j = nlohmann::json::parse(json_text, nullptr, false);
   STRATA_CHECK_INPUT(j.is_object(), path.string(), ": not a JSON object");
   std::vector<std::pair<std::string, std::string>> fields;

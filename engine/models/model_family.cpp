@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/json_guard.h"
 #include "engine/models/model_families.h"
 
 namespace strata {
@@ -39,7 +40,9 @@ ModelConfig read_model_config(const std::filesystem::path& model_dir) {
     fail_input(path.string(), ": cannot open (is ", model_dir.string(),
                " a Hugging Face model directory?)");
   }
-  return parse_model_config(nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false),
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  check_json_depth(text, path.string());
+  return parse_model_config(nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false),
                             path.string());
 }
 

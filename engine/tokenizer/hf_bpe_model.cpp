@@ -5,6 +5,7 @@
 #include <queue>
 
 #include "engine/tokenizer/utf8.h"
+#include "common/json_guard.h"
 
 namespace strata {
 namespace {
@@ -21,7 +22,7 @@ Vocab read_vocab(const JsonField& field) {
   for (const auto& [token, value] : field.json().items()) {
     constexpr int64_t kMaxId = std::numeric_limits<int32_t>::max();
     if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() > kMaxId) {
-      field.fail("token \"", token, "\" has id ", value.dump(), "; expected an integer in [0, ",
+      field.fail("token \"", token, "\" has id ", json_excerpt(value), "; expected an integer in [0, ",
                  kMaxId, "]");
     }
     vocab.emplace(token, int32_t(value.get<int64_t>()));
@@ -86,7 +87,7 @@ void HfBpeModel::read_merges(const JsonField& merges) {
       left = merge.json()[0].get<std::string>();
       right = merge.json()[1].get<std::string>();
     } else {
-      merge.fail("expected \"left right\" or [\"left\", \"right\"], found ", merge.json().dump());
+      merge.fail("expected \"left right\" or [\"left\", \"right\"], found ", json_excerpt(merge.json()));
     }
     merged = left + right;
     int32_t ids[3];

@@ -1,6 +1,7 @@
 #include "engine/tokenizer/hf_json.h"
 
 #include "engine/tokenizer/utf8.h"
+#include "common/json_guard.h"
 
 namespace strata {
 namespace {
@@ -14,7 +15,7 @@ const nlohmann::json& null_json() {
 
 void JsonField::fail_kind(std::string_view expected) const {
   if (value_->is_null()) fail("missing; expected ", expected);
-  fail("expected ", expected, ", found ", value_->dump());
+  fail("expected ", expected, ", found ", json_excerpt(*value_));
 }
 
 JsonField JsonField::operator[](std::string_view key) const {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/json_guard.h"
 #include "engine/tokenizer/special_tokens.h"
 #include "engine/tokenizer/tokenizer_files.h"
 #include "engine/tokenizer/utf8.h"
@@ -19,7 +20,7 @@ bool config_flag(const std::filesystem::path& config, const nlohmann::json& json
   const auto it = json.is_object() ? json.find(key) : json.end();
   if (!json.is_object() || it == json.end() || it->is_null()) return fallback;
   if (!it->is_boolean()) {
-    fail_input(config.string(), ": ", key, ": expected true or false, found ", it->dump());
+    fail_input(config.string(), ": ", key, ": expected true or false, found ", json_excerpt(*it));
   }
   return it->get<bool>();
 }

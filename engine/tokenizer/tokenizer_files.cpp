@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/json_guard.h"
 
 namespace strata {
 namespace {
@@ -39,6 +40,7 @@ std::string read_text_file(const std::filesystem::path& path) {
 
 nlohmann::json read_json_file(const std::filesystem::path& path) {
   const std::string text = read_text_file(path);
+  check_json_depth(text, path.string());
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
@@ -58,7 +60,7 @@ Vocab read_vocab_json(const std::filesystem::path& path) {
   for (const auto& [token, value] : json.items()) {
     constexpr auto kMaxId = std::numeric_limits<int32_t>::max();
     if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() > kMaxId) {
-      fail_input(path.string(), ": token \"", token, "\" has id ", value.dump(),
+      fail_input(path.string(), ": token \"", token, "\" has id ", json_excerpt(value),
                  "; expected an integer in [0, ", kMaxId, "]");
     }
     const auto id = int32_t(value.get<int64_t>());

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/json_guard.h"
 #include "engine/models/llama/llama_family.h"
 #include "engine/models/llama/llama_forward.h"
 
@@ -16,7 +17,7 @@ void parse_rope(const ConfigReader& r, const nlohmann::json& j, ModelConfig& c) 
   if (!r.has(field)) return;
   const nlohmann::json& s = j[field];
   const std::string where = r.file() + ": field '" + field + "'";
-  STRATA_CHECK_INPUT(s.is_object(), where, ": expected an object, got ", s.dump());
+  STRATA_CHECK_INPUT(s.is_object(), where, ": expected an object, got ", json_excerpt(s));
   const ConfigReader sub(s, where);
   c.rope.theta = sub.number_or("rope_theta", c.rope.theta);
   const std::string type = sub.string_or("rope_type", sub.string_or("type", "default"));

@@ -69,6 +69,16 @@ WeightStore WeightStore::open(const fs::path& dir, WeightStoreOptions options) {
   check_layout(dir, s.manifest_, manifest_path.string());
   for (size_t i = 0; i < s.manifest_.tensors.size(); ++i) s.index_[s.manifest_.tensors[i].name] = i;
   s.warnings_ = WarningOnce(s.options_.io.warn, dir.string());
+  // The side files (config.json, the tokenizer's files) are small and decide what the weights
+  // mean: checked on every open, so an edited one is refused instead of giving other text.
+  StoreVerifyReport sides;
+  if (s.options_.check_side_files) {
+    for (const StoreSideFile& f : s.manifest_.side_files) s.verify_side_file(f, sides);
+  }
+  if (!sides.ok()) {
+    fail_input(sides.problems.front().line(), "; the store changed after strata convert wrote "
+               "it: convert the model again");
+  }
   return s;
 }
 

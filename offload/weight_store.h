@@ -47,6 +47,9 @@ struct WeightStoreOptions {
   // fallback warning once, prefixed with the store's path.
   UringFileOptions io;
   size_t verify_slice_bytes = 16u << 20;  // verify() reads tensors in slices of this size
+  // open() checks the side files' CRC32C and refuses a store whose side file changed; off only
+  // for verify(), which reports every problem instead of the first.
+  bool check_side_files = true;
 };
 
 class WeightStore {

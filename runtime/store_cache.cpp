@@ -8,29 +8,13 @@
 
 #include "common/error.h"
 #include "engine/io/store_writer.h"
+#include "runtime/model_identity.h"
 #include "runtime/model_source.h"
 
 namespace strata {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Identifies a model directory's contents cheaply: its path, and each file's name, size and
-// modification time. A changed checkpoint gets a new cache entry.
-std::string model_key(const fs::path& model_dir) {
-  std::ostringstream text;
-  text << fs::weakly_canonical(model_dir).string();
-  std::vector<fs::directory_entry> entries(fs::directory_iterator(model_dir), {});
-  std::sort(entries.begin(), entries.end());
-  for (const fs::directory_entry& e : entries) {
-    if (!e.is_regular_file()) continue;
-    text << '|' << e.path().filename().string() << ':' << e.file_size() << ':'
-         << e.last_write_time().time_since_epoch().count();
-  }
-  std::ostringstream key;
-  key << std::hex << std::setw(16) << std::setfill('0') << std::hash<std::string>{}(text.str());
-  return key.str();
-}
 
 WarningSink warning_printer(std::ostream* log) {
   if (log == nullptr) return {};
@@ -54,7 +38,7 @@ fs::path cached_store(const fs::path& model_dir, const ModelSpec& spec,
   const std::string suffix = quant ? "-" + weight_quant_name(quant) : "";
   const fs::path store =
       cache_root / (fs::weakly_canonical(model_dir).filename().string() + "-" +
-                    model_key(model_dir) + suffix);
+                    model_files_identity(model_dir) + suffix);
   if (is_store_dir(store)) return store;
   fs::create_directories(store.parent_path());
   if (log != nullptr) {

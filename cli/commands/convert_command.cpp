@@ -7,7 +7,9 @@
 #include "cli/app.h"
 #include "cli/commands/command.h"
 #include "common/error.h"
+#include "engine/core/dtype.h"
 #include "engine/io/store_writer.h"
+#include "engine/models/model_family.h"
 #include "offload/weight_store.h"
 
 namespace strata::cli {
@@ -29,12 +31,47 @@ WarningSink warning_printer(bool quiet) {
   return [](const std::string& line) { std::cerr << "strata: warning: " << line << std::endl; };
 }
 
+// The manifest against the model its config.json describes: every tensor of the family's table
+// present with its shape and a dtype the executor reads (a quantized one only where the table
+// allows), and nothing else. Checksums alone pass a store whose manifest lost a tensor.
+void check_against_config(const WeightStore& store, StoreVerifyReport& report) {
+  const std::string manifest = (store.dir() / std::string(StoreManifest::kFileName)).string();
+  ModelSpec spec;
+  try {
+    spec = model_spec(read_model_config(store.dir()));
+  } catch (const InputError& e) {
+    report.problems.push_back({(store.dir() / "config.json").string(), "", e.what()});
+    return;
+  }
+  for (const TensorSpec& t : spec.tensors.tensors) {
+    const StoreTensor* stored = store.find(t.name);
+    if (stored == nullptr) {
+      report.problems.push_back({manifest, t.name, "missing (config.json's model has it)"});
+      continue;
+    }
+    const std::optional<TensorFormat> format = parse_tensor_format(stored->dtype);
+    if (stored->shape != t.shape) {
+      report.problems.push_back({manifest, t.name, "shape differs from config.json's"});
+    } else if (!format || (is_quantized(format->dtype) && !t.quantizable)) {
+      report.problems.push_back({manifest, t.name, str_cat("dtype ", stored->dtype,
+                                                           " is not one this tensor may have")});
+    }
+  }
+  for (const StoreTensor& stored : store.tensors()) {
+    if (spec.tensors.find(stored.name) == nullptr) {
+      report.problems.push_back({manifest, stored.name, "not a tensor of config.json's model"});
+    }
+  }
+}
+
 // One line per bad tensor or file on stdout, then a summary; exit 1 if anything is bad.
 int run_verify(const ConvertFlags& f) {
   WeightStoreOptions options;
   options.io.warn = warning_printer(f.quiet);
+  options.check_side_files = false;  // verify() reports them with everything else
   WeightStore store = WeightStore::open(f.verify, options);
-  const StoreVerifyReport report = store.verify();
+  StoreVerifyReport report = store.verify();
+  check_against_config(store, report);
   for (const StoreProblem& p : report.problems) std::cout << p.line() << "\n";
   const size_t total = store.manifest().tensors.size() + store.manifest().side_files.size();
   std::cout << f.verify.string() << ": " << std::fixed << std::setprecision(2)

@@ -22,6 +22,7 @@
 #include "common/error.h"
 #include "common/output_path.h"
 #include "engine/chat/chat_prompt.h"
+#include "runtime/model_identity.h"
 #include "runtime/model_source.h"
 
 namespace strata::cli {
@@ -126,6 +127,8 @@ nlohmann::ordered_json journal_header(const BatchJobOptions& o, const std::strin
       {"strata_journal", 1},
       {"input_digest", digest},
       {"model", std::filesystem::weakly_canonical(o.model_dir).string()},
+      // A rewritten config, tokenizer or weight file, not only another directory.
+      {"model_identity", model_files_identity(o.model_dir)},
       {"shard", o.shard},
       {"strict", o.strict},
       {"defaults", {{"max_new_tokens", d.max_new_tokens}, {"temperature", d.temperature},

@@ -18,7 +18,8 @@ import common  # noqa: E402
 from common import Checker, make_model  # noqa: E402
 
 MAX_POSITIONS = 64
-GOOD = '{"id": "ok", "prompt": "Hello there", "max_tokens": 4}'
+# No id: each good line gets its own ("line-N"); duplicate ids are refused (test_hostile_inputs).
+GOOD = '{"prompt": "Hello there", "max_tokens": 4}'
 LONG_PROMPT = " ".join(f"word{i} 12345 x" for i in range(MAX_POSITIONS))
 
 # (case name, file lines, line number at fault or None, field at fault or None)

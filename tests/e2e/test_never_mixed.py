@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+"""Results are never mixed and changed files are never trusted (issue 16, point 2):
+  - a job interrupted with SIGTERM, whose model weights are then rewritten with the old
+    modification time put back, is refused on --resume naming model_identity (before: the
+    journal was accepted and the output mixed old and new weights' results); with the old
+    weights back in place (a new file, so a new identity) it is refused too, never mixed;
+  - --input from a pipe (a FIFO path) resumed onto other content is refused naming the input
+    digest, computed from the bytes the job actually read;
+  - a converted store whose config.json or vocab.json was edited after conversion is refused
+    by `strata run` with one line naming the side file (before: exit 0 and other text);
+  - `convert --verify` finds a tensor dropped from the manifest and a changed shape (checksums
+    alone passed them), naming the tensor.
+"""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+from common import Checker, check_one_error_line, make_model, run_strata  # noqa: E402
+
+N = 48
+
+
+def start_job(model, inp, out, extra=()):
+    cmd = [common.strata_bin(), "run", "--model", model, "--input", inp, "--output", out,
+           "--batch-size", 2, "--quiet"] + list(extra)
+    return subprocess.Popen([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def interrupt_after_journal(proc, journal, what, ck):
+    """SIGTERM once the journal holds a finished line; True when the job was cut mid-way."""
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None:
+        if os.path.exists(journal):
+            with open(journal) as f:
+                if len(f.read().splitlines()) >= 2:
+                    break
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=60)
+    return ck.check(proc.returncode == 130 and os.path.exists(journal),
+                    f"{what}: interrupted with its journal kept", f"exit {proc.returncode}")
+
+
+def swap_two_ids(text):
+    """vocab.json with the ids of two tokens exchanged: still a valid vocabulary."""
+    vocab = json.loads(text)
+    a, b = list(vocab)[10], list(vocab)[11]
+    vocab[a], vocab[b] = vocab[b], vocab[a]
+    return json.dumps(vocab, ensure_ascii=False)
+
+
+def main():
+    ck = Checker("never mixed")
+    common.strata_bin()
+    with common.tempdir("mixed") as tmp:
+        model = make_model(tmp, "m", layers=2, hidden=64, heads=4, ffn=128, seed=31)
+        reqs = [{"id": f"r{i}", "prompt": f"Line {i} of the job", "max_tokens": 24}
+                for i in range(N)]
+        inp = os.path.join(tmp, "in.jsonl")
+        common.write_jsonl(inp, reqs)
+
+        # Weights rewritten under the journal, old mtime restored.
+        out = os.path.join(tmp, "out.jsonl")
+        if interrupt_after_journal(start_job(model, inp, out), out + ".journal", "job", ck):
+            weights = os.path.join(model, "model.safetensors")
+            st = os.stat(weights)
+            with open(weights, "rb") as f:
+                data = bytearray(f.read())
+            data[-8:] = bytes(8)  # the last weights' bytes, same size
+            with open(weights, "wb") as f:
+                f.write(data)
+            os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns))
+            p = run_strata(["run", "--model", model, "--input", inp, "--output", out,
+                            "--resume", "--quiet"])
+            check_one_error_line(ck, p, "--resume after the weights were rewritten",
+                                 ["model_identity", "another job"], exit_code=2)
+            ck.check(not os.path.exists(out), "rewritten weights: no output mixing two models")
+
+        # A pipe's content changes between the run and its resume.
+        fifo = os.path.join(tmp, "requests.fifo")
+        os.mkfifo(fifo)
+        out2 = os.path.join(tmp, "out2.jsonl")
+        proc = start_job(model, fifo, out2)
+        with open(fifo, "w") as f:
+            f.write("".join(json.dumps(r) + "\n" for r in reqs))
+        if interrupt_after_journal(proc, out2 + ".journal", "job reading a FIFO", ck):
+            proc = start_job(model, fifo, out2, ["--resume"])
+            with open(fifo, "w") as f:
+                f.write("".join(json.dumps(dict(r, prompt=r["prompt"] + "!")) + "\n"
+                                for r in reqs))
+            _, err = proc.communicate(timeout=60)
+            err = err.decode()
+            ck.check(proc.returncode == 2 and "input file changed" in err and
+                     len(err.splitlines()) == 1,
+                     "--resume from a FIFO with other content: refused, the input changed",
+                     f"exit {proc.returncode}: {err[:300]!r}")
+
+        # Side files of a store edited after conversion.
+        store = os.path.join(tmp, "store")
+        p = run_strata(["convert", "--model", model, "--out", store])
+        ck.check(p.returncode == 0, "convert", common.describe(p))
+        small = [{"id": "a", "prompt": "Hello", "max_tokens": 3}]
+        for side, edit in (("config.json", lambda t: t.replace('"eos_token_id": 2',
+                                                                '"eos_token_id": 3')),
+                           ("vocab.json", swap_two_ids)):
+            path = os.path.join(store, side)
+            with open(path) as f:
+                original = f.read()
+            changed = edit(original)
+            ck.check(changed != original, f"{side}: the edit changes the file")
+            with open(path, "w") as f:
+                f.write(changed)
+            p, _ = common.run_requests(store, small, tmp)
+            check_one_error_line(ck, p, f"edited {side} in a store", [side, "checksum"],
+                                 exit_code=2)
+            with open(path, "w") as f:
+                f.write(original)
+        p, got = common.run_requests(store, small, tmp)
+        ck.check(p.returncode == 0 and got is not None, "the restored store runs",
+                 common.describe(p))
+
+        # convert --verify checks the manifest against config.json.
+        manifest = os.path.join(store, "manifest.yaml")
+        with open(manifest) as f:
+            text = f.read()
+        lines = text.splitlines(keepends=True)
+        dropped = [x for x in lines if "decoder.layers.1.fc2.bias" in x]
+        ck.check(len(dropped) == 1, "the manifest lists decoder.layers.1.fc2.bias once")
+        with open(manifest, "w") as f:
+            f.write("".join(x for x in lines if x not in dropped))
+        p = run_strata(["convert", "--verify", store])
+        ck.check(p.returncode == 1 and re.search(r"decoder\.layers\.1\.fc2\.bias: missing",
+                                                 p.stdout) is not None,
+                 "convert --verify: a tensor dropped from the manifest is named",
+                 common.describe(p) + p.stdout[-400:])
+        with open(manifest, "w") as f:
+            f.write(text)
+        p = run_strata(["convert", "--verify", store])
+        ck.check(p.returncode == 0, "convert --verify: the restored manifest passes",
+                 common.describe(p) + p.stdout[-400:])
+    ck.finish()
+
+
+if __name__ == "__main__":
+    main()

@@ -4,6 +4,7 @@ error line naming what is wrong, exit 2, never a crash, a hang or unbounded memo
 whose requests each fit the model's context runs, however their lengths combine.
   - JSON nested 100k levels deep in a request line (prompt, stop, id), in config.json, in
     vocab.json and in a journal line: "nested more than 64 levels", not a stack overflow;
+  - a 2 MB prompt is refused within the run's time limit (tokenizing is linear);
   - a huge value in a field (a 1 MB "stop" object) is not echoed back whole: the line stays short;
   - size and count flags: 0, negative and absurd values of --gpu-batch-size, --num-gpu-batches,
     --batch-size, --max-new-tokens, --host-mem, --device-mem name the flag and the range;
@@ -66,6 +67,12 @@ def main():
             ck.check(len(lines) == 2 and lines[1].get("error") and
                      "nested more than 64 levels" in json.dumps(lines[1]["error"]),
                      "OpenAI file with a deep line: that line is an error line", str(lines)[:300])
+
+        # A 2 MB prompt is tokenized in linear time and refused (it was quadratic: 80k words took
+        # 40 s, a 5 MB prompt never finished).
+        big = json.dumps({"prompt": " ".join(f"word{i % 977} and" for i in range(200_000))})
+        p, _ = run_job(model, tmp, [good, big], name="big-prompt")
+        check_one_error_line(ck, p, "a 2 MB prompt", [":2:", "exceed"], exit_code=2)
 
         # A huge field value is not echoed back whole.
         huge = json.dumps({"prompt": "hi", "stop": {"x": "y" * 1_000_000}})

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/dead_leftovers.h"
 #include "common/error.h"
 #include "offload/crc32c.h"
 #include "offload/unique_fd.h"
@@ -41,6 +42,7 @@ WeightStoreWriter::WeightStoreWriter(fs::path store, WeightStoreWriterOptions op
     : store_(store.filename().empty() ? store.parent_path() : std::move(store)),
       options_(std::move(options)),
       warnings_(options_.io.warn, store_.string()) {
+  remove_dead_leftovers(store_.parent_path());  // half-written stores of killed runs
   temp_ = store_.parent_path() / (store_.filename().string() + ".tmp-" + std::to_string(::getpid()));
   std::error_code ec;
   if (fs::exists(store_, ec)) {

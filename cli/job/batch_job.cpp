@@ -148,7 +148,7 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
   const auto start = std::chrono::steady_clock::now();
   // From the start, so that Ctrl-C while inputs and weights load also ends with exit 130 and
   // the resume hint, not with the default action's bare death.
-  const InterruptGuard interrupt;
+  InterruptGuard interrupt;
   STRATA_CHECK_INPUT(o.batch_size >= 1, "--batch-size: must be at least 1");
   const ShardSpec shard = o.shard.empty() ? ShardSpec{} : ShardSpec::parse(o.shard);
   const JobOutput out = check_output_paths(o);
@@ -197,6 +197,10 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
   if (out.journaled) {
     journal = o.resume ? Journal::resume(journal_path, header, lines)
                        : Journal::create(journal_path, header);
+    const std::string command = resume_command_line();
+    interrupt.set_stop_message("interrupted; the finished requests are saved in " +
+                               journal->path().string() + "; to continue, run: " +
+                               (command.empty() ? "the same command with --resume" : command));
     // The journal's lock makes this run the output's one writer: earlier, killed runs' partial
     // outputs can go.
     AtomicFile::remove_leftovers(o.output);
@@ -206,6 +210,8 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
   std::optional<AtomicFile> device;
   std::optional<InOrderStream> stream;
   if (!out.journaled) {
+    interrupt.set_stop_message("interrupted; a job on stdin or stdout keeps no journal and "
+                               "cannot be resumed");
     if (!out.to_stdout) device.emplace(o.output, "--output");
     stream.emplace(out.to_stdout ? std::cout : device->stream());
   }
@@ -240,6 +246,7 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
     const Engine engine = build_engine(source, plan.engine);
     BlockGenerator& generator = *engine.generator;
     const size_t chunk = engine.batch_size();  // one block of the executor
+    interrupt.set_polled(true);  // the loop below stops at the next step and saves its work
     try {
       for (size_t at = 0; at < pending.size(); at += chunk) {
         if (interrupt.flag().load()) throw Interrupted();
@@ -271,6 +278,7 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
           << (command.empty() ? "the same command with --resume" : command) << std::endl;
       throw;
     }
+    interrupt.set_polled(false);
     metrics.stats = generator.stats();
     // Transfers and tiers are worth reporting only when something lives off the device.
     if (!all_on_device(plan.engine.options.policy)) {

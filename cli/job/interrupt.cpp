@@ -1,6 +1,9 @@
 #include "cli/job/interrupt.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <fstream>
 #include <iterator>
@@ -54,18 +57,48 @@ std::string resume_command_line() {
 
 InterruptGuard::InterruptGuard() {
   g_interrupted.store(false);
-  for (const int sig : {SIGINT, SIGTERM}) {
+  for (int i = 0; i < 4; ++i) {
     // A signal ignored on entry stays ignored: a shell starts `strata run ... &` with SIGINT
-    // ignored so that Ctrl-C meant for the foreground job does not reach it.
-    const auto previous = std::signal(sig, on_interrupt);
-    if (previous == SIG_IGN) std::signal(sig, SIG_IGN);
-    (sig == SIGINT ? previous_int_ : previous_term_) = previous;
+    // ignored so that Ctrl-C meant for the foreground job does not reach it (and nohup ignores
+    // SIGHUP).
+    const auto previous = std::signal(kSignals[i], on_interrupt);
+    if (previous == SIG_IGN) std::signal(kSignals[i], SIG_IGN);
+    previous_[i] = previous == SIG_ERR ? SIG_DFL : previous;
   }
+  watchdog_ = std::thread([this] { watch(); });
 }
 
 InterruptGuard::~InterruptGuard() {
-  std::signal(SIGINT, previous_int_ == SIG_ERR ? SIG_DFL : previous_int_);
-  std::signal(SIGTERM, previous_term_ == SIG_ERR ? SIG_DFL : previous_term_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    done_ = true;
+  }
+  wake_.notify_all();
+  watchdog_.join();
+  for (int i = 0; i < 4; ++i) std::signal(kSignals[i], previous_[i]);
+}
+
+void InterruptGuard::set_polled(bool polled) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  polled_ = polled;
+}
+
+void InterruptGuard::set_stop_message(std::string message) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  stop_message_ = std::move(message);
+}
+
+void InterruptGuard::watch() {
+  // A signal handler cannot notify a condition variable; polling every 100 ms keeps the delay
+  // well under the second promised.
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!done_) {
+    wake_.wait_for(lock, std::chrono::milliseconds(100));
+    if (done_ || !g_interrupted.load() || polled_) continue;
+    const std::string line = "strata: " + stop_message_ + "\n";
+    (void)!::write(STDERR_FILENO, line.data(), line.size());
+    ::_exit(130);  // the journal is durable after every append; temporaries go at the next run
+  }
 }
 
 const std::atomic<bool>& InterruptGuard::flag() const { return g_interrupted; }

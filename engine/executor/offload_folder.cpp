@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "common/dead_leftovers.h"
 #include "common/error.h"
 #include "offload/io_error.h"
 #include "offload/unique_fd.h"
@@ -20,6 +21,7 @@ OffloadFolder::OffloadFolder(const fs::path& parent) {
                      ": not a directory");
   STRATA_CHECK_INPUT(::access(parent.c_str(), W_OK) == 0, "--offload-dir ", parent.string(),
                      ": not writable");
+  remove_dead_leftovers(parent);  // KV folders of killed runs
   static std::atomic<int64_t> counter{0};
   for (;;) {
     path_ = parent / ("strata-kv-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));

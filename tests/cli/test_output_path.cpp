@@ -35,7 +35,7 @@ std::string input_error(const fs::path& target, const std::string& what) {
 
 }  // namespace
 
-TEST_CASE("AtomicFile through a symlink replaces the file it points to; the link stays",
+TEST_CASE("AtomicFile through a symlink replaces the file it points to, and the link stays",
           "[output]") {
   ut::TempDir dir;
   const auto real = dir / "real.jsonl", link = dir / "link.jsonl";

@@ -30,8 +30,8 @@ void apply_penalties(std::span<float> logits, std::span<const int32_t> generated
     size_t end = at;
     while (end < sorted.size() && sorted[end] == sorted[at]) ++end;
     const int32_t token = sorted[at];
-    STRATA_CHECK(token >= 0 && size_t(token) < logits.size(), "token ", token, " outside a vocab of ",
-                 logits.size());
+    STRATA_CHECK(token >= 0 && size_t(token) < logits.size(), "token ", token,
+                 " outside a vocab of ", logits.size());
     logits[size_t(token)] -= float(end - at) * params.frequency_penalty + params.presence_penalty;
     at = end;
   }

@@ -76,29 +76,31 @@ TEST_CASE("OpenAI bodies: n, prompt arrays, penalties and harmless parameters", 
 
 TEST_CASE("OpenAI bodies: what Strata does not implement is refused, naming the field",
           "[openai]") {
-  const std::pair<bool, nlohmann::json> refused[] = {
-      {true, {{"response_format", {{"type", "json_object"}}}}},
-      {true, {{"tools", {{{"type", "function"}, {"function", {{"name", "f"}}}}}}},
-      {true, {{"tool_choice", "required"}}},
-      {true, {{"logprobs", true}}},
-      {true, {{"top_logprobs", 3}}},
-      {true, {{"logit_bias", {{"50256", -100}}}}},
-      {true, {{"stream", true}}},
-      {true, {{"reasoning_effort", "low"}}},
-      {true, {{"min_p", 0.1}}},          // vLLM's, not implemented
-      {true, {{"echo", true}}},          // a completions parameter, not chat's
-      {false, {{"logprobs", 2}}},
-      {false, {{"logprobs", 0}}},        // the chosen tokens' logprobs
-      {false, {{"echo", true}}},
-      {false, {{"best_of", 3}}},
-      {false, {{"suffix", "end"}}},
-      {false, {{"logit_bias", {{"1", 5}}}}},
-      {false, {{"messages", nlohmann::json::array()}}},  // a chat parameter
-      {false, {{"repetition_penalty", 1.2}}},
+  // (chat?, body) as JSON text.
+  const std::pair<bool, const char*> refused[] = {
+      {true, R"({"response_format": {"type": "json_object"}})"},
+      {true, R"({"tools": [{"type": "function", "function": {"name": "f"}}]})"},
+      {true, R"({"tool_choice": "required"})"},
+      {true, R"({"logprobs": true})"},
+      {true, R"({"top_logprobs": 3})"},
+      {true, R"({"logit_bias": {"50256": -100}})"},
+      {true, R"({"stream": true})"},
+      {true, R"({"reasoning_effort": "low"})"},
+      {true, R"({"min_p": 0.1})"},   // vLLM's, not implemented
+      {true, R"({"echo": true})"},   // a completions parameter, not chat's
+      {false, R"({"logprobs": 2})"},
+      {false, R"({"logprobs": 0})"},  // the chosen tokens' logprobs
+      {false, R"({"echo": true})"},
+      {false, R"({"best_of": 3})"},
+      {false, R"({"suffix": "end"})"},
+      {false, R"({"logit_bias": {"1": 5}})"},
+      {false, R"({"messages": []})"},  // a chat parameter
+      {false, R"({"repetition_penalty": 1.2})"},
   };
-  for (const auto& [is_chat, body] : refused) {
+  for (const auto& [is_chat, text] : refused) {
+    const nlohmann::json body = nlohmann::json::parse(text);
     const std::string field = body.begin().key();
-    CAPTURE(is_chat, body.dump());
+    CAPTURE(is_chat, text);
     const std::string msg = refusal(is_chat, body);
     CHECK(msg.rfind("b.jsonl:2: field 'body." + field + "'", 0) == 0);
     CHECK(msg.find('\n') == std::string::npos);

@@ -336,8 +336,9 @@ def journal_lines(path):
 def check_resume(ck, model, tmp):
     """SIGINT mid-job, then --resume: journaled lines unchanged, no duplicate, ids unique."""
     inp = os.path.join(tmp, "resume.jsonl")
-    reqs = [completion(f"r{i}", f"{P3} {i}", max_tokens=48, temperature=0.8, seed=i, n=1 + i % 2)
-            for i in range(40)]
+    # About a second of work on a small machine, so SIGINT lands mid-job even under load.
+    reqs = [completion(f"r{i}", f"{P3} {i}", max_tokens=64, temperature=0.8, seed=i, n=1 + i % 2)
+            for i in range(120)]
     reqs[5] = completion("r5", P1, logit_bias={"1": 1})  # an error line, journaled first
     common.write_jsonl(inp, reqs)
     out = os.path.join(tmp, "resume.out.jsonl")

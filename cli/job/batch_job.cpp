@@ -49,6 +49,23 @@ std::string fingerprint_of(const BatchJobOptions& o, BackendKind backend) {
                             (backend == BackendKind::cuda ? "cuda" : "cpu"));
 }
 
+// The planner's workload over every choice of every request (a block holds choices), without
+// copying their prompts into one list.
+Workload workload_of_choices(const std::vector<std::vector<SequenceRequest>>& choices,
+                             int64_t max_positions) {
+  Workload w = workload_of({}, max_positions);
+  int64_t sequences = 0;
+  for (const auto& c : choices) {
+    if (c.empty()) continue;  // a request that is not run
+    const Workload one = workload_of(c, max_positions);
+    w.prompt_len = std::max(w.prompt_len, one.prompt_len);
+    w.gen_len = std::max(w.gen_len, one.gen_len);
+    sequences += int64_t(c.size());
+  }
+  w.num_requests = std::max<int64_t>(1, sequences);
+  return w;
+}
+
 // Every output problem (a directory, a missing or read-only folder, an output naming an input
 // or another output) is found here, before the model loads (common/output_path.h). A job that
 // reads stdin or writes stdout or a device cannot be journaled beside its output, so it cannot
@@ -160,15 +177,14 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
       failed.push_back({int64_t(i), e.what(), "invalid_request"});
     }
   }
-  std::vector<SequenceRequest> sequences;
-  for (const auto& c : choices) sequences.insert(sequences.end(), c.begin(), c.end());
   // The policy (planned, from a file, or all on the device) must fit the capacities for this
   // job's longest prompt and generation: refused here, before the journal or any weight is
   // touched.
   const BackendChoice choice = choose_backend(o.backend);
   const RunPlan plan = plan_run(
       source, make_run_request(o.execution, o.batch_size, choice.kind,
-                               workload_of(sequences, source.config().max_positions), notes));
+                               workload_of_choices(choices, source.config().max_positions),
+                               notes));
   OpenAiResponder openai(model_name, fingerprint_of(o, choice.kind));
 
   // Beside the file the output names (a symlink's target), where the output itself is renamed.

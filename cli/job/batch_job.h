@@ -1,6 +1,7 @@
 // The batch job behind `strata run`: read and validate every request, load the model, bucket
-// requests by prompt length into micro-batches, generate, journal each micro-batch's results,
-// and write one output line per input line, in input order, atomically (the output appears only
+// the requests' sequences (one per choice, cli/job/request_sequences.h) by prompt length into
+// micro-batches, generate, journal each request's line once all its choices are finished, and
+// write one output line per input line, in input order, atomically (the output appears only
 // when complete).
 #pragma once
 

@@ -13,7 +13,7 @@
 #include "cli/job/file_digest.h"
 #include "cli/job/interrupt.h"
 #include "cli/job/journal.h"
-#include "cli/job/openai_batch.h"
+#include "cli/job/openai_response.h"
 #include "cli/job/progress.h"
 #include "cli/job/request.h"
 #include "cli/job/shard.h"
@@ -28,49 +28,43 @@
 namespace strata::cli {
 namespace {
 
-// A request without a seed gets a distinct, reproducible one: SplitMix64 of (seed, line).
-uint64_t derive_seed(uint64_t base, int64_t line) {
-  SequenceRng rng(base ^ (uint64_t(line) * 0x9e3779b97f4a7c15ull));
-  return rng.next();
-}
-
-SequenceRequest to_sequence(const Request& r, const RequestDefaults& d, const ModelSource& model,
-                            const chat::ChatFormatter& chat, const std::string& file) {
-  SequenceRequest s;
-  if (r.chat && chat.has_template()) {
-    // The rendered text holds every special token the template writes (bos included).
-    const std::string where = file + ":" + std::to_string(r.line);
-    const std::string text = chat.render(r.messages, r.chat_template_kwargs, where);
-    s.prompt_ids = model.tokenizer().encode(text, AddSpecialTokens::no);
-  } else {
-    s.prompt_ids = model.prompt_ids(r.prompt);
-  }
-  const int64_t limit = model.config().max_positions;
-  STRATA_CHECK_INPUT(int64_t(s.prompt_ids.size()) <= limit, file, ":", r.line,
-                     ": field 'prompt': ", s.prompt_ids.size(),
-                     " tokens (bos included) exceed the model's max_position_embeddings ", limit);
-  s.max_new_tokens = r.max_tokens.value_or(d.max_new_tokens);
-  s.sampling.temperature = r.temperature.value_or(d.temperature);
-  s.sampling.top_p = r.top_p.value_or(d.top_p);
-  s.sampling.top_k = r.top_k.value_or(d.top_k);
-  s.sampling.seed = r.seed ? *r.seed : derive_seed(d.seed, r.line);
-  s.stop = r.stop;
-  return s;
-}
-
 std::string dump_line(const nlohmann::ordered_json& line) {
   return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-nlohmann::ordered_json result_line(const Request& r, const SequenceRequest& s,
-                                   const SequenceResult& res, const std::string& model_name) {
-  if (r.openai) return openai_result_line(r, model_name, int64_t(s.prompt_ids.size()), res);
+// A native request is one sequence (cli/job/request.h).
+nlohmann::ordered_json native_result_line(const Request& r, const SequenceRequest& s,
+                                          const SequenceResult& res) {
   return {{"id", r.id},
           {"text", res.text},
           {"token_ids", res.token_ids},
           {"finish_reason", res.finish_reason == FinishReason::stop ? "stop" : "length"},
           {"prompt_tokens", s.prompt_ids.size()},
           {"completion_tokens", res.token_ids.size()}};
+}
+
+// What decides the tokens besides the requests: the model, its compression and the backend.
+std::string fingerprint_of(const BatchJobOptions& o, BackendKind backend) {
+  return system_fingerprint(std::filesystem::weakly_canonical(o.model_dir).string() + "|" +
+                            o.execution.compress_weight + "|" + o.execution.compress_cache + "|" +
+                            (backend == BackendKind::cuda ? "cuda" : "cpu"));
+}
+
+// The planner's workload over every choice of every request (a block holds choices), without
+// copying their prompts into one list.
+Workload workload_of_choices(const std::vector<std::vector<SequenceRequest>>& choices,
+                             int64_t max_positions) {
+  Workload w = workload_of({}, max_positions);
+  int64_t sequences = 0;
+  for (const auto& c : choices) {
+    if (c.empty()) continue;  // a request that is not run
+    const Workload one = workload_of(c, max_positions);
+    w.prompt_len = std::max(w.prompt_len, one.prompt_len);
+    w.gen_len = std::max(w.gen_len, one.gen_len);
+    sequences += int64_t(c.size());
+  }
+  w.num_requests = std::max<int64_t>(1, sequences);
+  return w;
 }
 
 // Every output problem (a directory, a missing or read-only folder, an output naming an input
@@ -166,21 +160,25 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
                                            : std::optional<std::filesystem::path>(o.chat_template));
 
   // Validate every request before any work; a bad OpenAI line becomes an error line instead.
-  std::vector<SequenceRequest> seqs(requests.size());
-  std::map<int64_t, nlohmann::ordered_json> lines;  // finished output lines by request index
-  std::vector<std::pair<int64_t, nlohmann::ordered_json>> failed;
+  // Each request runs as its choices (cli/job/request_sequences.h): one for a native request.
+  std::vector<std::vector<SequenceRequest>> choices(requests.size());
+  struct Failure {
+    int64_t index;
+    std::string message, code;
+  };
+  std::vector<Failure> failed;
   for (size_t i = 0; i < requests.size(); ++i) {
     const Request& r = requests[i];
-    std::string error = r.error;
-    if (error.empty()) {
-      try {
-        seqs[i] = to_sequence(r, o.defaults, source, chat, input.name);
-      } catch (const InputError& e) {
-        if (!r.openai || o.strict) throw;
-        error = e.what();
-      }
+    if (!r.error.empty()) {
+      failed.push_back({int64_t(i), r.error, r.error_code});
+      continue;
     }
-    if (!error.empty()) failed.emplace_back(int64_t(i), openai_error_line(r, error));
+    try {
+      choices[i] = request_sequences(r, o.defaults, source, chat, input.name);
+    } catch (const InputError& e) {
+      if (!r.openai || o.strict) throw;
+      failed.push_back({int64_t(i), e.what(), "invalid_request"});
+    }
   }
   // The policy (planned, from a file, or all on the device) must fit the capacities for this
   // job's longest prompt and generation: refused here, before the journal or any weight is
@@ -188,11 +186,14 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
   const BackendChoice choice = choose_backend(o.backend);
   const RunPlan plan = plan_run(
       source, make_run_request(o.execution, o.batch_size, choice.kind,
-                               workload_of(seqs, source.config().max_positions), notes));
+                               workload_of_choices(choices, source.config().max_positions),
+                               notes));
+  OpenAiResponder openai(model_name, fingerprint_of(o, choice.kind));
 
   // Beside the file the output names (a symlink's target), where the output itself is renamed.
   const auto journal_path = std::filesystem::path(out.path.target.string() + ".journal");
   const auto header = journal_header(o, digest);
+  std::map<int64_t, nlohmann::ordered_json> lines;  // finished output lines by request index
   std::optional<Journal> journal;
   if (out.journaled) {
     journal = o.resume ? Journal::resume(journal_path, header, lines)
@@ -224,19 +225,34 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
   metrics.resumed = int64_t(lines.size());
   metrics.failed = int64_t(failed.size());
   std::vector<std::pair<int64_t, nlohmann::ordered_json>> new_failures;
-  for (auto& f : failed) {
-    if (!lines.count(f.first)) new_failures.push_back(f);
+  for (const Failure& f : failed) {
+    const Request& r = requests[size_t(f.index)];
+    if (!lines.count(f.index)) {
+      new_failures.emplace_back(f.index, openai.error_line(r, f.message, f.code));
+    }
   }
   if (!new_failures.empty()) record(new_failures);
 
-  // Pending requests, bucketed by prompt length so that neighbours share a micro-batch.
-  std::vector<size_t> pending;
+  // Pending choices (request, choice), bucketed by prompt length so that neighbours share a
+  // micro-batch. A request's line is written once all its choices are finished.
+  std::vector<std::pair<size_t, size_t>> pending;
   for (size_t i = 0; i < requests.size(); ++i) {
-    if (!lines.count(int64_t(i))) pending.push_back(i);
+    if (lines.count(int64_t(i))) continue;
+    for (size_t c = 0; c < choices[i].size(); ++c) pending.emplace_back(i, c);
   }
-  std::stable_sort(pending.begin(), pending.end(), [&](size_t a, size_t b) {
-    return seqs[a].prompt_ids.size() < seqs[b].prompt_ids.size();
-  });
+  const auto prompt_len = [&](const std::pair<size_t, size_t>& p) {
+    return choices[p.first][p.second].prompt_ids.size();
+  };
+  std::stable_sort(pending.begin(), pending.end(),
+                   [&](const auto& a, const auto& b) { return prompt_len(a) < prompt_len(b); });
+  // Results of the requests under way, by choice, and how many of each are finished.
+  std::vector<std::vector<SequenceResult>> results(requests.size());
+  std::vector<size_t> finished(requests.size(), 0);
+  const auto result_line = [&](size_t i) {
+    const Request& r = requests[i];
+    if (!r.openai) return native_result_line(r, choices[i][0], results[i][0]);
+    return openai.result_line(r, prompt_tokens(choices[i], r.n), results[i]);
+  };
   Progress progress(log, Progress::style_for_stderr(o.quiet), int64_t(requests.size()),
                     int64_t(lines.size()));
   if (!pending.empty()) {
@@ -252,17 +268,24 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
         if (interrupt.flag().load()) throw Interrupted();
         const size_t count = std::min(chunk, pending.size() - at);
         std::vector<SequenceRequest> batch;
-        for (size_t i = 0; i < count; ++i) batch.push_back(seqs[pending[at + i]]);
+        for (size_t i = 0; i < count; ++i) {
+          const auto [r, c] = pending[at + i];
+          batch.push_back(choices[r][c]);
+        }
         const int64_t tokens_before = generator.stats().generated_tokens;
-        const std::vector<SequenceResult> out = generator.generate(batch, &interrupt.flag());
+        std::vector<SequenceResult> out = generator.generate(batch, &interrupt.flag());
         std::vector<std::pair<int64_t, nlohmann::ordered_json>> done;
         for (size_t i = 0; i < count; ++i) {
-          const size_t r = pending[at + i];
-          done.emplace_back(int64_t(r), result_line(requests[r], seqs[r], out[i], model_name));
+          metrics.sequences += out[i].token_ids.empty() ? 0 : 1;
+          const auto [r, c] = pending[at + i];
+          if (results[r].empty()) results[r].resize(choices[r].size());
+          results[r][c] = std::move(out[i]);
+          if (++finished[r] < choices[r].size()) continue;
+          done.emplace_back(int64_t(r), result_line(r));
+          results[r] = {};
         }
-        record(done);
-        for (const SequenceResult& res : out) metrics.sequences += res.token_ids.empty() ? 0 : 1;
-        progress.advance(int64_t(count), generator.stats().generated_tokens - tokens_before);
+        if (!done.empty()) record(done);
+        progress.advance(int64_t(done.size()), generator.stats().generated_tokens - tokens_before);
       }
     } catch (const Interrupted&) {
       progress.finish();

@@ -1,6 +1,7 @@
 // The batch job behind `strata run`: read and validate every request, load the model, bucket
-// requests by prompt length into micro-batches, generate, journal each micro-batch's results,
-// and write one output line per input line, in input order, atomically (the output appears only
+// the requests' sequences (one per choice, cli/job/request_sequences.h) by prompt length into
+// micro-batches, generate, journal each request's line once all its choices are finished, and
+// write one output line per input line, in input order, atomically (the output appears only
 // when complete).
 #pragma once
 
@@ -11,18 +12,10 @@
 #include "engine/backend/backend_kind.h"
 #include "cli/execution_flags.h"  // issue 3
 #include "cli/job/job_metrics.h"
+#include "cli/job/request_sequences.h"  // RequestDefaults
 #include "engine/generate/generator.h"
 
 namespace strata::cli {
-
-// Request fields override these command-line defaults.
-struct RequestDefaults {
-  int64_t max_new_tokens = 64;
-  float temperature = 0.0f;
-  float top_p = 1.0f;
-  int32_t top_k = 0;
-  uint64_t seed = 0;  // a request without "seed" gets one derived from this and its line number
-};
 
 struct BatchJobOptions {
   std::filesystem::path model_dir;

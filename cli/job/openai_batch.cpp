@@ -1,5 +1,8 @@
 #include "cli/job/openai_batch.h"
 
+#include <vector>
+
+#include "cli/job/openai_parameters.h"
 #include "common/error.h"
 #include "engine/chat/chat_prompt.h"
 
@@ -8,6 +11,44 @@ namespace {
 
 const char* kCompletions = "/v1/completions";
 const char* kChat = "/v1/chat/completions";
+// OpenAI's limit on choices per prompt.
+constexpr int64_t kMaxChoices = 128;
+
+// The prompts of a /v1/completions body: a string, or an array of strings (one choice each).
+// Token-id prompts (an array of integers, or of arrays) are OpenAI's too, but not Strata's.
+std::vector<std::string> read_prompts(const nlohmann::json& body, const std::string& where) {
+  const auto it = body.find("prompt");
+  STRATA_CHECK_INPUT(it != body.end() && !it->is_null(), where, ": field 'body.prompt' is missing");
+  if (it->is_string()) return {it->get<std::string>()};
+  const bool token_ids = it->is_array() && !it->empty() &&
+                         ((*it)[0].is_number_integer() || (*it)[0].is_array());
+  if (token_ids) {
+    throw UnsupportedParameter(str_cat(where, ": field 'body.prompt': token-id prompts are not "
+                                       "supported by Strata (send the text); this request is "
+                                       "not run"));
+  }
+  std::vector<std::string> prompts;
+  if (it->is_array()) {
+    for (const auto& p : *it) {
+      if (!p.is_string()) break;
+      prompts.push_back(p.get<std::string>());
+    }
+  }
+  STRATA_CHECK_INPUT(!prompts.empty() && prompts.size() == it->size(), where,
+                     ": field 'body.prompt': expected a string or a non-empty array of strings, "
+                     "got ", it->dump());
+  return prompts;
+}
+
+int64_t read_n(const nlohmann::json& body, const std::string& where) {
+  const auto it = body.find("n");
+  if (it == body.end() || it->is_null()) return 1;
+  STRATA_CHECK_INPUT(it->is_number_integer() && it->get<int64_t>() >= 1 &&
+                         it->get<int64_t>() <= kMaxChoices,
+                     where, ": field 'body.n': expected an integer from 1 to ", kMaxChoices,
+                     ", got ", it->dump());
+  return it->get<int64_t>();
+}
 
 }  // namespace
 
@@ -33,18 +74,24 @@ Request parse_openai_request(const nlohmann::json& j, const std::string& where, 
   STRATA_CHECK_INPUT(j.contains("body") && j["body"].is_object(), where,
                      ": field 'body': expected an object");
   nlohmann::json body = j["body"];
+  refuse_unsupported_parameters(body, req.chat, where);
+  std::vector<std::string> prompts;
   if (req.chat) {
     STRATA_CHECK_INPUT(body.contains("messages"), where, ": field 'body.messages' is missing");
     body["prompt"] = chat::plain_chat_prompt(body["messages"], where);  // also validates them
   } else {
-    STRATA_CHECK_INPUT(body.contains("prompt") && body["prompt"].is_string(), where,
-                       ": field 'body.prompt': expected a string");
+    prompts = read_prompts(body, where);
+    body["prompt"] = prompts[0];
   }
-  if (body.contains("max_completion_tokens")) body["max_tokens"] = body["max_completion_tokens"];
-  // The sampling fields are the native ones; OpenAI-only fields (model, n, logprobs, ...) that
-  // do not change the text are ignored, as vllm run-batch does.
+  // OpenAI's newer name wins when a client sends both.
+  if (body.contains("max_completion_tokens") && !body["max_completion_tokens"].is_null()) {
+    body["max_tokens"] = body["max_completion_tokens"];
+  }
+  // The sampling fields are the native ones, validated alike; what else the body may hold was
+  // checked above (cli/job/openai_parameters.h).
   nlohmann::json native = nlohmann::json::object();
-  for (const char* field : {"prompt", "max_tokens", "temperature", "top_p", "top_k", "stop", "seed"}) {
+  for (const char* field : {"prompt", "max_tokens", "temperature", "top_p", "top_k", "stop", "seed",
+                            "presence_penalty", "frequency_penalty"}) {
     if (body.contains(field)) native[field] = body[field];
   }
   Request fields = parse_request_fields(native, where + ": body", line);
@@ -61,45 +108,9 @@ Request parse_openai_request(const nlohmann::json& j, const std::string& where, 
   fields.id = req.id;
   fields.openai = true;
   fields.chat = req.chat;
+  fields.n = read_n(body, where);
+  fields.prompts = std::move(prompts);
   return fields;
-}
-
-nlohmann::ordered_json openai_result_line(const Request& r, const std::string& model_name,
-                                          int64_t prompt_tokens, const SequenceResult& res) {
-  const char* finish = res.finish_reason == FinishReason::stop ? "stop" : "length";
-  nlohmann::ordered_json choice;
-  choice["index"] = 0;
-  if (r.chat) {
-    choice["message"] = {{"role", "assistant"}, {"content", res.text}};
-  } else {
-    choice["text"] = res.text;
-    choice["logprobs"] = nullptr;
-  }
-  choice["finish_reason"] = finish;
-  const std::string suffix = std::to_string(r.line);
-  nlohmann::ordered_json body;
-  body["id"] = (r.chat ? "chatcmpl-" : "cmpl-") + suffix;
-  body["object"] = r.chat ? "chat.completion" : "text_completion";
-  body["model"] = model_name;
-  body["choices"] = nlohmann::ordered_json::array({choice});
-  body["usage"] = {{"prompt_tokens", prompt_tokens},
-                   {"completion_tokens", res.token_ids.size()},
-                   {"total_tokens", prompt_tokens + int64_t(res.token_ids.size())}};
-  nlohmann::ordered_json line;
-  line["id"] = "batch_req_" + suffix;
-  line["custom_id"] = r.id;
-  line["response"] = {{"status_code", 200}, {"request_id", "req_" + suffix}, {"body", body}};
-  line["error"] = nullptr;
-  return line;
-}
-
-nlohmann::ordered_json openai_error_line(const Request& r, const std::string& message) {
-  nlohmann::ordered_json line;
-  line["id"] = "batch_req_" + std::to_string(r.line);
-  line["custom_id"] = r.id;
-  line["response"] = nullptr;
-  line["error"] = {{"code", "invalid_request"}, {"message", message}};
-  return line;
 }
 
 }  // namespace strata::cli

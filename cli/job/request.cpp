@@ -6,6 +6,7 @@
 #include <set>
 
 #include "cli/job/openai_batch.h"
+#include "cli/job/openai_parameters.h"
 #include "cli/job/file_digest.h"
 #include "common/error.h"
 #include "common/json_guard.h"
@@ -51,8 +52,9 @@ class FieldReader {
 };
 
 const std::set<std::string>& known_fields() {
-  static const std::set<std::string> fields = {"id",    "prompt", "max_tokens", "temperature",
-                                               "top_p", "top_k",  "stop",       "seed"};
+  static const std::set<std::string> fields = {
+      "id",   "prompt", "max_tokens",       "temperature",      "top_p", "top_k",
+      "stop", "seed",   "presence_penalty", "frequency_penalty"};
   return fields;
 }
 
@@ -98,7 +100,8 @@ Request parse_request_fields(const nlohmann::json& j, const std::string& where, 
   STRATA_CHECK_INPUT(j.is_object(), where, ": expected a JSON object with a \"prompt\" field");
   for (const auto& [key, value] : j.items()) {
     STRATA_CHECK_INPUT(known_fields().count(key), where, ": unknown field '", key,
-                       "' (known: id, prompt, max_tokens, temperature, top_p, top_k, stop, seed)");
+                       "' (known: id, prompt, max_tokens, temperature, top_p, top_k, stop, seed, "
+                       "presence_penalty, frequency_penalty)");
   }
   const FieldReader r(j, where);
   Request req;
@@ -119,6 +122,8 @@ Request parse_request_fields(const nlohmann::json& j, const std::string& where, 
   if (auto k = r.integer("top_k", 0, 1 << 30, "a non-negative integer")) req.top_k = int32_t(*k);
   if (auto s = r.integer("seed", 0, INT64_MAX, "a non-negative integer")) req.seed = uint64_t(*s);
   req.stop = read_stop(r);
+  req.presence_penalty = r.number("presence_penalty", -2.0, 2.0, "a number from -2 to 2");
+  req.frequency_penalty = r.number("frequency_penalty", -2.0, 2.0, "a number from -2 to 2");
   return req;
 }
 
@@ -181,6 +186,8 @@ std::vector<Request> parse_requests(const std::string& bytes, const std::string&
       bad.id = j.is_object() && j.contains("custom_id") ? j["custom_id"]
                                                          : nlohmann::json("line-" + std::to_string(line));
       bad.error = e.what();
+      bad.error_code = dynamic_cast<const UnsupportedParameter*>(&e) ? "unsupported_parameter"
+                                                                     : "invalid_request";
       requests.push_back(std::move(bad));
     }
   }

@@ -1,6 +1,7 @@
 // Request: one line of a JSONL job, validated. Only "prompt" is required; absent options take
 // the command-line defaults. Input format (one JSON object per line, blank lines skipped):
-//   {"id", "prompt", "max_tokens", "temperature", "top_p", "top_k", "stop", "seed"}
+//   {"id", "prompt", "max_tokens", "temperature", "top_p", "top_k", "stop", "seed",
+//    "presence_penalty", "frequency_penalty"}
 // or OpenAI Batch lines (cli/job/openai_batch.h); the first request line decides the file's
 // format.
 #pragma once
@@ -24,13 +25,20 @@ struct Request {
   std::optional<int32_t> top_k;
   std::optional<uint64_t> seed;
   std::vector<std::string> stop;
+  std::optional<float> presence_penalty;   // OpenAI's, in [-2, 2] (engine/generate/sampling.h)
+  std::optional<float> frequency_penalty;
   bool openai = false;         // an OpenAI Batch line: output in OpenAI Batch shape
   bool chat = false;           // /v1/chat/completions (prompt made by the chat template)
   // chat: the request's messages and chat_template_kwargs, rendered by the model's template
   // when it has one (`prompt` holds the plain User:/Assistant: rendering otherwise).
   nlohmann::ordered_json messages;
   nlohmann::ordered_json chat_template_kwargs;
+  // OpenAI: choices per prompt, and for /v1/completions every prompt of the body (an array
+  // gives n choices per prompt, indexed prompt_index * n + i); empty otherwise: one `prompt`.
+  int64_t n = 1;
+  std::vector<std::string> prompts;
   std::string error;           // non-empty: the line is bad (OpenAI files without --strict)
+  std::string error_code;      // with error: OpenAI's code ("invalid_request", ...)
 };
 
 enum class BadLines { fail, report };  // report: an error line in the output (OpenAI files)

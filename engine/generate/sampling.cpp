@@ -5,6 +5,8 @@
 #include <numeric>
 #include <vector>
 
+#include "common/error.h"
+
 namespace strata {
 
 int32_t argmax(std::span<const float> logits) {
@@ -13,6 +15,26 @@ int32_t argmax(std::span<const float> logits) {
     if (logits[i] > logits[size_t(best)]) best = int32_t(i);
   }
   return best;
+}
+
+bool has_penalties(const SamplingParams& params) {
+  return params.presence_penalty != 0.0f || params.frequency_penalty != 0.0f;
+}
+
+void apply_penalties(std::span<float> logits, std::span<const int32_t> generated,
+                     const SamplingParams& params) {
+  // Runs of equal ids in a sorted copy give each token's count once, whatever the order.
+  std::vector<int32_t> sorted(generated.begin(), generated.end());
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t at = 0; at < sorted.size();) {
+    size_t end = at;
+    while (end < sorted.size() && sorted[end] == sorted[at]) ++end;
+    const int32_t token = sorted[at];
+    STRATA_CHECK(token >= 0 && size_t(token) < logits.size(), "token ", token,
+                 " outside a vocab of ", logits.size());
+    logits[size_t(token)] -= float(end - at) * params.frequency_penalty + params.presence_penalty;
+    at = end;
+  }
 }
 
 int32_t sample_token(std::span<const float> logits, const SamplingParams& params,

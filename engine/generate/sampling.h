@@ -1,5 +1,6 @@
 // Token sampling: greedy, temperature, top-k and top-p (nucleus), with a per-sequence random
-// stream so a request's output depends only on its own seed, never on its batch.
+// stream so a request's output depends only on its own seed, never on its batch; and OpenAI's
+// presence and frequency penalties over the tokens a sequence has generated.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,20 @@ struct SamplingParams {
   float top_p = 1.0f;        // keep the smallest set of tokens whose probability reaches top_p
   int32_t top_k = 0;         // keep the k most likely tokens; 0: no limit
   uint64_t seed = 0;
+  // OpenAI's penalties (platform.openai.com/docs/advanced-usage#frequency-and-presence-penalties),
+  // applied to the logits before anything else, greedy included: with c[j] the count of token j
+  // among the tokens generated so far (the prompt is not counted),
+  //   logits[j] -= c[j] * frequency_penalty + (c[j] > 0) * presence_penalty.
+  float presence_penalty = 0.0f;
+  float frequency_penalty = 0.0f;
 };
+
+// True when params change the logits before sampling (a penalty is set).
+bool has_penalties(const SamplingParams& params);
+
+// Subtracts the penalties of params from logits ([vocab]) for the tokens in `generated`.
+void apply_penalties(std::span<float> logits, std::span<const int32_t> generated,
+                     const SamplingParams& params);
 
 // SplitMix64: tiny, fast and fully specified, so the same seed gives the same stream on every
 // platform and compiler (std::uniform_real_distribution is not specified bit for bit).

@@ -1,6 +1,7 @@
 #include "engine/generate/sequence_state.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "common/error.h"
 
@@ -17,7 +18,14 @@ SequenceState start_sequence(const SequenceRequest& r, const ModelConfig& cfg) {
 
 void take_token(SequenceState& s, std::span<const float> logits, const ModelConfig& cfg,
                 const Tokenizer& tokenizer) {
-  const int32_t token = sample_token(logits, s.request->sampling, s.rng);
+  const SamplingParams& params = s.request->sampling;
+  std::vector<float> penalized;  // a copy: the logits row belongs to the batch's buffer
+  if (has_penalties(params)) {
+    penalized.assign(logits.begin(), logits.end());
+    apply_penalties(penalized, s.result.token_ids, params);
+    logits = penalized;
+  }
+  const int32_t token = sample_token(logits, params, s.rng);
   s.result.token_ids.push_back(token);
   if (cfg.is_eos(token)) {
     s.done = true;

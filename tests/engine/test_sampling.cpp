@@ -1,6 +1,6 @@
 // Token sampling against float64 references: argmax ties, greedy cases, top-k and top-p
 // supports, the empirical distribution against softmax (chi-square), determinism per seed, and
-// the SplitMix64 stream.
+// the SplitMix64 stream; presence and frequency penalties against OpenAI's formula.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -219,6 +219,49 @@ TEST_CASE("SequenceRng is SplitMix64 and uniform() lies in the half-open unit in
   CHECK(lo < 1e-5);
   CHECK(hi > 1 - 1e-5);
   for (int b : bins) CHECK(std::abs(b - n / 10) < 1500);  // ~5 standard deviations
+}
+
+TEST_CASE("penalties follow OpenAI's formula over the generated tokens' counts", "[sampling]") {
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 200; ++trial) {
+    const size_t vocab = size_t(ut::random_int(rng, 1, 40));
+    const std::vector<float> logits = random_logits(rng, vocab, 5.0f);
+    std::vector<int32_t> generated(size_t(ut::random_int(rng, 0, 30)));
+    for (int32_t& t : generated) t = int32_t(ut::random_int(rng, 0, int(vocab) - 1));
+    SamplingParams p;
+    p.presence_penalty = float(ut::random_int(rng, -20, 20)) / 10.0f;
+    p.frequency_penalty = float(ut::random_int(rng, -20, 20)) / 10.0f;
+    std::vector<float> got = logits;
+    apply_penalties(got, generated, p);
+    for (size_t j = 0; j < vocab; ++j) {
+      // Reference: logits[j] - c[j] * frequency - (c[j] > 0) * presence, in double.
+      const double c = double(std::count(generated.begin(), generated.end(), int32_t(j)));
+      const double want = double(logits[j]) - c * p.frequency_penalty -
+                          (c > 0 ? double(p.presence_penalty) : 0.0);
+      CHECK(std::fabs(got[j] - want) <= 1e-5 * (1.0 + std::fabs(want)));
+    }
+  }
+}
+
+TEST_CASE("zero penalties are off and leave the logits as they are", "[sampling]") {
+  SamplingParams p;
+  CHECK_FALSE(has_penalties(p));
+  p.presence_penalty = 0.5f;
+  CHECK(has_penalties(p));
+  p = SamplingParams{};
+  p.frequency_penalty = -0.5f;
+  CHECK(has_penalties(p));
+  const std::vector<float> logits = {1.0f, 2.0f, 3.0f};
+  std::vector<float> same = logits;
+  apply_penalties(same, std::vector<int32_t>{2, 2, 0}, SamplingParams{});
+  CHECK(same == logits);
+  // A penalty moves the greedy choice away from a token already generated twice.
+  p = SamplingParams{};
+  p.frequency_penalty = 1.0f;
+  std::vector<float> penalized = logits;
+  apply_penalties(penalized, std::vector<int32_t>{2, 2}, p);
+  CHECK(argmax(penalized) == 1);
+  CHECK(penalized == std::vector<float>{1.0f, 2.0f, 1.0f});
 }
 
 }  // namespace strata

@@ -1,0 +1,187 @@
+// parse_openai_request and parse_requests over OpenAI Batch lines: n, prompt arrays and
+// penalties are read; parameters Strata does not implement are refused (UnsupportedParameter,
+// error code "unsupported_parameter") unless neutral, harmless ones are accepted; the output
+// lines of OpenAiResponder have OpenAI's fields and fresh ids.
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <string>
+
+#include "cli/job/openai_batch.h"
+#include "cli/job/openai_parameters.h"
+#include "cli/job/openai_response.h"
+#include "cli/job/request.h"
+
+namespace strata::cli {
+namespace {
+
+nlohmann::json line_with(const char* url, nlohmann::json body) {
+  return {{"custom_id", "q"}, {"method", "POST"}, {"url", url}, {"body", std::move(body)}};
+}
+
+Request completion(nlohmann::json body) {
+  return parse_openai_request(line_with("/v1/completions", std::move(body)), "b.jsonl:2", 2);
+}
+
+Request chat(nlohmann::json body) {
+  body["messages"] = nlohmann::json::array({{{"role", "user"}, {"content", "hi"}}});
+  return parse_openai_request(line_with("/v1/chat/completions", std::move(body)), "b.jsonl:2",
+                              2);
+}
+
+// The message of the UnsupportedParameter a body raises, or "" when it raises none.
+std::string refusal(bool is_chat, const nlohmann::json& body) {
+  try {
+    if (is_chat) {
+      chat(body);
+    } else {
+      nlohmann::json b = body;
+      b["prompt"] = "x";
+      completion(b);
+    }
+  } catch (const UnsupportedParameter& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("OpenAI bodies: n, prompt arrays, penalties and harmless parameters", "[openai]") {
+  const Request one = completion({{"prompt", "hello"}, {"model", "m"}, {"user", "u"}});
+  CHECK(one.n == 1);
+  CHECK(one.prompts == std::vector<std::string>{"hello"});
+  CHECK_FALSE(one.presence_penalty.has_value());
+
+  const Request many = completion({{"prompt", {"a", "b", "c"}}, {"n", 2},
+                                   {"presence_penalty", 0.5}, {"frequency_penalty", -1.5},
+                                   {"stop", {"x", "y"}}, {"seed", 9}, {"metadata", {{"k", "v"}}},
+                                   {"stream", false}, {"logprobs", nullptr}, {"best_of", 1},
+                                   {"echo", false}, {"suffix", nullptr}, {"logit_bias", {}}});
+  CHECK(many.n == 2);
+  CHECK(many.prompts == std::vector<std::string>{"a", "b", "c"});
+  CHECK(many.presence_penalty == 0.5f);
+  CHECK(many.frequency_penalty == -1.5f);
+  CHECK(many.stop == std::vector<std::string>{"x", "y"});
+  CHECK(many.seed == 9u);
+
+  const Request c = chat({{"n", 3}, {"max_completion_tokens", 7}, {"logprobs", false},
+                          {"response_format", {{"type", "text"}}}, {"tool_choice", "none"},
+                          {"tools", nlohmann::json::array()}, {"stream_options", nullptr},
+                          {"store", false}, {"service_tier", "auto"}});
+  CHECK(c.n == 3);
+  CHECK(c.max_tokens == 7);
+  CHECK(c.prompts.empty());
+}
+
+TEST_CASE("OpenAI bodies: what Strata does not implement is refused, naming the field",
+          "[openai]") {
+  // (chat?, body) as JSON text.
+  const std::pair<bool, const char*> refused[] = {
+      {true, R"({"response_format": {"type": "json_object"}})"},
+      {true, R"({"tools": [{"type": "function", "function": {"name": "f"}}]})"},
+      {true, R"({"tool_choice": "required"})"},
+      {true, R"({"logprobs": true})"},
+      {true, R"({"top_logprobs": 3})"},
+      {true, R"({"logit_bias": {"50256": -100}})"},
+      {true, R"({"stream": true})"},
+      {true, R"({"reasoning_effort": "low"})"},
+      {true, R"({"min_p": 0.1})"},   // vLLM's, not implemented
+      {true, R"({"echo": true})"},   // a completions parameter, not chat's
+      {false, R"({"logprobs": 2})"},
+      {false, R"({"logprobs": 0})"},  // the chosen tokens' logprobs
+      {false, R"({"echo": true})"},
+      {false, R"({"best_of": 3})"},
+      {false, R"({"suffix": "end"})"},
+      {false, R"({"logit_bias": {"1": 5}})"},
+      {false, R"({"messages": []})"},  // a chat parameter
+      {false, R"({"repetition_penalty": 1.2})"},
+  };
+  for (const auto& [is_chat, text] : refused) {
+    const nlohmann::json body = nlohmann::json::parse(text);
+    const std::string field = body.begin().key();
+    CAPTURE(is_chat, text);
+    const std::string msg = refusal(is_chat, body);
+    CHECK(msg.rfind("b.jsonl:2: field 'body." + field + "'", 0) == 0);
+    CHECK(msg.find('\n') == std::string::npos);
+  }
+  // Token-id prompts are OpenAI's but not Strata's.
+  CHECK_THROWS_AS(completion({{"prompt", {1, 2, 3}}}), UnsupportedParameter);
+  CHECK_THROWS_AS(completion({{"prompt", {{1, 2}, {3}}}}), UnsupportedParameter);
+}
+
+TEST_CASE("OpenAI bodies: bad n, prompt arrays and penalties are invalid requests", "[openai]") {
+  const nlohmann::json bad[] = {
+      {{"prompt", "x"}, {"n", 0}},
+      {{"prompt", "x"}, {"n", 129}},
+      {{"prompt", "x"}, {"n", 1.5}},
+      {{"prompt", nlohmann::json::array()}},
+      {{"prompt", {"a", 5}}},
+      {{"prompt", "x"}, {"presence_penalty", 2.5}},
+      {{"prompt", "x"}, {"frequency_penalty", "high"}},
+  };
+  for (const auto& body : bad) {
+    CAPTURE(body.dump());
+    try {
+      completion(body);
+      FAIL("no InputError");
+    } catch (const UnsupportedParameter&) {
+      FAIL("an invalid value is not an unsupported parameter");
+    } catch (const InputError& e) {
+      CHECK(std::string(e.what()).rfind("b.jsonl:2", 0) == 0);
+    }
+  }
+}
+
+TEST_CASE("parse_requests gives refused and bad OpenAI lines their error codes", "[openai]") {
+  const std::string file =
+      R"({"custom_id": "a", "url": "/v1/completions", "body": {"prompt": "x"}})" "\n"
+      R"({"custom_id": "b", "url": "/v1/completions", "body": {"prompt": "x", "logit_bias": {"1": 2}}})" "\n"
+      R"({"custom_id": "c", "url": "/v1/completions", "body": {"prompt": "x", "n": 0}})" "\n";
+  const std::vector<Request> rs = parse_requests(file, "b.jsonl", BadLines::report);
+  REQUIRE(rs.size() == 3);
+  CHECK(rs[0].error.empty());
+  CHECK(rs[1].error_code == "unsupported_parameter");
+  CHECK(rs[1].error.find("logit_bias") != std::string::npos);
+  CHECK(rs[2].error_code == "invalid_request");
+  CHECK(rs[2].error.find("'body.n'") != std::string::npos);
+}
+
+TEST_CASE("OpenAiResponder writes OpenAI's fields with fresh ids", "[openai]") {
+  OpenAiResponder responder("tiny", system_fingerprint("model|none"));
+  Request r = chat({{"n", 2}});
+  SequenceResult a, b;
+  a.text = "yes";
+  a.token_ids = {5, 6};
+  a.finish_reason = FinishReason::stop;
+  b.text = "no";
+  b.token_ids = {7};
+  const std::vector<SequenceResult> choices = {a, b};
+  const nlohmann::ordered_json line = responder.result_line(r, 4, choices);
+  const auto& body = line["response"]["body"];
+  CHECK(line["id"].get<std::string>().rfind("batch_req_", 0) == 0);
+  CHECK(line["id"].get<std::string>().size() == 10 + 32);
+  CHECK(line["error"].is_null());
+  CHECK(body["object"] == "chat.completion");
+  CHECK(body["id"].get<std::string>().rfind("chatcmpl-", 0) == 0);
+  CHECK(body["created"].is_number_integer());
+  CHECK(body["system_fingerprint"].get<std::string>().rfind("fp_", 0) == 0);
+  REQUIRE(body["choices"].size() == 2);
+  CHECK(body["choices"][1]["index"] == 1);
+  CHECK(body["choices"][0]["message"]["refusal"].is_null());
+  CHECK(body["choices"][0]["logprobs"].is_null());
+  CHECK(body["choices"][0]["finish_reason"] == "stop");
+  CHECK(body["choices"][1]["finish_reason"] == "length");
+  CHECK(body["usage"]["completion_tokens"] == 3);
+  CHECK(body["usage"]["total_tokens"] == 7);
+
+  std::set<std::string> ids;
+  for (int i = 0; i < 100; ++i) ids.insert(responder.error_line(r, "bad", "")["id"]);
+  CHECK(ids.size() == 100);
+  const nlohmann::ordered_json err = responder.error_line(r, "bad", "unsupported_parameter");
+  CHECK(err["response"].is_null());
+  CHECK(err["error"]["code"] == "unsupported_parameter");
+  CHECK(responder.error_line(r, "bad", "")["error"]["code"] == "invalid_request");
+}
+
+}  // namespace strata::cli

@@ -87,7 +87,7 @@ Command add_run_command(CLI::App& parent) {
             }
             const JobMetrics m = run_batch_job(*opts, std::cerr);
             if (!opts->quiet) std::cerr << m.summary_line() << "; wrote " << opts->output.string() << "\n";
-            return int(kExitOk);
+            return int(m.failed > 0 ? kExitSomeLinesFailed : kExitOk);
           }};
 }
 

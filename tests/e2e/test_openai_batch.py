@@ -108,8 +108,9 @@ def main():
         print("OpenAI Batch file with good and bad lines")
         p = common.run_strata(["run", "--model", model, "--input", inp, "--output", out,
                                "--quiet"] + flags)
-        if not ck.check(p.returncode == 0 and os.path.exists(out),
-                        "bad lines do not fail the job", common.describe(p)):
+        if not ck.check(p.returncode == 3 and os.path.exists(out),
+                        "bad lines do not fail the job (exit 3: some lines are error lines)",
+                        common.describe(p)):
             ck.finish()
         ck.check(p.stderr == "", "--quiet: nothing on stderr", repr(p.stderr))
         outs = common.read_jsonl(out)
@@ -207,7 +208,8 @@ def main():
         out_long = os.path.join(tmp, "long.out.jsonl")
         p = common.run_strata(["run", "--model", model, "--input", long_inp, "--output",
                                out_long, "--quiet"])
-        if ck.check(p.returncode == 0, "a prompt over max_position_embeddings: job succeeds",
+        if ck.check(p.returncode == 3, "a prompt over max_position_embeddings: job succeeds, "
+                    "exit 3",
                     common.describe(p)):
             got = common.read_jsonl(out_long)
             ck.check(got[0]["error"] is None and got[1]["response"] is None and

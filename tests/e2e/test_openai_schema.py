@@ -359,7 +359,8 @@ def check_resume(ck, model, tmp):
     before = journal_lines(journal)
     ck.check(4 <= len(before) < len(reqs), f"interrupted with {len(before)} of {len(reqs)} lines")
     p = common.run_strata(cmd[1:] + ["--resume", "--quiet"])
-    if not ck.check(p.returncode == 0, "--resume completes", common.describe(p)):
+    if not ck.check(p.returncode == 3, "--resume completes (exit 3: the job has error lines)",
+                    common.describe(p)):
         return
     after = common.read_jsonl(out)
     check_schema(ck, after, reqs, "resumed job")
@@ -390,7 +391,8 @@ def main():
             out = os.path.join(tmp, f"batch{run}.out.jsonl")
             p = common.run_strata(["run", "--model", model, "--input", inp, "--output", out,
                                    "--quiet"] + flags)
-            if not ck.check(p.returncode == 0, f"run {run} of the mixed job succeeds",
+            if not ck.check(p.returncode == 3, f"run {run} of the mixed job succeeds (exit 3: it "
+                            "has error lines)",
                             common.describe(p)):
                 ck.finish()
             outs.append(common.read_jsonl(out))

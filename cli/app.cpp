@@ -19,14 +19,23 @@ void print_error(const std::string& message) {
   std::cerr << "strata: error: " << line << std::endl;
 }
 
+std::string version_line() {
+#ifdef STRATA_WITH_CUDA
+  return std::string("strata ") + STRATA_VERSION + " (CPU and CUDA backends)";
+#else
+  return std::string("strata ") + STRATA_VERSION + " (CPU backend; built without CUDA)";
+#endif
+}
+
 }  // namespace
 
 int run_app(int argc, char** argv) {
   CLI::App app{"strata: throughput-oriented batch generation for large language models.\n"
-               "Runs OPT models from Hugging Face directories on the CPU, or on one NVIDIA GPU with\n"
-               "--backend cuda (built, not yet validated on a GPU), streaming weights and the KV\n"
-               "cache between device, host memory and disk."};
+               "Runs Llama, Mistral, Qwen2/2.5, Qwen3 and OPT models from Hugging Face directories\n"
+               "on the CPU, or on one NVIDIA GPU with --backend cuda (built, not yet validated on a\n"
+               "GPU), streaming weights and the KV cache between device, host memory and disk."};
   app.require_subcommand(1);
+  app.set_version_flag("--version", version_line());
   app.footer("Run 'strata COMMAND --help' for a command's options.");
   const std::vector<Command> commands = {add_run_command(app), add_generate_command(app),
                                          add_tokenize_command(app), add_merge_command(app),
@@ -41,6 +50,18 @@ int run_app(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --version and the like
+    const auto known = [&](const std::string& name) {
+      for (const Command& c : commands) {
+        if (c.app->get_name() == name) return true;
+      }
+      return false;
+    };
+    if (argc > 1 && argv[1][0] != '-' && !known(argv[1])) {
+      std::string names;
+      for (const Command& c : commands) names += (names.empty() ? "" : ", ") + c.app->get_name();
+      print_error(std::string("unknown command '") + argv[1] + "' (commands: " + names + ")");
+      return kExitBadInput;
+    }
     print_error(std::string(e.what()) + " (see strata --help)");
     return kExitBadInput;
   }

@@ -34,7 +34,7 @@ struct BenchFlags {
   uint64_t seed = 0;
   int64_t num_requests = 256;  // --policy auto: the most sequences a planned block may hold
   ExecutionFlags execution;
-  std::string backend = "cpu";
+  std::string backend = "auto";  // as every command: the CPU until the CUDA path is validated
   bool quiet = false;
 };
 

@@ -19,6 +19,7 @@ struct GenerateOptions {
   RequestDefaults defaults;
   std::string backend = "auto";
   ExecutionFlags execution;
+  bool quiet = false;
 };
 
 int generate_one(const GenerateOptions& o) {
@@ -34,11 +35,12 @@ int generate_one(const GenerateOptions& o) {
   req.stop = o.stop;
   const BackendChoice choice = choose_backend(parse_backend_request(o.backend));
   // A policy that cannot fit fails before the notice.
+  std::ostream* notes = o.quiet ? nullptr : &std::cerr;
   const RunPlan plan = plan_run(source, make_run_request(o.execution, 1, choice.kind,
                                                          workload_of({&req, 1}, max_positions),
-                                                         &std::cerr));
-  if (!choice.notice.empty()) std::cerr << "strata: " << choice.notice << "\n";
-  if (plan.plan) std::cerr << "strata: " << plan_line(*plan.plan) << std::endl;
+                                                         notes));
+  if (notes != nullptr && !choice.notice.empty()) *notes << "strata: " << choice.notice << "\n";
+  if (notes != nullptr && plan.plan) *notes << "strata: " << plan_line(*plan.plan) << std::endl;
   const Engine engine = build_engine(source, plan.engine);
   const std::vector<SequenceResult> out = engine.generator->generate({&req, 1}, nullptr);
   std::cout << out[0].text << std::endl;
@@ -60,6 +62,7 @@ Command add_generate_command(CLI::App& parent) {
   add_sampling_options(*app, o->defaults);
   add_backend_option(*app, o->backend);
   add_execution_options(*app, o->execution);
+  app->add_flag("--quiet,-q", o->quiet, "Print nothing but the text and errors");
   return {app, [o] { return generate_one(*o); }};
 }
 

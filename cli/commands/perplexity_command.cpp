@@ -155,6 +155,8 @@ Command add_perplexity_command(CLI::App& parent) {
                   "maximum: max_position_embeddings)")->check(integer_in(2, kMaxTokens));
   app->add_option("--max-tokens", f->max_tokens, "Score only the text's first N tokens")
       ->check(integer_in(1, int64_t(1) << 40));
+  app->add_flag("--quiet,-q")
+      ->description("Accepted as on every command (perplexity prints only its JSON)");
   return {app, [f] { return run_perplexity(*f); }};
 }
 

@@ -21,6 +21,8 @@ Command add_plan_command(CLI::App& parent) {
   add_workload_options(*app, *opts);
   add_compression_options(*app, *opts);
   app->add_option("-o,--output", *out, "Write the policy as YAML (for strata run --policy)");
+  auto quiet = std::make_shared<bool>(false);
+  app->add_flag("--quiet,-q", *quiet, "Print nothing but the plan and errors");
   app->footer(
       "Examples:\n"
       "  strata plan --dummy opt-30b --hardware t4-flexgen --prompt-len 512 --gen-len 32\n"
@@ -28,12 +30,12 @@ Command add_plan_command(CLI::App& parent) {
       "--compress-weight -o policy.yaml\n"
       "Predictions are the cost model's (docs/planner.md); strata bench measures the real "
       "figures.");
-  return {app, [opts, out] {
+  return {app, [opts, out, quiet] {
             std::string notice;
             std::optional<ModelSource> source;
             const PlannedModel model = plan_model(*opts, source);
             const PlanInputs in = make_plan_inputs(*opts, model, &notice);
-            if (!notice.empty()) std::cerr << "strata: " << notice << "\n";
+            if (!notice.empty() && !*quiet) std::cerr << "strata: " << notice << "\n";
             const Plan plan = plan_policy(in, make_planner_options(*opts));
             std::cout << format_plan(plan, in);
             if (!out->empty()) {

@@ -102,6 +102,8 @@ Command add_merge_command(CLI::App& parent) {
   app->add_option("-o,--output", *output, "The merged JSONL file (a symlink: the file it points "
                   "to is replaced; never a shard output or its sidecar)")->required();
   app->add_option("shards", *shards, "Shard outputs")->required();
+  app->add_flag("--quiet,-q")
+      ->description("Accepted as on every command (merge prints only errors)");
   return {app, [output, shards] {
             merge_shards(*shards, *output);
             return int(kExitOk);

@@ -17,6 +17,8 @@ Command add_tokenize_command(CLI::App& parent) {
       "tokenize", "Print the token ids of a prompt (bos first) as a JSON array");
   app->add_option("--model", *model_dir, "Hugging Face model directory")->required();
   app->add_option("--text", *text, "The text to tokenize")->required();
+  app->add_flag("--quiet,-q")
+      ->description("Accepted as on every command (tokenize prints only the ids)");
   return {app, [model_dir, text] {
             STRATA_CHECK_INPUT(std::filesystem::is_directory(*model_dir), model_dir->string(),
                                ": not a directory (expected a Hugging Face model directory)");

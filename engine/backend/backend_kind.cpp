@@ -1,5 +1,7 @@
 #include "engine/backend/backend_kind.h"
 
+#include <filesystem>
+
 #include "common/error.h"
 #ifdef STRATA_WITH_CUDA
 #include "engine/cuda/cuda_probe.h"
@@ -24,7 +26,14 @@ BackendChoice choose_backend(BackendRequest request) {
   }
   // The CUDA executor is built and tested on the CPU side, but no GPU session has run its tests
   // yet (docs/cuda.md): until one has, auto keeps the validated CPU path and says how to opt in.
-  if (!probe.usable) return {BackendKind::cpu, probe.description + "; using the CPU backend"};
+  // A machine without NVIDIA's driver has no GPU worth a line ("driver insufficient" there only
+  // says that no GPU exists).
+  std::error_code ec;
+  const bool driver = std::filesystem::exists("/proc/driver/nvidia", ec) ||
+                      std::filesystem::exists("/dev/nvidiactl", ec);
+  if (!probe.usable) {
+    return {BackendKind::cpu, driver ? probe.description + "; using the CPU backend" : ""};
+  }
   return {BackendKind::cpu, probe.description + " found; using the CPU backend (--backend cuda "
                             "runs the CUDA backend, not yet validated on a GPU)"};
 #else

@@ -133,6 +133,16 @@ TEST_CASE("WeightStore verify names every tensor whose bytes changed", "[store]"
   config[0] = '[';
   ut::write_file(store / "config.json", config);
 
+  // Opening for use refuses the changed side file at once, naming it.
+  try {
+    WeightStore::open(store);
+    FAIL("a store with a changed config.json was opened");
+  } catch (const InputError& e) {
+    CHECK_THAT(std::string(e.what()), Catch::Contains("config.json") &&
+                                          Catch::Contains("checksum mismatch"));
+  }
+  // Opening to verify reports every problem instead (convert --verify).
+  small_slices.check_side_files = false;
   WeightStore s = WeightStore::open(store, small_slices);
   const StoreVerifyReport report = s.verify();
   REQUIRE(report.problems.size() == 2);

@@ -1,0 +1,43 @@
+#!/usr/bin/python3
+"""The command line behaves alike everywhere (issue 16, point 6): `strata --version` prints the
+version and exits 0; an unknown command is one error line naming it and listing the commands,
+exit 2; every command accepts -q; `merge` takes -o like `plan`; `--max-tokens` is an alias of
+`--max-new-tokens`; `bench`, `run`, `generate` and `plan` default --backend alike (auto)."""
+
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+from common import Checker, check_one_error_line, run_strata  # noqa: E402
+
+COMMANDS = ["run", "generate", "tokenize", "merge", "convert", "plan", "profile", "bench",
+            "perplexity"]
+
+
+def main():
+    ck = Checker("command line surface")
+    p = run_strata(["--version"])
+    ck.check(p.returncode == 0 and re.match(r"strata \d+\.\d+\.\d+ ", p.stdout) is not None,
+             "--version prints the version", common.describe(p) + p.stdout)
+    p = run_strata(["frobnicate", "--model", "x"])
+    check_one_error_line(ck, p, "an unknown command", ["unknown command 'frobnicate'", "run",
+                                                       "perplexity"], exit_code=2)
+    for c in COMMANDS:
+        p = run_strata([c, "--help"])
+        ck.check(p.returncode == 0 and re.search(r"-q,--quiet|--quiet,-q", p.stdout) is not None,
+                 f"{c} accepts -q", common.describe(p))
+        backend = re.search(r"--backend TEXT:\{auto,cpu,cuda\}=(\w+)", p.stdout)
+        if backend:
+            ck.check(backend.group(1) == "auto", f"{c}: --backend defaults to auto",
+                     backend.group(0))
+    p = run_strata(["merge", "--help"])
+    ck.check("-o,--output" in p.stdout, "merge takes -o", p.stdout[:300])
+    p = run_strata(["run", "--help"])
+    ck.check("--max-tokens" in p.stdout, "run takes --max-tokens")
+    ck.finish()
+
+
+if __name__ == "__main__":
+    main()

@@ -16,6 +16,7 @@
 #include "cli/execution_flags.h"
 #include "cli/flag_checks.h"
 #include "cli/plan/plan_options.h"
+#include "cli/report_json.h"
 #include "cli/run_request.h"
 #include "common/error.h"
 #include "engine/models/model_family.h"
@@ -41,18 +42,6 @@ struct BenchFlags {
 nlohmann::ordered_json tier_json(const TierUsage& u) {
   return {{"weights", u.weights}, {"cache", u.cache}, {"activations", u.activations},
           {"buffers", u.buffers}, {"total", u.total()}};
-}
-
-nlohmann::ordered_json policy_json(const Policy& p) {
-  const auto shares = [](const Placement& s) {
-    return nlohmann::ordered_json{{"device", s.device}, {"host", s.host}, {"disk", s.disk}};
-  };
-  return {{"gpu_batch_size", p.gpu_batch_size}, {"num_gpu_batches", p.num_gpu_batches},
-          {"weights", shares(p.weights)}, {"cache", shares(p.cache)},
-          {"activations", shares(p.activations)},
-          {"cpu_attention", p.attention == AttentionPlace::kHost},
-          {"kv_cache", std::string(dtype_name(cache_dtype_of(p.compress_cache)))},
-          {"overlap", p.overlap == Overlap::kOn}};
 }
 
 // measured / predicted - 1, in %; null when there is no prediction to compare with.
@@ -179,13 +168,7 @@ int run_bench(BenchFlags& f) {
       {"policy", policy_json(policy)},
       {"policy_source", run.plan ? "auto" : "file"},
       {"hardware_profile", predicted.profile_path.string()},
-      {"predicted", {{"prefill_seconds", p.prefill_seconds},
-                     {"decode_seconds", p.decode_seconds},
-                     {"prefill_throughput", p.prefill_tokens_per_s},
-                     {"decode_throughput", p.decode_tokens_per_s},
-                     {"total_throughput", p.total_tokens_per_s},
-                     {"prefill_bottleneck", to_string(p.prefill_bottleneck)},
-                     {"decode_bottleneck", to_string(p.decode_bottleneck)}}},
+      {"predicted", prediction_json(p)},
       {"gap_percent", {{"prefill", gap_percent(prefill, p.prefill_tokens_per_s)},
                        {"decode", gap_percent(decode, p.decode_tokens_per_s)},
                        {"total", gap_percent(total, p.total_tokens_per_s)}}},

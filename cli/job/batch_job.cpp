@@ -4,8 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
+#include <fstream>
 #include <iostream>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <ostream>
@@ -17,9 +18,11 @@
 #include "cli/job/progress.h"
 #include "cli/job/request.h"
 #include "cli/job/shard.h"
+#include "cli/report_json.h"
 #include "cli/run_request.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/json_guard.h"
 #include "common/output_path.h"
 #include "engine/chat/chat_prompt.h"
 #include "runtime/model_identity.h"
@@ -96,6 +99,31 @@ JobOutput check_output_paths(const BatchJobOptions& o) {
   return out;
 }
 
+// OUTPUT.meta.json: what produced a finished output — Strata's version, the job's identity (the
+// journal header: input digest, model and its file identity, settings), the policy, the
+// planner's prediction and the counts. A --resume of a job whose output is complete reads it
+// and finishes at once instead of generating everything again.
+std::filesystem::path meta_path(const std::filesystem::path& output_target) {
+  return output_target.string() + ".meta.json";
+}
+
+void write_job_meta(const std::filesystem::path& output_target,
+                    const nlohmann::ordered_json& header, const JobMetrics& metrics,
+                    int64_t requests) {
+  const nlohmann::ordered_json meta = {
+      {"strata_version", STRATA_VERSION},
+      {"job", header},
+      {"requests", requests},
+      {"failed_requests", metrics.failed},
+      {"policy", metrics.policy},
+      {"planner_prediction", metrics.planner_prediction},
+      {"finished_at_unix", std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count()}};
+  AtomicFile file(meta_path(output_target));
+  file.stream() << meta.dump(2) << "\n";
+  file.commit();
+}
+
 // Writes finished lines to a streamed output (stdout, a device) as soon as every line before
 // them is finished, so the stream is in input order.
 class InOrderStream {
@@ -136,6 +164,41 @@ nlohmann::ordered_json journal_header(const BatchJobOptions& o, const std::strin
   return header;
 }
 
+// A --resume of a job that already finished: no journal (it is removed once the output is
+// complete), the output in place, and a meta sidecar naming this very job. Nothing to compute.
+std::optional<JobMetrics> already_complete(const BatchJobOptions& o, const JobOutput& out,
+                                           const std::string& digest, std::ostream& log) {
+  const std::filesystem::path& target = out.path.target;
+  std::error_code ec;
+  if (std::filesystem::exists(target.string() + ".journal", ec) ||
+      !std::filesystem::is_regular_file(target, ec)) {
+    return std::nullopt;
+  }
+  std::ifstream in(meta_path(target));
+  if (!in.good()) return std::nullopt;
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (json_nesting_exceeds(text)) return std::nullopt;
+  const auto meta = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!meta.is_object() || !meta.contains("job") || meta["job"] != journal_header(o, digest) ||
+      !meta.contains("requests") || !meta["requests"].is_number_integer()) {
+    return std::nullopt;
+  }
+  JobMetrics m;
+  m.job = meta["job"];
+  m.requests = m.resumed = meta["requests"].get<int64_t>();
+  if (meta.contains("failed_requests") && meta["failed_requests"].is_number_integer()) {
+    m.failed = meta["failed_requests"].get<int64_t>();
+  }
+  m.policy = meta.value("policy", nlohmann::ordered_json());
+  m.planner_prediction = meta.value("planner_prediction", nlohmann::ordered_json());
+  if (!o.quiet) {
+    log << "strata: " << o.output.string() << " is already complete (" << m.requests
+        << " requests, " << meta_path(target).string() << "); nothing to do" << std::endl;
+  }
+  if (!o.metrics.empty()) m.write(o.metrics);
+  return m;
+}
+
 }  // namespace
 
 JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
@@ -150,6 +213,9 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
   const std::vector<Request> all =
       parse_requests(input.bytes, input.name, o.strict ? BadLines::fail : BadLines::report);
   const std::string& digest = input.digest;
+  if (o.resume && out.journaled) {
+    if (std::optional<JobMetrics> done = already_complete(o, out, digest, log)) return *done;
+  }
   const auto [first, last] = shard.slice(int64_t(all.size()));
   const std::vector<Request> requests(all.begin() + first, all.begin() + last);
   std::ostream* notes = o.quiet ? nullptr : &log;
@@ -222,6 +288,7 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
     if (stream) stream->flush_ready(lines);
   };
   JobMetrics metrics;
+  metrics.job = header;
   metrics.resumed = int64_t(lines.size());
   metrics.failed = int64_t(failed.size());
   std::vector<std::pair<int64_t, nlohmann::ordered_json>> new_failures;
@@ -259,6 +326,8 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
     // After every input is known good, so a bad input's error stays the only line on stderr.
     if (!choice.notice.empty() && !o.quiet) log << "strata: " << choice.notice << "\n";
     if (plan.plan && notes != nullptr) *notes << "strata: " << plan_line(*plan.plan) << std::endl;
+    metrics.policy = policy_json(plan.engine.options.policy);
+    if (plan.plan) metrics.planner_prediction = prediction_json(plan.plan->prediction);
     const Engine engine = build_engine(source, plan.engine);
     BlockGenerator& generator = *engine.generator;
     const size_t chunk = engine.batch_size();  // one block of the executor
@@ -327,6 +396,7 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
                                      {{"defaults", header["defaults"]}, {"strict", header["strict"]}}};
       shard_record.write(out.path.target);
     }
+    write_job_meta(out.path.target, header, metrics, int64_t(requests.size()));
     journal->remove();
   }
 

@@ -50,6 +50,8 @@ void add_executor_figures(nlohmann::ordered_json& j, const ExecutorReport& r) {
 nlohmann::ordered_json JobMetrics::to_json() const {
   const double gen_seconds = stats.prefill_seconds + stats.decode_seconds;
   nlohmann::ordered_json j;
+  j["strata_version"] = STRATA_VERSION;
+  j["job"] = job;
   j["requests"] = requests;
   j["resumed_requests"] = resumed;
   j["failed_requests"] = failed;
@@ -69,7 +71,8 @@ nlohmann::ordered_json JobMetrics::to_json() const {
   j["time_per_resource_s"] = {{"prefill_compute", stats.prefill_seconds},
                               {"decode_compute", stats.decode_seconds}};
   j["wall_seconds"] = wall_seconds;
-  j["planner_prediction"] = nullptr;
+  j["policy"] = policy;
+  j["planner_prediction"] = planner_prediction;
   j["peak_memory_bytes"] = {{"host", peak_host_bytes()}};  // the process's peak RSS
   if (executor) add_executor_figures(j, *executor);
   return j;

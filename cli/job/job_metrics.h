@@ -21,6 +21,11 @@ struct JobMetrics {
   GenerationStats stats;
   double wall_seconds = 0.0;
   std::optional<ExecutorReport> executor;  // when anything lived off the device
+  // What ran: the job's identity (the journal header: input digest, model and its file
+  // identity, sampling defaults, compression), the policy and the planner's prediction.
+  nlohmann::ordered_json job = nullptr;
+  nlohmann::ordered_json policy = nullptr;              // the policy run (cli/report_json.h)
+  nlohmann::ordered_json planner_prediction = nullptr;  // the cost model's, under --policy auto
 
   nlohmann::ordered_json to_json() const;
   std::string summary_line() const;  // one line for stderr

@@ -164,6 +164,26 @@ nlohmann::ordered_json journal_header(const BatchJobOptions& o, const std::strin
   return header;
 }
 
+// Each journaled line must be the answer to its request: an index inside the job and the
+// request's own id (custom_id in OpenAI files). An injected or edited entry is an error, never an
+// extra or a misplaced output line.
+void check_journaled_lines(const std::map<int64_t, nlohmann::ordered_json>& lines,
+                           const std::vector<Request>& requests,
+                           const std::filesystem::path& journal) {
+  for (const auto& [index, line] : lines) {
+    STRATA_CHECK_INPUT(index < int64_t(requests.size()), journal.string(), ": request ", index,
+                       " is not in this job's ", requests.size(), " requests (edited?); delete "
+                       "the journal to start over");
+    const Request& r = requests[size_t(index)];
+    const char* key = r.openai ? "custom_id" : "id";
+    STRATA_CHECK_INPUT(line.contains(key) && line[key] == r.id, journal.string(), ": the line "
+                       "recorded for request ", index, " has ", key, " ",
+                       line.contains(key) ? json_excerpt(line[key]) : std::string("(none)"),
+                       ", the input's is ", json_excerpt(r.id), " (edited?); delete the journal to "
+                       "start over");
+  }
+}
+
 // A --resume of a job that already finished: no journal (it is removed once the output is
 // complete), the output in place, and a meta sidecar naming this very job. Nothing to compute.
 std::optional<JobMetrics> already_complete(const BatchJobOptions& o, const JobOutput& out,
@@ -264,6 +284,7 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
   if (out.journaled) {
     journal = o.resume ? Journal::resume(journal_path, header, lines)
                        : Journal::create(journal_path, header);
+    check_journaled_lines(lines, requests, journal->path());
     const std::string command = resume_command_line();
     interrupt.set_stop_message("interrupted; the finished requests are saved in " +
                                journal->path().string() + "; to continue, run: " +

@@ -91,11 +91,17 @@ Journal Journal::resume(const std::filesystem::path& path, const nlohmann::order
                    "to start over");
       }
     } else {
-      if (j.is_discarded() || !j.contains("index") || !j["index"].is_number_integer() ||
-          !j.contains("line")) {
-        break;
-      }
-      done[j["index"].get<int64_t>()] = j["line"];
+      // Every complete line was appended whole by a run (a kill can only tear the last one,
+      // which has no newline): a complete line that is not an entry was edited or injected.
+      const std::string where = path.string() + ":" + std::to_string(line);
+      STRATA_CHECK_INPUT(j.is_object() && j.contains("index") && j["index"].is_number_integer() &&
+                             j["index"].get<int64_t>() >= 0 && j.contains("line") &&
+                             j["line"].is_object(),
+                         where, ": not a journal entry (edited?); delete the journal to start "
+                         "over");
+      const int64_t index = j["index"].get<int64_t>();
+      STRATA_CHECK_INPUT(done.emplace(index, j["line"]).second, where, ": request ", index,
+                         " is recorded twice (edited?); delete the journal to start over");
     }
     good_bytes += text.size() + 1;
   }

@@ -8,6 +8,8 @@
     digest, computed from the bytes the job actually read;
   - a converted store whose config.json or vocab.json was edited after conversion is refused
     by `strata run` with one line naming the side file (before: exit 0 and other text);
+  - a journal with an injected entry (a request outside the job, another request's line, a
+    request twice) or a garbage line is refused naming the journal, never an extra output line;
   - `convert --verify` finds a tensor dropped from the manifest and a changed shape (checksums
     alone passed them), naming the tensor.
 """
@@ -68,7 +70,30 @@ def main():
 
         # Weights rewritten under the journal, old mtime restored.
         out = os.path.join(tmp, "out.jsonl")
-        if interrupt_after_journal(start_job(model, inp, out), out + ".journal", "job", ck):
+        journal = out + ".journal"
+        if interrupt_after_journal(start_job(model, inp, out), journal, "job", ck):
+            # Edited or injected journal lines are refused, never an extra or misplaced line.
+            with open(journal) as f:
+                original = f.read()
+            entry = json.loads(original.splitlines()[1])
+            for what, text in (
+                    ("an injected entry for a request outside the job",
+                     original + json.dumps({"index": N + 5, "line": entry["line"]}) + "\n"),
+                    ("an entry whose id was edited", original + json.dumps(
+                        {"index": entry["index"] + 1 if entry["index"] + 1 < N else 0,
+                         "line": entry["line"]}) + "\n"),
+                    ("a line of garbage in the middle",
+                     original.replace("\n", "\nnot json at all\n", 2)),
+                    ("one request recorded twice",
+                     original + original.splitlines()[1] + "\n")):
+                with open(journal, "w") as f:
+                    f.write(text)
+                p = run_strata(["run", "--model", model, "--input", inp, "--output", out,
+                                "--resume", "--quiet"])
+                check_one_error_line(ck, p, f"journal with {what}", [".journal", "edited"],
+                                     exit_code=2)
+            with open(journal, "w") as f:
+                f.write(original)
             weights = os.path.join(model, "model.safetensors")
             st = os.stat(weights)
             with open(weights, "rb") as f:

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "common/json_guard.h"
+#include "engine/io/model_files.h"
 #include "engine/models/model_families.h"
 
 namespace strata {
@@ -34,6 +35,7 @@ ModelConfig parse_model_config(const nlohmann::json& j, const std::string& path)
 }
 
 ModelConfig read_model_config(const std::filesystem::path& model_dir) {
+  check_model_files_regular(model_dir);
   const auto path = model_dir / "config.json";
   std::ifstream in(path);
   if (!in.good()) {

@@ -6,6 +6,7 @@ whose requests each fit the model's context runs, however their lengths combine.
     vocab.json and in a journal line: "nested more than 64 levels", not a stack overflow;
   - a 2 MB prompt is refused within the run's time limit (tokenizing is linear);
   - a huge value in a field (a 1 MB "stop" object) is not echoed back whole: the line stays short;
+  - a FIFO as config.json, model.safetensors or vocab.json: refused, not read forever;
   - size and count flags: 0, negative and absurd values of --gpu-batch-size, --num-gpu-batches,
     --batch-size, --max-new-tokens, --host-mem, --device-mem name the flag and the range;
     --num-gpu-batches at its bound is refused by the capacity check, naming the batch given;
@@ -90,6 +91,16 @@ def main():
             p, _ = run_job(broken, tmp, [good], name=f"deep-{name}")
             check_one_error_line(ck, p, f"{name} nested {DEEP} deep",
                                  [name, "nested more than 64 levels"], exit_code=2)
+        # A FIFO as a model file would block its reader forever.
+        for name in ("config.json", "model.safetensors", "vocab.json"):
+            fifo_model = os.path.join(tmp, f"m-fifo-{name}")
+            shutil.copytree(model, fifo_model)
+            os.remove(os.path.join(fifo_model, name))
+            os.mkfifo(os.path.join(fifo_model, name))
+            p, _ = run_job(fifo_model, tmp, [good], name=f"fifo-{name}")
+            check_one_error_line(ck, p, f"a FIFO as {name}", [name, "not a regular file"],
+                                 exit_code=2)
+
         p, out = run_job(model, tmp, [good], name="journaled")
         journal = out + ".journal"
         with open(journal, "w") as f:

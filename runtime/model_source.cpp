@@ -51,6 +51,7 @@ ModelSource ModelSource::open(const fs::path& dir, WarningSink warn) {
     s.store_ = WeightStore::open(dir, options);
   } else {
     s.checkpoint_ = std::make_shared<const HfCheckpoint>(HfCheckpoint::open(dir));
+    check_no_unknown_tensors(*s.checkpoint_, s.model_->tensors, s.model_->config.tied_head);
   }
   return s;
 }

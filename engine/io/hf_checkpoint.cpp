@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "engine/io/finite_check.h"
 #include "common/json_guard.h"
 
 namespace strata {
@@ -107,11 +108,38 @@ const HfCheckpoint::Located& HfCheckpoint::require_weight(const std::string& can
 
 void HfCheckpoint::read(const Located& tensor, void* dst) const {
   tensor.file->read(tensor.stored_name, *tensor.entry, dst);
+  if (tensor.entry->dtype) {
+    check_finite(dst, *tensor.entry->dtype, tensor.entry->nbytes,
+                 tensor.file->path().string() + ": tensor " + tensor.stored_name);
+  }
 }
 
 void HfCheckpoint::read_range(const Located& tensor, uint64_t begin, uint64_t length,
                               void* dst) const {
   tensor.file->read_range(tensor.stored_name, *tensor.entry, begin, length, dst);
+  if (tensor.entry->dtype) {
+    check_finite(dst, *tensor.entry->dtype, length,
+                 tensor.file->path().string() + ": tensor " + tensor.stored_name);
+  }
+}
+
+std::vector<std::string> HfCheckpoint::names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, located] : tensors_) out.push_back(name);
+  return out;
+}
+
+void check_no_unknown_tensors(const HfCheckpoint& ckpt, const TensorTable& table,
+                              bool tied_head) {
+  for (const std::string& name : ckpt.names()) {
+    if (table.find(name) != nullptr) continue;
+    // Buffers some exporters save, and a tied head's copy: nothing the model computes with.
+    const bool ignorable = name.ends_with("rotary_emb.inv_freq") ||
+                           (tied_head && name == "lm_head.weight");
+    STRATA_CHECK_INPUT(ignorable, ckpt.dir().string(), ": tensor ", name, " is in the checkpoint "
+                       "but not in the model config.json describes (check num_hidden_layers and "
+                       "the bias flags)");
+  }
 }
 
 }  // namespace strata

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/io/safetensors_file.h"
+#include "engine/models/tensor_table.h"
 
 namespace strata {
 
@@ -36,6 +37,7 @@ class HfCheckpoint {
   // Bytes [begin, begin + length) of the tensor (a row range) into dst.
   void read_range(const Located& tensor, uint64_t begin, uint64_t length, void* dst) const;
   const std::filesystem::path& dir() const { return dir_; }
+  std::vector<std::string> names() const;  // every canonical tensor name
 
  private:
   std::filesystem::path dir_;
@@ -43,5 +45,10 @@ class HfCheckpoint {
   std::vector<std::unique_ptr<SafetensorsFile>> files_;
   std::map<std::string, Located> tensors_;
 };
+
+// InputError naming the first checkpoint tensor that the family's table for config.json lacks
+// (a layer more than num_hidden_layers, a bias the config's flags leave out), ignoring saved
+// rotary buffers and a tied head's lm_head copy.
+void check_no_unknown_tensors(const HfCheckpoint& ckpt, const TensorTable& table, bool tied_head);
 
 }  // namespace strata

@@ -95,6 +95,7 @@ ConvertSummary convert_hf_to_store(const ConvertOptions& options) {
 ConvertSummary convert_checkpoint_to_store(const ModelSpec& spec, const HfCheckpoint& ckpt,
                                            const ConvertOptions& options) {
   const auto start = std::chrono::steady_clock::now();
+  check_no_unknown_tensors(ckpt, spec.tensors, spec.config.tied_head);
   const std::vector<Planned> planned = plan(spec.tensors, ckpt);
   const fs::path config_path = options.model_dir / "config.json";
 

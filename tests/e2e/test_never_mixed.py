@@ -10,6 +10,8 @@
     by `strata run` with one line naming the side file (before: exit 0 and other text);
   - a journal with an injected entry (a request outside the job, another request's line, a
     request twice) or a garbage line is refused naming the journal, never an extra output line;
+  - a checkpoint with a layer config.json does not declare, and a NaN among the weights: one
+    line naming the tensor (before: garbage tokens, exit 0);
   - `convert --verify` finds a tensor dropped from the manifest and a changed shape (checksums
     alone passed them), naming the tensor.
 """
@@ -17,7 +19,9 @@
 import json
 import os
 import re
+import shutil
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -126,6 +130,33 @@ def main():
                      len(err.splitlines()) == 1,
                      "--resume from a FIFO with other content: refused, the input changed",
                      f"exit {proc.returncode}: {err[:300]!r}")
+
+        # A checkpoint that config.json does not describe, and a NaN among the weights.
+        small = [{"id": "a", "prompt": "Hello", "max_tokens": 3}]
+        fewer = os.path.join(tmp, "fewer-layers")
+        shutil.copytree(model, fewer)
+        with open(os.path.join(fewer, "config.json")) as f:
+            cfg = json.load(f)
+        cfg["num_hidden_layers"] = 1
+        with open(os.path.join(fewer, "config.json"), "w") as f:
+            json.dump(cfg, f)
+        p, _ = common.run_requests(fewer, small, tmp)
+        check_one_error_line(ck, p, "config.json declares 1 layer, the checkpoint has 2",
+                             ["decoder.layers.1.", "num_hidden_layers"], exit_code=2)
+        nan = os.path.join(tmp, "nan-weight")
+        shutil.copytree(model, nan)
+        path = os.path.join(nan, "model.safetensors")
+        with open(path, "r+b") as f:
+            header_len = struct.unpack("<Q", f.read(8))[0]
+            header = json.loads(f.read(header_len))
+            name = "decoder.layers.1.fc1.weight"
+            key = name if name in header else "model." + name
+            begin = header[key]["data_offsets"][0]
+            f.seek(8 + header_len + begin + 4 * 7)
+            f.write(struct.pack("<I", 0x7FC00000))  # f32 NaN as element 7
+        p, _ = common.run_requests(nan, small, tmp)
+        check_one_error_line(ck, p, "a NaN in a weight", ["fc1.weight", "element 7", "NaN"],
+                             exit_code=2)
 
         # Side files of a store edited after conversion.
         store = os.path.join(tmp, "store")

@@ -353,6 +353,10 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
     BlockGenerator& generator = *engine.generator;
     const size_t chunk = engine.batch_size();  // one block of the executor
     interrupt.set_polled(true);  // the loop below stops at the next step and saves its work
+    int64_t tokens_at_block = 0;
+    generator.set_step_observer([&](int64_t generated) {
+      progress.tick(generated - tokens_at_block);
+    });
     try {
       for (size_t at = 0; at < pending.size(); at += chunk) {
         if (interrupt.flag().load()) throw Interrupted();
@@ -363,6 +367,7 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
           batch.push_back(choices[r][c]);
         }
         const int64_t tokens_before = generator.stats().generated_tokens;
+        tokens_at_block = tokens_before;
         std::vector<SequenceResult> out = generator.generate(batch, &interrupt.flag());
         std::vector<std::pair<int64_t, nlohmann::ordered_json>> done;
         for (size_t i = 0; i < count; ++i) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <ostream>
 #include <string>
 
@@ -13,6 +14,7 @@ namespace {
 // shows it moving and a long one's shows it is alive.
 constexpr double kPlainIntervalSeconds = 10.0;
 constexpr int64_t kPlainSteps = 10;
+constexpr double kBarIntervalSeconds = 1.0;  // between redraws from inside a block
 constexpr int kBarWidth = 30;
 
 std::string duration_text(double seconds) {
@@ -41,7 +43,13 @@ ProgressStyle Progress::style_for_stderr(bool quiet) {
 void Progress::advance(int64_t requests, int64_t tokens) {
   done_ += requests;
   tokens_ += tokens;
+  block_tokens_ = 0;
   draw(done_ == total_);
+}
+
+void Progress::tick(int64_t block_tokens) {
+  block_tokens_ = block_tokens;
+  draw(false);
 }
 
 void Progress::finish() {
@@ -57,12 +65,13 @@ void Progress::draw(bool force) {
   if (style_ == ProgressStyle::lines && !force && !new_step && since_draw < kPlainIntervalSeconds) {
     return;
   }
+  if (style_ == ProgressStyle::bar && !force && since_draw < kBarIntervalSeconds) return;
   last_draw_ = now;
   done_at_draw_ = done_;
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const int64_t done_here = done_ - done_at_start_;
   const double eta = done_here > 0 ? elapsed / double(done_here) * double(total_ - done_) : -1.0;
-  const double rate = elapsed > 0 ? double(tokens_) / elapsed : 0.0;
+  const double rate = elapsed > 0 ? double(tokens_ + block_tokens_) / elapsed : 0.0;
   char stats[160];
   std::snprintf(stats, sizeof stats, "%lld/%lld requests | %.1f tokens/s | ETA %s",
                 static_cast<long long>(done_), static_cast<long long>(total_), rate,
@@ -73,7 +82,13 @@ void Progress::draw(bool force) {
          << "] " << stats << "\x1b[K" << std::flush;
     drawn_ = true;
   } else {
-    out_ << "strata: " << stats << "\n" << std::flush;
+    // UTC, so that lines of shards on different machines compare.
+    char stamp[32];
+    const std::time_t t = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    out_ << "strata: " << stamp << " " << stats << "\n" << std::flush;
   }
 }
 

@@ -112,6 +112,7 @@ std::vector<SequenceResult> BlockGenerator::generate(std::span<const SequenceReq
     auto start = Clock::now();
     ex.run_step(steps);
     stats_.prefill_seconds += seconds_since(start);
+    if (observer_) observer_(stats_.generated_tokens);
     start = Clock::now();
     for (int64_t step = 0;; ++step) {
       bool any = false;
@@ -141,6 +142,7 @@ std::vector<SequenceResult> BlockGenerator::generate(std::span<const SequenceReq
         any = any || b > 0;
       }
       if (!any) break;
+      if (observer_) observer_(stats_.generated_tokens);
       if (cancel != nullptr && cancel->load()) throw Interrupted();
       ex.run_step(steps);
     }

@@ -6,6 +6,8 @@
 // a micro-batch yields exactly what Generator::generate yields for the same sequences.
 #pragma once
 
+#include <functional>
+
 #include <filesystem>
 #include <memory>
 
@@ -27,6 +29,11 @@ class BlockGenerator final : public SequenceGenerator {
 
   std::vector<SequenceResult> generate(std::span<const SequenceRequest> batch,
                                        const std::atomic<bool>* cancel = nullptr) override;
+  // Called on this thread after the prefill and after each decode step of a block, with the
+  // tokens generated so far (stats().generated_tokens): progress inside a block.
+  void set_step_observer(std::function<void(int64_t generated_tokens)> observer) {
+    observer_ = std::move(observer);
+  }
   const GenerationStats& stats() const override { return stats_; }
   const ExecutorReport& report() const { return report_; }
   const ModelConfig& config() const { return model_->config; }
@@ -40,6 +47,7 @@ class BlockGenerator final : public SequenceGenerator {
   TierMemory memory_;  // the weights' bytes; each block adds its own to a copy
   std::unique_ptr<WeightTiers> weights_;
   GenerationStats stats_;
+  std::function<void(int64_t)> observer_;
   ExecutorReport report_;
 };
 

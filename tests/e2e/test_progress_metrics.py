@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Progress, summary and --metrics of `strata run`, length bucketing, per-request limits:
-- stderr not a terminal: plain progress lines ("strata: k/N requests | x tokens/s | ETA ..."),
+- one block that decodes for seconds: the bar is redrawn (tokens/s) before its requests finish;
+- stderr not a terminal: plain progress lines ("strata: TIME k/N requests | x tokens/s | ETA ..."),
   several of them, counts rising to N/N, no carriage returns or escape codes; then exactly one
   summary line naming the padding efficiency and the output; nothing on stdout;
 - stderr a terminal (a pty): a redrawn bar ("\\r[###...] k/N requests ... ETA");
@@ -27,7 +28,9 @@ import common  # noqa: E402
 from common import Checker, make_model  # noqa: E402
 
 BATCH = 4
-PROGRESS = re.compile(r"^strata: (\d+)/(\d+) requests \| [\d.]+ tokens/s \| ETA \S+$")
+# Plain lines carry a UTC timestamp (issue 16 point 6).
+PROGRESS = re.compile(r"^strata: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (\d+)/(\d+) requests \| "
+                      r"[\d.]+ tokens/s \| ETA \S+$")
 
 
 def make_requests():
@@ -212,6 +215,20 @@ def main():
         ck.check(not any(PROGRESS.match(x) for x in rows), "no plain progress lines on a terminal")
         ck.check("padding efficiency" in text.splitlines()[-1] if text.strip() else False,
                  "the summary on its own last line", repr(text[-200:]))
+
+        print("progress inside one long block")
+        slow = make_model(tmp, "slow", layers=6, hidden=256, heads=4, ffn=1024, seed=3,
+                          max_positions=256)
+        slow_in = os.path.join(tmp, "slow.jsonl")
+        common.write_jsonl(slow_in, [{"id": f"s{i}", "prompt": f"Request {i}", "max_tokens": 200}
+                                     for i in range(16)])
+        code, text = run_on_pty([common.strata_bin(), "run", "--model", slow, "--input", slow_in,
+                                 "--output", os.path.join(tmp, "slow.out.jsonl"),
+                                 "--batch-size", "16", "--policy", "in-memory"])
+        inside = re.findall(r"\r\[\.+\] 0/16 requests \| ([\d.]+) tokens/s", text)
+        ck.check(code == 0 and len(inside) >= 1 and float(inside[-1]) > 0,
+                 f"the bar moves inside a block: {len(inside)} redraws with tokens/s before its "
+                 "requests finish", repr(text[-300:]))
 
         print("metrics of the offloading executor")
         offload = os.path.join(tmp, "offload")

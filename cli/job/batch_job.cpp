@@ -13,6 +13,7 @@
 
 #include "cli/job/file_digest.h"
 #include "cli/job/interrupt.h"
+#include "cli/job/job_output.h"
 #include "cli/job/journal.h"
 #include "cli/job/openai_response.h"
 #include "cli/job/progress.h"
@@ -30,10 +31,6 @@
 
 namespace strata::cli {
 namespace {
-
-std::string dump_line(const nlohmann::ordered_json& line) {
-  return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-}
 
 // A native request is one sequence (cli/job/request.h).
 nlohmann::ordered_json native_result_line(const Request& r, const SequenceRequest& s,
@@ -69,78 +66,6 @@ Workload workload_of_choices(const std::vector<std::vector<SequenceRequest>>& ch
   w.num_requests = std::max<int64_t>(1, sequences);
   return w;
 }
-
-// Every output problem (a directory, a missing or read-only folder, an output naming an input
-// or another output) is found here, before the model loads (common/output_path.h). A job that
-// reads stdin or writes stdout or a device cannot be journaled beside its output, so it cannot
-// be resumed: it streams its lines in input order instead.
-struct JobOutput {
-  OutputPath path;
-  bool to_stdout = false;
-  bool journaled = true;
-};
-
-JobOutput check_output_paths(const BatchJobOptions& o) {
-  JobOutput out;
-  out.to_stdout = o.output == "-";
-  out.path = out.to_stdout ? OutputPath{"-", "-", true} : resolve_output(o.output, "--output");
-  if (!o.metrics.empty()) resolve_output(o.metrics, "--metrics");
-  refuse_shared_paths({{"--output", o.output}, {"--metrics", o.metrics}},
-                      {{"--input", o.input}, {"--chat-template", o.chat_template}});
-  out.journaled = !out.path.in_place && o.input != "-";
-  if (!out.journaled) {
-    const std::string why = o.input == "-" ? "--input - (stdin)"
-                                           : "--output " + o.output.string() + " (not a file)";
-    STRATA_CHECK_INPUT(!o.resume, "--resume: a job with ", why, " keeps no journal and cannot "
-                       "be resumed; write the output to a file");
-    STRATA_CHECK_INPUT(o.shard.empty(), "--shard: a job with ", why, " cannot be a shard; "
-                       "write the output to a file (its OUTPUT.shard.json goes beside it)");
-  }
-  return out;
-}
-
-// OUTPUT.meta.json: what produced a finished output — Strata's version, the job's identity (the
-// journal header: input digest, model and its file identity, settings), the policy, the
-// planner's prediction and the counts. A --resume of a job whose output is complete reads it
-// and finishes at once instead of generating everything again.
-std::filesystem::path meta_path(const std::filesystem::path& output_target) {
-  return output_target.string() + ".meta.json";
-}
-
-void write_job_meta(const std::filesystem::path& output_target,
-                    const nlohmann::ordered_json& header, const JobMetrics& metrics,
-                    int64_t requests) {
-  const nlohmann::ordered_json meta = {
-      {"strata_version", STRATA_VERSION},
-      {"job", header},
-      {"requests", requests},
-      {"failed_requests", metrics.failed},
-      {"policy", metrics.policy},
-      {"planner_prediction", metrics.planner_prediction},
-      {"finished_at_unix", std::chrono::duration_cast<std::chrono::seconds>(
-                               std::chrono::system_clock::now().time_since_epoch()).count()}};
-  AtomicFile file(meta_path(output_target));
-  file.stream() << meta.dump(2) << "\n";
-  file.commit();
-}
-
-// Writes finished lines to a streamed output (stdout, a device) as soon as every line before
-// them is finished, so the stream is in input order.
-class InOrderStream {
- public:
-  explicit InOrderStream(std::ostream& out) : out_(out) {}
-  void flush_ready(const std::map<int64_t, nlohmann::ordered_json>& lines) {
-    for (auto it = lines.find(next_); it != lines.end() && it->first == next_; ++it, ++next_) {
-      out_ << dump_line(it->second) << "\n";
-    }
-    out_.flush();
-    STRATA_CHECK_INPUT(out_.good(), "--output: write failed");
-  }
-
- private:
-  std::ostream& out_;
-  int64_t next_ = 0;
-};
 
 // What makes two runs the same job: a journal written under another header is refused.
 nlohmann::ordered_json journal_header(const BatchJobOptions& o, const std::string& digest) {
@@ -194,12 +119,10 @@ std::optional<JobMetrics> already_complete(const BatchJobOptions& o, const JobOu
       !std::filesystem::is_regular_file(target, ec)) {
     return std::nullopt;
   }
-  std::ifstream in(meta_path(target));
-  if (!in.good()) return std::nullopt;
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (json_nesting_exceeds(text)) return std::nullopt;
-  const auto meta = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!meta.is_object() || !meta.contains("job") || meta["job"] != journal_header(o, digest) ||
+  const std::optional<nlohmann::ordered_json> found = read_job_meta(target);
+  if (!found) return std::nullopt;
+  const nlohmann::ordered_json& meta = *found;
+  if (!meta.contains("job") || meta["job"] != journal_header(o, digest) ||
       !meta.contains("requests") || !meta["requests"].is_number_integer()) {
     return std::nullopt;
   }

@@ -5,6 +5,7 @@
 // the policy, per-resource times and the bytes placed on each tier. Every figure is measured on
 // a full run (none is projected). The policy is the planner's (--policy auto, the default) for
 // this machine's cached profile; flags given by hand win over it.
+#include <chrono>
 #include <iomanip>
 #include <sstream>
 #include <iostream>
@@ -127,6 +128,18 @@ int run_bench(BenchFlags& f) {
     r.max_new_tokens = f.gen_len;
   }
   const Engine engine = build_engine(source, run.engine);
+  // A long bench shows it is moving: one line at most every 2 s, from inside the block.
+  const int64_t total_tokens = block * f.gen_len;
+  auto last = std::chrono::steady_clock::now();
+  if (log != nullptr) {
+    engine.generator->set_step_observer([&](int64_t generated) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last < std::chrono::seconds(2)) return;
+      last = now;
+      *log << "strata: bench: " << generated << "/" << total_tokens << " tokens generated"
+           << std::endl;
+    });
+  }
   engine.generator->generate(reqs, nullptr);
   const GenerationStats& s = engine.generator->stats();
   const ExecutorReport& r = engine.generator->report();

@@ -1,6 +1,7 @@
 #include "common/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,14 +10,43 @@
 #include "common/error.h"
 
 namespace strata {
+namespace {
+
+// A write that failed is the machine's problem (disk full, I/O error), not the user's input:
+// Error, exit 1, naming the output and the reason.
+[[noreturn]] void fail_write(const std::string& name, const char* what, int error) {
+  throw Error(str_cat(name, ": ", what, " (", std::strerror(error), ")"));
+}
+
+// The temporary beside the target, created by this call alone (O_EXCL, never through a symlink
+// planted under its name) with the target's permission bits, so that a private output stays
+// private once renamed into place.
+void create_temp(const std::filesystem::path& temp, const std::filesystem::path& target,
+                 const std::string& name) {
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == EEXIST && ::unlink(temp.c_str()) == 0) {  // this PID's own leftover
+    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  }
+  if (fd < 0) fail_input(name, ": cannot write ", temp.string(), " (", std::strerror(errno), ")");
+  struct stat st {};
+  if (::stat(target.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+    (void)::fchmod(fd, st.st_mode & 07777);
+    (void)!::fchown(fd, st.st_uid, st.st_gid);  // allowed only to root or the owner: best effort
+  }
+  ::close(fd);
+}
+
+}  // namespace
 
 AtomicFile::AtomicFile(const std::filesystem::path& target, const std::string& what)
     : path_(resolve_output(target, what)),
       name_(what.empty() ? target.string() : what + " " + target.string()) {
   if (path_.in_place) {
-    out_.open(path_.target, std::ios::binary);
+    // Appending: a device ignores it, and `--output /dev/stdout >> log` keeps what log held.
+    out_.open(path_.target, std::ios::binary | std::ios::app);
   } else {
     temp_ = path_.target.string() + ".tmp-" + std::to_string(::getpid());
+    create_temp(temp_, path_.target, name_);
     out_.open(temp_, std::ios::binary | std::ios::trunc);
   }
   if (!out_.good()) fail_input(name_, ": cannot write (", std::strerror(errno), ")");
@@ -32,10 +62,9 @@ AtomicFile::~AtomicFile() {
 
 void AtomicFile::commit() {
   out_.flush();
-  const int flush_errno = errno;
-  STRATA_CHECK_INPUT(out_.good(), name_, ": write failed (", std::strerror(flush_errno), ")");
+  if (!out_.good()) fail_write(name_, "write failed", errno);
   out_.close();
-  STRATA_CHECK_INPUT(!out_.fail(), name_, ": write failed (", std::strerror(errno), ")");
+  if (out_.fail()) fail_write(name_, "write failed", errno);
   if (path_.in_place) {
     committed_ = true;
     return;
@@ -45,9 +74,10 @@ void AtomicFile::commit() {
   const bool synced = fd >= 0 && ::fsync(fd) == 0;
   const int sync_errno = errno;
   if (fd >= 0) ::close(fd);
-  STRATA_CHECK_INPUT(synced, temp_.string(), ": fsync failed: ", std::strerror(sync_errno));
-  STRATA_CHECK_INPUT(::rename(temp_.c_str(), path_.target.c_str()) == 0, name_,
-                     ": cannot rename the finished output into place: ", std::strerror(errno));
+  if (!synced) fail_write(name_, "fsync failed", sync_errno);
+  if (::rename(temp_.c_str(), path_.target.c_str()) != 0) {
+    fail_write(name_, "cannot rename the finished output into place", errno);
+  }
   committed_ = true;
 }
 

@@ -32,18 +32,40 @@ std::string shown(const std::string& what, const fs::path& p) {
   return what.empty() ? p.string() : what + " " + p.string();
 }
 
+// /dev/stdout, /dev/stderr, /dev/fd/N and /proc/PID/fd/N name an open file of the process:
+// written in place whatever they lead to (a redirect `>> log` must be neither renamed over nor
+// truncated). Checked on the name and on every symlink on the way.
+bool names_open_file(fs::path p) {
+  for (int i = 0; i < kMaxLinks; ++i) {
+    const std::string s = p.string();
+    if (s == "/dev/stdout" || s == "/dev/stderr" || s.rfind("/dev/fd/", 0) == 0 ||
+        (s.rfind("/proc/", 0) == 0 && s.find("/fd/") != std::string::npos)) {
+      return true;
+    }
+    struct stat st {};
+    std::error_code ec;
+    if (::lstat(p.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return false;
+    const fs::path link = fs::read_symlink(p, ec);
+    if (ec) return false;
+    p = link.is_absolute() ? link : p.parent_path() / link;
+  }
+  return false;
+}
+
 }  // namespace
 
 OutputPath resolve_output(const fs::path& named, const std::string& what) {
   const std::string name = shown(what, named);
   STRATA_CHECK_INPUT(!named.empty(), what, ": an empty path");
+  STRATA_CHECK_INPUT(named != "-", name, ": standard output is not supported here; give a file "
+                     "(or /dev/stdout)");
   OutputPath out{named, named, false};
   struct stat st {};
   if (::stat(named.c_str(), &st) == 0) {
     STRATA_CHECK_INPUT(!S_ISDIR(st.st_mode), name, ": is a directory (give a file name)");
     STRATA_CHECK_INPUT(!S_ISBLK(st.st_mode) && !S_ISSOCK(st.st_mode), name,
                        ": is a block device or a socket; refusing to write there");
-    if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
+    if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) || names_open_file(named)) {
       out.in_place = true;  // /dev/stdout, /dev/null, a FIFO: written directly
       return out;
     }

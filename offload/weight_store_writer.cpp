@@ -42,8 +42,9 @@ WeightStoreWriter::WeightStoreWriter(fs::path store, WeightStoreWriterOptions op
     : store_(store.filename().empty() ? store.parent_path() : std::move(store)),
       options_(std::move(options)),
       warnings_(options_.io.warn, store_.string()) {
-  remove_dead_leftovers(store_.parent_path());  // half-written stores of killed runs
-  temp_ = store_.parent_path() / (store_.filename().string() + ".tmp-" + std::to_string(::getpid()));
+  // Half-written copies of this store by killed runs on this host.
+  remove_dead_leftovers(store_.parent_path(), store_.filename().string() + ".tmp-");
+  temp_ = store_.parent_path() / (store_.filename().string() + ".tmp-" + process_tag());
   std::error_code ec;
   if (fs::exists(store_, ec)) {
     STRATA_CHECK_INPUT(options_.existing == WeightStoreWriterOptions::Existing::replace,

@@ -17,7 +17,8 @@ std::string model_files_identity(const std::filesystem::path& model_dir) {
   std::error_code ec;
   std::vector<fs::path> files;
   for (const fs::directory_entry& e : fs::directory_iterator(model_dir, ec)) {
-    if (e.is_regular_file(ec)) files.push_back(e.path());
+    std::error_code entry_ec;  // a dangling link is not a file of the model, not a listing error
+    if (e.is_regular_file(entry_ec)) files.push_back(e.path());
   }
   STRATA_CHECK_INPUT(!ec, model_dir.string(), ": cannot list (", ec.message(), ")");
   std::sort(files.begin(), files.end());

@@ -123,7 +123,9 @@ std::optional<JobMetrics> already_complete(const BatchJobOptions& o, const JobOu
   if (!found) return std::nullopt;
   const nlohmann::ordered_json& meta = *found;
   if (!meta.contains("job") || meta["job"] != journal_header(o, digest) ||
-      !meta.contains("requests") || !meta["requests"].is_number_integer()) {
+      !meta.contains("requests") || !meta["requests"].is_number_integer() ||
+      !meta.contains("output_digest") ||
+      meta["output_digest"] != read_input_bytes(target).digest) {  // truncated or edited since
     return std::nullopt;
   }
   JobMetrics m;
@@ -319,7 +321,8 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
           << (command.empty() ? "the same command with --resume" : command) << std::endl;
       throw;
     }
-    interrupt.set_polled(false);
+    // Still polled: a signal that came during the last step finds every result made; the output
+    // is written below (briefly) instead of the watchdog dropping it.
     metrics.stats = generator.stats();
     // Transfers and tiers are worth reporting only when something lives off the device.
     if (!all_on_device(plan.engine.options.policy)) {
@@ -329,16 +332,27 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
   }
   progress.finish();
 
-  if (stream) {
-    stream->flush_ready(lines);
-    if (device) device->commit();
-  } else {
-    AtomicFile output(o.output, "--output");
-    for (const auto& [index, line] : lines) output.stream() << dump_line(line) << "\n";
-    // A sidecar left by an earlier run would vouch for this output; it is written anew after it.
+  // Sidecars left by an earlier run would vouch for this output: removed before it is replaced
+  // (written anew after it when this run is a shard / journaled).
+  const auto remove_sidecars = [&] {
     std::error_code ignored;
     std::filesystem::remove(ShardRecord::sidecar_of(out.path.target), ignored);
+    std::filesystem::remove(meta_path(out.path.target), ignored);
+  };
+  if (stream) {
+    stream->flush_ready(lines);
+    if (device) {
+      if (!out.path.in_place) remove_sidecars();
+      device->commit();
+    }
+  } else {
+    std::string text;
+    for (const auto& [index, line] : lines) text += dump_line(line) + "\n";
+    AtomicFile output(o.output, "--output");
+    output.stream() << text;
+    remove_sidecars();
     output.commit();
+    metrics.output_digest = bytes_digest(text);
     if (!o.shard.empty()) {  // even 0/1: a one-task array still merges like any other
       const ShardRecord shard_record{shard, digest, first, int64_t(requests.size()),
                                      int64_t(all.size()),

@@ -24,6 +24,7 @@ struct JobMetrics {
   // What ran: the job's identity (the journal header: input digest, model and its file
   // identity, sampling defaults, compression), the policy and the planner's prediction.
   nlohmann::ordered_json job = nullptr;
+  std::string output_digest;  // of the finished output's bytes (cli/job/file_digest.h)
   nlohmann::ordered_json policy = nullptr;              // the policy run (cli/report_json.h)
   nlohmann::ordered_json planner_prediction = nullptr;  // the cost model's, under --policy auto
 

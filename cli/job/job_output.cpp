@@ -1,6 +1,8 @@
 #include "cli/job/job_output.h"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
@@ -38,7 +40,7 @@ void InOrderStream::flush_ready(const std::map<int64_t, nlohmann::ordered_json>&
     out_ << dump_line(it->second) << "\n";
   }
   out_.flush();
-  STRATA_CHECK_INPUT(out_.good(), "--output: write failed");
+  if (!out_.good()) throw Error(str_cat("--output: write failed (", std::strerror(errno), ")"));
 }
 
 std::filesystem::path meta_path(const std::filesystem::path& output_target) {
@@ -53,6 +55,7 @@ void write_job_meta(const std::filesystem::path& output_target,
       {"job", header},
       {"requests", requests},
       {"failed_requests", metrics.failed},
+      {"output_digest", metrics.output_digest},
       {"policy", metrics.policy},
       {"planner_prediction", metrics.planner_prediction},
       {"finished_at_unix", std::chrono::duration_cast<std::chrono::seconds>(

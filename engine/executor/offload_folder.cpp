@@ -21,10 +21,10 @@ OffloadFolder::OffloadFolder(const fs::path& parent) {
                      ": not a directory");
   STRATA_CHECK_INPUT(::access(parent.c_str(), W_OK) == 0, "--offload-dir ", parent.string(),
                      ": not writable");
-  remove_dead_leftovers(parent);  // KV folders of killed runs
+  remove_dead_leftovers(parent, "strata-kv-", "-");  // KV folders of killed runs on this host
   static std::atomic<int64_t> counter{0};
   for (;;) {
-    path_ = parent / ("strata-kv-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    path_ = parent / ("strata-kv-" + process_tag() + "-" + std::to_string(counter++));
     if (fs::create_directory(path_, ec)) return;
     STRATA_CHECK_INPUT(!ec, "--offload-dir ", parent.string(), ": cannot create ",
                        path_.filename().string(), ": ", ec.message());

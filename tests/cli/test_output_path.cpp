@@ -4,6 +4,7 @@
 // (./a and a, a symlink, a hard link) are recognised as one.
 #include <catch2/catch.hpp>
 #include <sys/stat.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -76,11 +77,46 @@ TEST_CASE("AtomicFile writes a device in place and never renames over it", "[out
     try {
       f.commit();
       FAIL("writing /dev/full succeeded");
-    } catch (const InputError& e) {
+    } catch (const Error& e) {  // the machine's failure, not the user's input: exit 1
+      CHECK(dynamic_cast<const InputError*>(&e) == nullptr);
       CHECK(std::string(e.what()).find("--metrics /dev/full") != std::string::npos);
     }
     CHECK(is_char_device("/dev/full"));
   }
+}
+
+TEST_CASE("AtomicFile keeps a replaced file's permissions", "[output]") {
+  ut::TempDir dir;
+  const auto target = dir / "private.jsonl";
+  ut::write_file(target, "old\n");
+  fs::permissions(target, fs::perms::owner_read | fs::perms::owner_write);
+  {
+    AtomicFile f(target);
+    f.stream() << "new\n";
+    f.commit();
+  }
+  CHECK(ut::read_file(target) == "new\n");
+  CHECK((fs::status(target).permissions() & fs::perms::all) ==
+        (fs::perms::owner_read | fs::perms::owner_write));
+}
+
+TEST_CASE("AtomicFile appends in place to /dev/fd/N: a redirect's file is kept, not renamed over",
+          "[output]") {
+  ut::TempDir dir;
+  const auto log = dir / "log.jsonl";
+  ut::write_file(log, "PRECIOUS\n");
+  const int fd = ::open(log.c_str(), O_WRONLY | O_APPEND);
+  REQUIRE(fd >= 0);
+  const std::string named = "/dev/fd/" + std::to_string(fd);
+  const auto inode_before = fs::status(log).type();
+  {
+    AtomicFile f(named, "--output");
+    f.stream() << "appended\n";
+    f.commit();
+  }
+  ::close(fd);
+  CHECK(ut::read_file(log) == "PRECIOUS\nappended\n");
+  CHECK(fs::status(log).type() == inode_before);
 }
 
 TEST_CASE("resolve_output refuses a directory, a missing folder and a symlink loop, naming them",
@@ -95,7 +131,10 @@ TEST_CASE("resolve_output refuses a directory, a missing folder and a symlink lo
   CHECK(input_error(dir / "loop-a", "-o").find("symbolic links") != std::string::npos);
   // A link into a missing folder is the folder's problem, named as such.
   fs::create_symlink(dir / "gone" / "x.jsonl", dir / "into-gone");
-  CHECK(input_error(dir / "into-gone", "--output").find("gone") != std::string::npos);
+  CHECK(input_error(dir / "into-gone", "--output").find((dir / "gone").string() + " does not") !=
+        std::string::npos);
+  // "-" is stdout only where a command says so (run --output); elsewhere not a file named "-".
+  CHECK(input_error("-", "--metrics").find("standard output") != std::string::npos);
 }
 
 TEST_CASE("same_file and refuse_shared_paths see through spellings, links and hard links",

@@ -2,7 +2,8 @@
 """The command line behaves alike everywhere (issue 16, point 6): `strata --version` prints the
 version and exits 0; an unknown command is one error line naming it and listing the commands,
 exit 2; every command accepts -q; `merge` takes -o like `plan`; `--max-tokens` is an alias of
-`--max-new-tokens`; `bench`, `run`, `generate` and `plan` default --backend alike (auto)."""
+`--max-new-tokens`; every command with --backend (run, generate, bench, perplexity) defaults it
+alike (auto)."""
 
 import os
 import re

@@ -2,10 +2,9 @@
 """Results are never mixed and changed files are never trusted (issue 16, point 2):
   - a job interrupted with SIGTERM, whose model weights are then rewritten with the old
     modification time put back, is refused on --resume naming model_identity (before: the
-    journal was accepted and the output mixed old and new weights' results); with the old
-    weights back in place (a new file, so a new identity) it is refused too, never mixed;
-  - --input from a pipe (a FIFO path) resumed onto other content is refused naming the input
-    digest, computed from the bytes the job actually read;
+    journal was accepted and the output mixed old and new weights' results);
+  - --input from a pipe (a FIFO path) resumed onto other content is refused (the digest of the
+    bytes the job actually read changed);
   - a converted store whose config.json or vocab.json was edited after conversion is refused
     by `strata run` with one line naming the side file (before: exit 0 and other text);
   - a journal with an injected entry (a request outside the job, another request's line, a

@@ -68,6 +68,10 @@ def main():
             what = f"{signal.Signals(sig).name} after {delay} s"
             if proc.returncode == 0:
                 ck.note(f"{what}: the job had already finished")
+            elif proc.returncode == -sig and not os.path.exists(out + ".journal"):
+                # Before the job installed its handlers (process start-up): the default action,
+                # with nothing begun that could be lost.
+                ck.note(f"{what}: ended by the signal itself during start-up, before any work")
             else:
                 last = err.strip().splitlines()[-1] if err.strip() else ""
                 ck.check(proc.returncode == 130 and "interrupted" in last,

@@ -28,10 +28,12 @@ std::string safetensors_bytes(std::string header, const std::string& data, bool 
   return out + header + data;
 }
 
+// Random bytes below 0x70: read as little-endian f32, f16 or bf16, no element has an all-ones
+// exponent, so the checkpoint's finite-weights check (engine/io/finite_check.h) accepts them.
 std::string random_bytes(size_t n, uint32_t seed) {
   std::mt19937 rng(seed);
   std::string s(n, '\0');
-  for (char& c : s) c = char(rng() & 0xff);
+  for (char& c : s) c = char(rng() % 0x70);
   return s;
 }
 

@@ -31,7 +31,16 @@ ModelConfig parse_model_config(const nlohmann::json& j, const std::string& path)
   const auto type = j.find("model_type");
   const std::string model_type =
       type != j.end() && type->is_string() ? type->get<std::string>() : std::string();
-  return model_family(model_type, path).parse_config(j, path);
+  ModelConfig c = model_family(model_type, path).parse_config(j, path);
+  // A special token outside the embedding table would index past it (garbage, or a crash).
+  const auto in_table = [&](int32_t id, const char* field) {
+    STRATA_CHECK_INPUT(id >= 0 && id < c.vocab_size, path, ": field '", field, "': token id ", id,
+                       " is outside the embedding table (vocab_size ", c.vocab_size, ")");
+  };
+  in_table(c.bos_token_id, "bos_token_id");
+  in_table(c.pad_token_id, "pad_token_id");
+  for (int32_t id : c.eos_token_ids) in_table(id, "eos_token_id");
+  return c;
 }
 
 ModelConfig read_model_config(const std::filesystem::path& model_dir) {

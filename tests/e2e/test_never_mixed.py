@@ -9,8 +9,9 @@
     by `strata run` with one line naming the side file (before: exit 0 and other text);
   - a journal with an injected entry (a request outside the job, another request's line, a
     request twice) or a garbage line is refused naming the journal, never an extra output line;
-  - a checkpoint with a layer config.json does not declare, and a NaN among the weights: one
-    line naming the tensor (before: garbage tokens, exit 0);
+  - a checkpoint with a layer config.json does not declare, a NaN among the weights, and an
+    eos_token_id outside the embedding table: one line naming the tensor or the field (before:
+    garbage tokens, exit 0);
   - `convert --verify` finds a tensor dropped from the manifest and a changed shape (checksums
     alone passed them), naming the tensor.
 """
@@ -142,6 +143,16 @@ def main():
         p, _ = common.run_requests(fewer, small, tmp)
         check_one_error_line(ck, p, "config.json declares 1 layer, the checkpoint has 2",
                              ["decoder.layers.1.", "num_hidden_layers"], exit_code=2)
+        big_eos = os.path.join(tmp, "eos-outside")
+        shutil.copytree(model, big_eos)
+        with open(os.path.join(big_eos, "config.json")) as f:
+            cfg = json.load(f)
+        cfg["eos_token_id"] = cfg["vocab_size"] + 7
+        with open(os.path.join(big_eos, "config.json"), "w") as f:
+            json.dump(cfg, f)
+        p, _ = common.run_requests(big_eos, small, tmp)
+        check_one_error_line(ck, p, "eos_token_id outside the embedding table",
+                             ["config.json", "eos_token_id", "vocab_size"], exit_code=2)
         nan = os.path.join(tmp, "nan-weight")
         shutil.copytree(model, nan)
         path = os.path.join(nan, "model.safetensors")

@@ -76,6 +76,10 @@ Vocab read_vocab_json(const std::filesystem::path& path) {
 
 std::vector<BpeMerges::Rule> read_merges_txt(const std::filesystem::path& path, const Vocab& vocab) {
   const std::string text = read_text_file(path);
+  // Not even the "#version" header: a truncated or blanked file, which would silently tokenize
+  // every word into single bytes. (A header and no rule is a byte-level vocabulary: accepted.)
+  STRATA_CHECK_INPUT(text.find_first_not_of(" \t\r\n") != std::string::npos, path.string(),
+                     ": empty (a GPT-2 BPE tokenizer needs its merges; is the file truncated?)");
   std::vector<std::string_view> lines;
   for (size_t start = 0; start < text.size();) {
     size_t end = text.find('\n', start);

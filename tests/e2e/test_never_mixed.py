@@ -10,7 +10,7 @@
   - a journal with an injected entry (a request outside the job, another request's line, a
     request twice) or a garbage line is refused naming the journal, never an extra output line;
   - a checkpoint with a layer config.json does not declare, a NaN among the weights, and an
-    eos_token_id outside the embedding table: one line naming the tensor or the field (before:
+    eos_token_id outside the embedding table, an empty merges.txt: one line naming the tensor or the field (before:
     garbage tokens, exit 0);
   - `convert --verify` finds a tensor dropped from the manifest and a changed shape (checksums
     alone passed them), naming the tensor.
@@ -153,6 +153,11 @@ def main():
         p, _ = common.run_requests(big_eos, small, tmp)
         check_one_error_line(ck, p, "eos_token_id outside the embedding table",
                              ["config.json", "eos_token_id", "vocab_size"], exit_code=2)
+        no_merges = os.path.join(tmp, "empty-merges")
+        shutil.copytree(model, no_merges)
+        open(os.path.join(no_merges, "merges.txt"), "w").close()
+        p, _ = common.run_requests(no_merges, small, tmp)
+        check_one_error_line(ck, p, "an empty merges.txt", ["merges.txt", "empty"], exit_code=2)
         nan = os.path.join(tmp, "nan-weight")
         shutil.copytree(model, nan)
         path = os.path.join(nan, "model.safetensors")

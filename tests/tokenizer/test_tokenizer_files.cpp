@@ -94,6 +94,9 @@ TEST_CASE("bad merges.txt lines are rejected with file and line", "[tokenizer]")
         merges + ":2: symbol \"zz\" is not in vocab.json");
   CHECK(error_with_merges("#version: 0.2\na b\nab c\nb a\n") ==
         merges + ":4: merged symbol \"ba\" is not in vocab.json");
+  // A blank file is a truncated one (issue 16): refused, not byte-level tokens.
+  CHECK_THAT(error_with_merges(""), Catch::StartsWith(merges + ": empty"));
+  CHECK_THAT(error_with_merges("\n\n"), Catch::StartsWith(merges + ": empty"));
 }
 
 TEST_CASE("merges.txt variants that are accepted", "[tokenizer]") {
@@ -103,8 +106,7 @@ TEST_CASE("merges.txt variants that are accepted", "[tokenizer]") {
     return BpeTokenizer::load(dir.path()).encode("abc");
   };
   const Ids unmerged = {byte_id('a'), byte_id('b'), byte_id('c')};
-  CHECK(encode_with_merges("") == unmerged);
-  CHECK(encode_with_merges("#version: 0.2\n") == unmerged);
+  CHECK(encode_with_merges("#version: 0.2\n") == unmerged);  // a header, no rule: byte-level
   CHECK(encode_with_merges("#version: 0.2\na b\n") == Ids{260, byte_id('c')});
   CHECK(encode_with_merges("a b\nab c") == Ids{261});                     // no header, no final \n
   CHECK(encode_with_merges("#version: 0.2\r\na b\r\nab c\r\n") == Ids{261});  // CRLF

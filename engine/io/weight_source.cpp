@@ -2,6 +2,8 @@
 
 #include "common/error.h"
 #include "engine/io/hf_checkpoint.h"
+#include "offload/crc32c.h"
+#include "offload/store_manifest.h"
 
 namespace strata {
 namespace {
@@ -27,7 +29,20 @@ class StoreSource final : public WeightSource {
                        "config.json and its dtype ", stored.dtype, " give");
   }
   void read(const std::string& name, uint64_t begin, uint64_t length, void* dst) override {
-    store_.read_into(store_.require(name), begin, length, dst);
+    const StoreTensor& t = store_.require(name);
+    store_.read_into(t, begin, length, dst);
+    // A whole tensor is checked against its manifest CRC32C on every read (SSE4.2: several
+    // GB/s, cheap next to the disk; docs/benchmarks.md section 7). A row range of a tensor split
+    // over tiers has no checksum of its own and is checked by `convert --verify` only.
+    if (begin == 0 && length == t.length) {
+      const uint32_t crc = crc32c(dst, size_t(length));
+      if (crc != t.crc32c) {
+        throw Error(str_cat(store_.path_of(t.file).string(), ": tensor ", t.name,
+                            ": checksum mismatch on read (manifest ", crc_hex(t.crc32c),
+                            ", data ", crc_hex(crc), "); the store is damaged: run strata "
+                            "convert --verify, then convert the model again"));
+      }
+    }
   }
   bool serves_disk_rows() const override { return true; }
   const std::filesystem::path& dir() const override { return store_.dir(); }

@@ -12,6 +12,8 @@
   - a checkpoint with a layer config.json does not declare, a NaN among the weights, and an
     eos_token_id outside the embedding table, an empty merges.txt: one line naming the tensor or the field (before:
     garbage tokens, exit 0);
+  - a weight byte flipped in a store is caught by the CRC32C check of the read that brings the
+    whole tensor in (weights on disk), naming the tensor, exit 1;
   - `convert --verify` finds a tensor dropped from the manifest and a changed shape (checksums
     alone passed them), naming the tensor.
 """
@@ -196,6 +198,25 @@ def main():
         p, got = common.run_requests(store, small, tmp)
         ck.check(p.returncode == 0 and got is not None, "the restored store runs",
                  common.describe(p))
+
+        # A weight byte flipped in the store: the read that brings the whole tensor in checks
+        # its CRC32C (weights on disk: every step) and stops the job naming the tensor.
+        with open(os.path.join(store, "manifest.yaml")) as f:
+            fc1 = next(x for x in f.read().splitlines() if "decoder.layers.1.fc1.weight" in x)
+        offset = int(re.search(r"offset: (\d+)", fc1).group(1))
+        data = os.path.join(store, re.search(r"file: ([^,]+)", fc1).group(1))
+        with open(data, "r+b") as f:
+            f.seek(offset + 3)
+            byte = f.read(1)
+            f.seek(offset + 3)
+            f.write(bytes([byte[0] ^ 0x20]))
+        p, _ = common.run_requests(store, small, tmp, ["--percent", 0, 0, 100, 0, 100, 0,
+                                                       "--offload-dir", tmp])
+        check_one_error_line(ck, p, "a flipped weight byte in a store, weights on disk",
+                             ["decoder.layers.1.fc1.weight", "checksum mismatch"], exit_code=1)
+        with open(data, "r+b") as f:
+            f.seek(offset + 3)
+            f.write(byte)
 
         # convert --verify checks the manifest against config.json.
         manifest = os.path.join(store, "manifest.yaml")

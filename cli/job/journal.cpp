@@ -130,11 +130,13 @@ void Journal::write_all(const std::string& bytes) {
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd_.get(), bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    STRATA_CHECK_INPUT(n > 0, path_.string(), ": write failed: ", std::strerror(errno));
+    // The machine's failure (disk full, I/O error), not the user's input: exit 1, not 2.
+    if (n <= 0) throw Error(str_cat(path_.string(), ": write failed: ", std::strerror(errno)));
     done += size_t(n);
   }
-  STRATA_CHECK_INPUT(::fsync(fd_.get()) == 0, path_.string(), ": fsync failed: ",
-                     std::strerror(errno));
+  if (::fsync(fd_.get()) != 0) {
+    throw Error(str_cat(path_.string(), ": fsync failed: ", std::strerror(errno)));
+  }
 }
 
 void Journal::remove() {

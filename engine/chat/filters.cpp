@@ -67,25 +67,7 @@ Value f_title(Renderer&, const Value& v, const CallArgs& a) {
 Value f_replace(Renderer&, const Value& v, const CallArgs& a) {
   BoundArgs b("replace", a, {"old", "new", "count"});
   const std::string s = py_str(v), from = b.str(0, ""), to = b.str(1, "");
-  int64_t count = b.has(2) ? b.integer(2, -1) : -1;
-  std::string out;
-  size_t pos = 0;
-  if (from.empty()) {  // Python inserts `to` between characters (and at both ends)
-    const std::u32string cps = decode_utf8(s);
-    for (size_t i = 0; i <= cps.size(); ++i) {
-      if (count < 0 || static_cast<int64_t>(i) < count) out += to;
-      if (i < cps.size()) append_utf8(out, cps[i]);
-    }
-    return Value(out);
-  }
-  while (count != 0) {
-    const size_t hit = s.find(from, pos);
-    if (hit == std::string::npos) break;
-    out += s.substr(pos, hit - pos) + to;
-    pos = hit + from.size();
-    if (count > 0) --count;
-  }
-  return Value(out + s.substr(pos));
+  return Value(py_replace(s, from, to, b.has(2) ? b.integer(2, -1) : -1));
 }
 Value f_default(Renderer&, const Value& v, const CallArgs& a) {
   BoundArgs b("default", a, {"default_value", "boolean"});

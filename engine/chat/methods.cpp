@@ -88,18 +88,7 @@ Value m_replace(const Value& self, const CallArgs& a) {
   BoundArgs b("replace", a, {"old", "new", "count"});
   const std::string from = b.str(0, ""), to = b.str(1, "");
   if (from.empty()) template_fail("unsupported template construct 'str.replace with an empty pattern'");
-  int64_t count = b.integer(2, -1);
-  const std::string& s = self.str();
-  std::string out;
-  size_t pos = 0;
-  while (count != 0) {
-    const size_t hit = s.find(from, pos);
-    if (hit == std::string::npos) break;
-    out += s.substr(pos, hit - pos) + to;
-    pos = hit + from.size();
-    if (count > 0) --count;
-  }
-  return Value(out + s.substr(pos));
+  return Value(py_replace(self.str(), from, to, b.integer(2, -1)));
 }
 
 // Code point index of a byte offset (find() answers in characters, as Python does).

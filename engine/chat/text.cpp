@@ -147,4 +147,26 @@ std::string py_capitalize(std::string_view s) {
   return out;
 }
 
+std::string py_replace(const std::string& s, const std::string& from, const std::string& to,
+                       int64_t count) {
+  std::string out;
+  if (from.empty()) {
+    const std::u32string cps = decode_utf8(s);
+    for (size_t i = 0; i <= cps.size(); ++i) {
+      if (count < 0 || static_cast<int64_t>(i) < count) out += to;
+      if (i < cps.size()) append_utf8(out, cps[i]);
+    }
+    return out;
+  }
+  size_t pos = 0;
+  while (count != 0) {
+    const size_t hit = s.find(from, pos);
+    if (hit == std::string::npos) break;
+    out += s.substr(pos, hit - pos) + to;
+    pos = hit + from.size();
+    if (count > 0) --count;
+  }
+  return out + s.substr(pos);
+}
+
 }  // namespace strata::chat

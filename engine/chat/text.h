@@ -4,6 +4,7 @@
 // engine must match str.strip(), len() and s[a:b] exactly, not their byte-wise C++ cousins.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,5 +35,10 @@ std::string ascii_upper(std::string_view s);
 std::string ascii_lower(std::string_view s);
 std::string py_title(std::string_view s);       // str.title() over ASCII
 std::string py_capitalize(std::string_view s);  // str.capitalize() over ASCII
+
+// str.replace(old, new, count) (count < 0: all). An empty `from` inserts `to` around every code
+// point, as Python does.
+std::string py_replace(const std::string& s, const std::string& from, const std::string& to,
+                       int64_t count);
 
 }  // namespace strata::chat

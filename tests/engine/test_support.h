@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -18,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/error.h"
 #include "engine/core/dtype.h"
 #include "engine/core/half.h"
 
@@ -94,6 +96,16 @@ inline void write_file(const std::filesystem::path& path, std::string_view conte
 inline std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The message of the InputError that `action` throws, or "(no InputError)".
+inline std::string input_error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no InputError)";
 }
 
 }  // namespace strata::ut

@@ -10,16 +10,9 @@
 
 using strata::ut::TempDir;
 
-namespace {
+using strata::ut::input_error_of;
 
-std::string input_error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const strata::InputError& e) {
-    return e.what();
-  }
-  return "(no InputError)";
-}
+namespace {
 
 // A valid tokenizer.json (vocab a, b, ab; merge "a b") with `field` replaced by `value`.
 std::string with(const std::string& field, const std::string& value) {

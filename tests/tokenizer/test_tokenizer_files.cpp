@@ -17,16 +17,9 @@ using strata::test::TempDir;
 using strata::test::write_file;
 using Ids = std::vector<int32_t>;
 
-namespace {
+using strata::ut::input_error_of;
 
-std::string input_error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const strata::InputError& e) {
-    return e.what();
-  }
-  return "(no InputError)";
-}
+namespace {
 
 std::string load_error(const TempDir& dir) {
   return input_error_of([&] { BpeTokenizer::load(dir.path()); });

@@ -4,9 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
 
 #include "common/error.h"
 #include "common/json_guard.h"
@@ -81,6 +84,25 @@ SafetensorsEntry parse_entry(const std::string& name, const nlohmann::json& j,
   return e;
 }
 
+// Two tensors sharing bytes would silently alias each other's weights (a crafted or corrupted
+// header): the safetensors format lays tensors out disjointly, so any overlap is refused.
+void check_disjoint(const std::map<std::string, SafetensorsEntry>& entries,
+                    const std::filesystem::path& path) {
+  std::vector<std::pair<const std::string*, const SafetensorsEntry*>> by_offset;
+  for (const auto& [name, e] : entries) {
+    if (e.nbytes > 0) by_offset.emplace_back(&name, &e);
+  }
+  std::sort(by_offset.begin(), by_offset.end(), [](const auto& a, const auto& b) {
+    return a.second->file_offset < b.second->file_offset;
+  });
+  for (size_t i = 1; i < by_offset.size(); ++i) {
+    const auto& [prev_name, prev] = by_offset[i - 1];
+    const auto& [name, e] = by_offset[i];
+    STRATA_CHECK_INPUT(prev->file_offset + prev->nbytes <= e->file_offset, path.string(),
+                       ": tensor ", *name, ": data_offsets overlap tensor ", *prev_name);
+  }
+}
+
 }  // namespace
 
 SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
@@ -112,6 +134,7 @@ SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
     if (name == "__metadata__") continue;
     file.entries_.emplace(name, parse_entry(name, value, 8 + header_len, file_size, path));
   }
+  check_disjoint(file.entries_, path);
   return file;
 }
 

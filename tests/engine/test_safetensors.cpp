@@ -150,6 +150,17 @@ TEST_CASE("SafetensorsFile rejects malformed files naming the file and tensor", 
     expect_bad(dir, safetensors_bytes(one(no_offsets), data), {"w", "data_offsets"});
     expect_bad(dir, safetensors_bytes(json{{"w", 5}}.dump(), data), {"w"});
   }
+  SECTION("two tensors whose data_offsets overlap alias each other's bytes") {
+    const json two{{"a", entry("F32", {2, 2}, 0, 16)}, {"b", entry("F32", {2, 2}, 8, 24)}};
+    expect_bad(dir, safetensors_bytes(two.dump(), data), {"b", "overlap", "a"});
+    // Adjacent ranges and an empty tensor inside another's range are fine.
+    const json ok{{"a", entry("F32", {2, 2}, 0, 16)},
+                  {"b", entry("F32", {2}, 16, 24)},
+                  {"e", entry("F32", {0}, 8, 8)}};
+    const auto path = dir / "ok.safetensors";
+    ut::write_file(path, safetensors_bytes(ok.dump(), data));
+    CHECK(SafetensorsFile::open(path).entries().size() == 3);
+  }
   SECTION("a shape whose byte count overflows 64 bits is not a zero-byte tensor") {
     // 2^62 * 4 elements * 4 bytes = 2^66 bytes, which wraps to 0 in uint64 arithmetic.
     expect_bad(dir, safetensors_bytes(one(entry("F32", {int64_t(1) << 62, 4}, 0, 0)), data),

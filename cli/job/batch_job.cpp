@@ -43,6 +43,12 @@ nlohmann::ordered_json native_result_line(const Request& r, const SequenceReques
           {"completion_tokens", res.token_ids.size()}};
 }
 
+// A native request that failed alone: its id and OpenAI's error object, no text.
+nlohmann::ordered_json native_error_line(const Request& r, const std::string& message,
+                                         const std::string& code) {
+  return {{"id", r.id}, {"error", {{"code", code}, {"message", message}}}};
+}
+
 // What decides the tokens besides the requests: the model, its compression and the backend.
 std::string fingerprint_of(const BatchJobOptions& o, BackendKind backend) {
   return system_fingerprint(std::filesystem::weakly_canonical(o.model_dir).string() + "|" +
@@ -186,6 +192,10 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
     }
     try {
       choices[i] = request_sequences(r, o.defaults, source, chat, input.name);
+    } catch (const PromptTooLong& e) {
+      // A request the model cannot take fails alone, in either format (OpenAI's code).
+      if (o.strict) throw;
+      failed.push_back({int64_t(i), e.what(), "context_length_exceeded"});
     } catch (const InputError& e) {
       if (!r.openai || o.strict) throw;
       failed.push_back({int64_t(i), e.what(), "invalid_request"});
@@ -241,7 +251,8 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
   for (const Failure& f : failed) {
     const Request& r = requests[size_t(f.index)];
     if (!lines.count(f.index)) {
-      new_failures.emplace_back(f.index, openai.error_line(r, f.message, f.code));
+      new_failures.emplace_back(f.index, r.openai ? openai.error_line(r, f.message, f.code)
+                                                  : native_error_line(r, f.message, f.code));
     }
   }
   if (!new_failures.empty()) record(new_failures);

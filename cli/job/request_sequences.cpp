@@ -39,9 +39,11 @@ std::vector<SequenceRequest> request_sequences(const Request& r, const RequestDe
   const int64_t limit = model.config().max_positions;
   for (size_t p = 0; p < prompts.size(); ++p) {
     const std::string field = r.prompts.size() > 1 ? "prompt[" + std::to_string(p) + "]" : "prompt";
-    STRATA_CHECK_INPUT(int64_t(prompts[p].size()) <= limit, where, ": field '", field, "': ",
-                       prompts[p].size(), " tokens (bos included) exceed the model's "
-                       "max_position_embeddings ", limit);
+    if (int64_t(prompts[p].size()) > limit) {
+      throw PromptTooLong(str_cat(where, ": field '", field, "': ", prompts[p].size(),
+                                  " tokens (bos included) exceed the model's "
+                                  "max_position_embeddings ", limit));
+    }
   }
   SequenceRequest s;
   s.max_new_tokens = r.max_tokens.value_or(d.max_new_tokens);

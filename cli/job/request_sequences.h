@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/job/request.h"
+#include "common/error.h"
 #include "engine/chat/chat_prompt.h"
 #include "engine/generate/generator.h"
 #include "runtime/model_source.h"
@@ -25,9 +26,16 @@ struct RequestDefaults {
   uint64_t seed = 0;  // a request without "seed" gets one derived from this and its line number
 };
 
+// A well-formed request whose prompt cannot fit the model's context: the request fails (an
+// error line), not the job, unless --strict.
+class PromptTooLong : public InputError {
+ public:
+  using InputError::InputError;
+};
+
 // Tokenizes the request's prompts (through the chat template for chat requests) and fills
-// the sampling of each choice. Throws InputError "FILE:LINE: field 'prompt': ..." when a prompt
-// is longer than the model's max_position_embeddings.
+// the sampling of each choice. Throws PromptTooLong "FILE:LINE: field 'prompt': ..." when a
+// prompt is longer than the model's max_position_embeddings.
 std::vector<SequenceRequest> request_sequences(const Request& r, const RequestDefaults& d,
                                                const ModelSource& model,
                                                const chat::ChatFormatter& chat,

@@ -5,7 +5,12 @@ no --output file created, and an already existing --output file left unchanged.
 
 Cases: malformed JSON on line 3; a line without "prompt"; wrong types ("prompt": 5,
 "max_tokens": "ten", "temperature": "hot"); bad values ("temperature": -1, "max_tokens": -3);
-an empty input file; a prompt longer than max_position_embeddings allows.
+an empty input file.
+
+A well-formed request whose prompt is longer than max_position_embeddings allows fails alone
+(issue 16 point 4): the other requests run, its line is `{"id", "error": {"code":
+"context_length_exceeded", "message"}}` naming the file, line and field, exit code 3; under
+--strict it stops the job like the cases above.
 """
 
 import json
@@ -34,9 +39,8 @@ CASES = [
     ("temperature is a string", [GOOD, GOOD, GOOD, '{"prompt": "hi", "temperature": "hot"}'], 4,
      "temperature"),
     ("empty input file", [], None, None),
-    ("prompt longer than max_position_embeddings",
-     [GOOD, json.dumps({"prompt": LONG_PROMPT, "max_tokens": 4}), GOOD], 2, "prompt"),
 ]
+TOO_LONG = [GOOD, json.dumps({"id": "long", "prompt": LONG_PROMPT, "max_tokens": 4}), GOOD]
 
 
 def line_pattern(n):
@@ -97,7 +101,36 @@ def main():
                                    x != os.path.basename(out) and "existing" not in x)
                 if leftovers:
                     ck.note(f"{what}: files left beside the output: {leftovers}")
+        check_prompt_too_long(ck, model, tmp, n_long)
     ck.finish()
+
+
+def check_prompt_too_long(ck, model, tmp, n_long):
+    print(f"case: prompt longer than max_position_embeddings ({n_long} prompt tokens)")
+    inp = os.path.join(tmp, "too-long.jsonl")
+    common.write_jsonl(inp, TOO_LONG)
+    out = os.path.join(tmp, "too-long.out.jsonl")
+    p = common.run_strata(["run", "--model", model, "--input", inp, "--output", out,
+                           "--max-new-tokens", 4, "--quiet"])
+    if ck.check(p.returncode == 3 and os.path.exists(out),
+                "prompt too long: the job runs and exits 3", common.describe(p)):
+        got = common.read_jsonl(out)
+        ck.check([g.get("id") for g in got] == ["line-1", "long", "line-3"],
+                 "prompt too long: one line per request, in input order", str(got)[:300])
+        ck.check(all("text" in g and "error" not in g for g in (got[0], got[2])),
+                 "prompt too long: the other requests have their results", str(got)[:300])
+        err = got[1].get("error") or {}
+        ck.check(err.get("code") == "context_length_exceeded" and "text" not in got[1] and
+                 line_pattern(2).search(err.get("message", "").replace(tmp, "")) is not None and
+                 "'prompt'" in err.get("message", ""),
+                 "prompt too long: its line is an error naming the line and the field",
+                 str(got[1]))
+    p = common.run_strata(["run", "--model", model, "--input", inp, "--output", out + ".strict",
+                           "--max-new-tokens", 4, "--quiet", "--strict"])
+    line = common.check_one_error_line(ck, p, "prompt too long, --strict", ["too-long.jsonl:2"],
+                                       exit_code=2)
+    ck.check("prompt" in line and not os.path.exists(out + ".strict"),
+             "prompt too long, --strict: names the field, no output", line)
 
 
 if __name__ == "__main__":

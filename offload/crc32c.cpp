@@ -66,6 +66,27 @@ __attribute__((target("sse4.2"))) uint32_t hardware_update(uint32_t crc, const u
 }
 #endif
 
+// a * b modulo the CRC polynomial, both in the reflected bit order (x^0 is bit 31).
+uint32_t multiply_mod_poly(uint32_t a, uint32_t b) {
+  uint32_t product = 0;
+  for (uint32_t m = 1u << 31; m != 0; m >>= 1) {
+    if (a & m) product ^= b;
+    b = (b & 1) ? (b >> 1) ^ kPolyReflected : b >> 1;
+  }
+  return product;
+}
+
+// x^(8 * len) modulo the polynomial: appending len bytes shifts a checksum by this factor.
+uint32_t x_pow_8n(uint64_t len) {
+  uint32_t result = 1u << 31;      // x^0
+  uint32_t square = 1u << 23;      // x^8 (one byte), squared at each bit of len
+  for (; len != 0; len >>= 1) {
+    if (len & 1) result = multiply_mod_poly(result, square);
+    square = multiply_mod_poly(square, square);
+  }
+  return result;
+}
+
 }  // namespace
 
 bool crc32c_hardware_available() {
@@ -88,6 +109,19 @@ uint32_t crc32c(const void* data, size_t len, uint32_t previous) {
   if (hardware) return ~hardware_update(~previous, static_cast<const unsigned char*>(data), len);
 #endif
   return crc32c_software(data, len, previous);
+}
+
+}  // namespace strata
+
+namespace strata {
+
+uint32_t crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b) {
+  return multiply_mod_poly(x_pow_8n(len_b), crc_a) ^ crc_b;
+}
+
+// crc(A ++ B) = shift(crc(A)) ^ crc(B) over GF(2), so crc(B) = shift(crc(A)) ^ crc(A ++ B).
+uint32_t crc32c_of_slice(uint32_t crc_prefix_a, uint32_t crc_prefix_b, uint64_t len) {
+  return crc32c_combine(crc_prefix_a, crc_prefix_b, len);
 }
 
 }  // namespace strata

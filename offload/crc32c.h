@@ -14,6 +14,14 @@ namespace strata {
 // Checksum of data[0, len), continuing from a previous result (0 to start).
 uint32_t crc32c(const void* data, size_t len, uint32_t previous = 0);
 
+// The checksum of A ++ B from crc32c(A), crc32c(B) and B's length (zlib's crc32_combine, for
+// CRC32C): combine is linear, so crc32c_of_slice below can undo it.
+uint32_t crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b);
+
+// The checksum of bytes [a, b) of a buffer, given the checksums of its prefixes [0, a) and
+// [0, b): the inverse of crc32c_combine.
+uint32_t crc32c_of_slice(uint32_t crc_prefix_a, uint32_t crc_prefix_b, uint64_t len);
+
 // The portable slicing-by-8 implementation behind crc32c() when SSE4.2 is absent.
 uint32_t crc32c_software(const void* data, size_t len, uint32_t previous = 0);
 

@@ -36,26 +36,33 @@ WeightTiers::WeightTiers(std::unique_ptr<WeightSource> source, const TensorTable
                     host_home_.data<char>() + t.host_offset);
     }
     if (t.split.device > 0) {
-      read_to_device(t.name, device_begin, uint64_t(t.split.device) * t.row_bytes,
+      read_to_device(t.name, device_begin, uint64_t(t.split.device) * t.row_bytes, t.row_bytes,
                      device_home_.data<char>() + t.device_offset, bounce);
     }
   }
 }
 
 void WeightTiers::read_to_device(const std::string& name, uint64_t begin, uint64_t length,
-                                 char* device, MemoryBlock& bounce) {
+                                 uint64_t row_bytes, char* device, MemoryBlock& bounce) {
   if (device_.host_addressable()) {
     source_->read(name, begin, length, device);
     return;
   }
   // Through a host bounce buffer a piece at a time, made once: no device tensor is longer than
-  // the device home.
-  constexpr uint64_t kPiece = uint64_t(64) << 20;
+  // the device home. Pieces are whole rows, so the store checks each against the checksums of
+  // the tensor's rows (engine/io/weight_source.cpp) instead of re-reading the tensor.
+  constexpr uint64_t kMaxPiece = uint64_t(64) << 20;
+  const uint64_t piece = std::max<uint64_t>(1, kMaxPiece / row_bytes) * row_bytes;
   if (bounce.data() == nullptr) {
-    bounce = device_.allocate_host(size_t(std::min<uint64_t>(layout_.device_home_bytes, kPiece)));
+    uint64_t widest_row = 0;
+    for (const WeightTensorLayout& t : layout_.tensors) {
+      widest_row = std::max(widest_row, t.row_bytes);
+    }
+    bounce = device_.allocate_host(
+        size_t(std::min<uint64_t>(layout_.device_home_bytes, std::max(kMaxPiece, widest_row))));
   }
-  for (uint64_t done = 0; done < length; done += kPiece) {
-    const uint64_t n = std::min(kPiece, length - done);
+  for (uint64_t done = 0; done < length; done += piece) {
+    const uint64_t n = std::min(piece, length - done);
     source_->read(name, begin + done, n, bounce.data<char>());
     device_.copy(CopyQueue::load, device + done, bounce.data(), size_t(n));
     device_.finish(CopyQueue::load);

@@ -49,8 +49,8 @@ class WeightTiers {
   Tensor view(const WeightTensorLayout& t, char* bytes) const;
   // Bytes [begin, begin + length) of a stored tensor into device memory (through `bounce`, a host
   // buffer made on first use, when the device is not host-addressable).
-  void read_to_device(const std::string& name, uint64_t begin, uint64_t length, char* device,
-                      MemoryBlock& bounce);
+  void read_to_device(const std::string& name, uint64_t begin, uint64_t length,
+                      uint64_t row_bytes, char* device, MemoryBlock& bounce);
 
   std::unique_ptr<WeightSource> source_;
   DeviceMemory& device_;

@@ -1,5 +1,10 @@
 #include "engine/io/weight_source.h"
 
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <vector>
+
 #include "common/error.h"
 #include "engine/io/hf_checkpoint.h"
 #include "offload/crc32c.h"
@@ -28,27 +33,91 @@ class StoreSource final : public WeightSource {
                        ": tensor ", t.name, " does not have the shape (or the byte length) "
                        "config.json and its dtype ", stored.dtype, " give");
   }
+  // Every read is checked. A whole tensor against its manifest CRC32C (SSE4.2: several GB/s,
+  // cheap next to the disk; docs/benchmarks.md section 7). A row range of a tensor split over
+  // tiers has no checksum in the manifest: the first such read goes through the whole tensor
+  // once, checks it against the manifest and keeps the running checksum at every row boundary;
+  // any row range read afterwards (each step, for disk-resident rows) is checked against the
+  // checksum those verified bytes give it (crc32c_of_slice).
   void read(const std::string& name, uint64_t begin, uint64_t length, void* dst) override {
     const StoreTensor& t = store_.require(name);
-    store_.read_into(t, begin, length, dst);
-    // A whole tensor is checked against its manifest CRC32C on every read (SSE4.2: several
-    // GB/s, cheap next to the disk; docs/benchmarks.md section 7). A row range of a tensor split
-    // over tiers has no checksum of its own and is checked by `convert --verify` only.
     if (begin == 0 && length == t.length) {
-      const uint32_t crc = crc32c(dst, size_t(length));
-      if (crc != t.crc32c) {
-        throw Error(str_cat(store_.path_of(t.file).string(), ": tensor ", t.name,
-                            ": checksum mismatch on read (manifest ", crc_hex(t.crc32c),
-                            ", data ", crc_hex(crc), "); the store is damaged: run strata "
-                            "convert --verify, then convert the model again"));
-      }
+      store_.read_into(t, begin, length, dst);
+      check_crc(t, t.crc32c, crc32c(dst, size_t(length)), "");
+      return;
     }
+    auto prefixes = row_prefix_crcs_.find(name);
+    if (prefixes == row_prefix_crcs_.end()) {
+      // Verified bytes straight into dst on the way: the first read costs one pass.
+      prefixes = row_prefix_crcs_.emplace(name, verify_whole(t, begin, length,
+                                                             static_cast<char*>(dst))).first;
+      return;
+    }
+    const RowPrefixCrcs& p = prefixes->second;
+    if (begin % p.row_bytes != 0 || length % p.row_bytes != 0) {
+      verify_whole(t, begin, length, static_cast<char*>(dst));  // not a row range: a full pass
+      return;
+    }
+    store_.read_into(t, begin, length, dst);
+    const size_t a = size_t(begin / p.row_bytes), b = size_t((begin + length) / p.row_bytes);
+    check_crc(t, crc32c_of_slice(p.crcs[a], p.crcs[b], length), crc32c(dst, size_t(length)),
+              str_cat(" (rows ", a, " to ", b, ", changed since this run verified them)"));
   }
   bool serves_disk_rows() const override { return true; }
   const std::filesystem::path& dir() const override { return store_.dir(); }
 
  private:
+  // crcs[r]: CRC32C of the tensor's first r rows.
+  struct RowPrefixCrcs {
+    uint64_t row_bytes = 1;
+    std::vector<uint32_t> crcs;
+  };
+
+  // Reads the whole tensor in slices (bounded memory), checks it against the manifest, copies
+  // [begin, begin + length) into dst on the way and returns the checksum at every row boundary.
+  RowPrefixCrcs verify_whole(const StoreTensor& t, uint64_t begin, uint64_t length, char* dst) {
+    RowPrefixCrcs p;
+    const uint64_t rows = t.shape.empty() || t.shape[0] <= 0 ? 1 : uint64_t(t.shape[0]);
+    p.row_bytes = t.length % rows == 0 && t.length > 0 ? t.length / rows : t.length + 1;
+    p.crcs.reserve(size_t(t.length / p.row_bytes) + 1);
+    p.crcs.push_back(0);
+    slice_.resize(kSliceBytes);
+    uint32_t crc = 0;
+    for (uint64_t at = 0; at < t.length;) {
+      const uint64_t n = std::min<uint64_t>(kSliceBytes, t.length - at);
+      store_.read_into(t, at, n, slice_.data());
+      const uint64_t lo = std::max(at, begin), hi = std::min(at + n, begin + length);
+      if (lo < hi) std::memcpy(dst + (lo - begin), slice_.data() + (lo - at), size_t(hi - lo));
+      // Extend the checksum up to each row boundary inside this slice, then to its end.
+      uint64_t pos = at;
+      for (uint64_t edge = (at / p.row_bytes + 1) * p.row_bytes; edge <= at + n;
+           edge += p.row_bytes) {
+        crc = crc32c(slice_.data() + (pos - at), size_t(edge - pos), crc);
+        p.crcs.push_back(crc);
+        pos = edge;
+      }
+      crc = crc32c(slice_.data() + (pos - at), size_t(at + n - pos), crc);
+      at += n;
+    }
+    check_crc(t, t.crc32c, crc, "");
+    return p;
+  }
+
+  void check_crc(const StoreTensor& t, uint32_t expected, uint32_t got,
+                 const std::string& which) const {
+    if (got == expected) return;
+    throw Error(str_cat(store_.path_of(t.file).string(), ": tensor ", t.name, which,
+                        ": checksum mismatch on read (expected ", crc_hex(expected), ", data ",
+                        crc_hex(got), "); the store is damaged: run strata convert --verify, "
+                        "then convert the model again"));
+  }
+
+  static constexpr uint64_t kSliceBytes = 16u << 20;
   WeightStore store_;
+  // Tensors read in row ranges, by name. One reader thread (the executor's disk thread), like
+  // the store itself.
+  std::map<std::string, RowPrefixCrcs> row_prefix_crcs_;
+  std::vector<char> slice_;
 };
 
 class CheckpointSource final : public WeightSource {

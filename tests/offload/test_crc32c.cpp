@@ -50,4 +50,22 @@ TEST_CASE("crc32c hardware and software paths agree and extend piecewise", "[crc
   CHECK(crc32c(flipped.data(), flipped.size()) != crc32c(data.data(), data.size()));
 }
 
+TEST_CASE("crc32c of a slice from its prefixes' checksums equals the slice's own", "[crc]") {
+  const std::string data = ut::random_bytes(70000, 9);
+  std::mt19937 rng(13);
+  for (int trial = 0; trial < 200; ++trial) {
+    const size_t a = trial < 10 ? 0 : rng() % data.size();
+    const size_t b = a + (trial % 7 == 0 ? 0 : rng() % (data.size() - a + 1));
+    const uint32_t prefix_a = crc32c(data.data(), a), prefix_b = crc32c(data.data(), b);
+    const uint32_t slice = crc32c(data.data() + a, b - a);
+    CHECK(crc32c_of_slice(prefix_a, prefix_b, b - a) == slice);
+    CHECK(crc32c_combine(prefix_a, slice, b - a) == prefix_b);
+  }
+  // A slice that differs by one bit does not match its prefixes.
+  std::string flipped = data.substr(1000, 3000);
+  flipped[77] ^= 0x01;
+  CHECK(crc32c_of_slice(crc32c(data.data(), 1000), crc32c(data.data(), 4000), 3000) !=
+        crc32c(flipped.data(), flipped.size()));
+}
+
 }  // namespace strata

@@ -54,7 +54,8 @@ int64_t read_n(const nlohmann::json& body, const std::string& where) {
 
 bool is_openai_line(const nlohmann::json& j) { return j.is_object() && j.contains("custom_id"); }
 
-Request parse_openai_request(const nlohmann::json& j, const std::string& where, int64_t line) {
+Request parse_openai_request(const nlohmann::json& j, const nlohmann::ordered_json& ordered,
+                             const std::string& where, int64_t line) {
   Request req;
   req.line = line;
   req.openai = true;
@@ -101,8 +102,9 @@ Request parse_openai_request(const nlohmann::json& j, const std::string& where, 
                        ": field 'body.chat_template_kwargs': expected an object, got ",
                        kwargs.dump());
     // Ordered, so a template's tojson writes the client's key order.
-    fields.messages = nlohmann::ordered_json::parse(body["messages"].dump());
-    fields.chat_template_kwargs = nlohmann::ordered_json::parse(kwargs.dump());
+    const nlohmann::ordered_json& ordered_body = ordered["body"];
+    fields.messages = ordered_body["messages"];
+    fields.chat_template_kwargs = ordered_body.value("chat_template_kwargs", nlohmann::ordered_json());
   }
   fields.line = line;
   fields.id = req.id;

@@ -18,6 +18,9 @@ bool is_openai_line(const nlohmann::json& j);
 
 // Fills an OpenAI request. Throws InputError "FILE:LINE: field 'body.messages': ..." when bad,
 // UnsupportedParameter (an InputError) when it asks for what Strata does not do.
-Request parse_openai_request(const nlohmann::json& j, const std::string& where, int64_t line);
+// `ordered` is the same line with its keys in the file's order: messages and
+// chat_template_kwargs are taken from it, so a template's tojson writes the client's key order.
+Request parse_openai_request(const nlohmann::json& j, const nlohmann::ordered_json& ordered,
+                             const std::string& where, int64_t line);
 
 }  // namespace strata::cli

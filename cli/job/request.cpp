@@ -130,13 +130,14 @@ Request parse_request_fields(const nlohmann::json& j, const std::string& where, 
 Request parse_request(const std::string& text, const std::string& file, int64_t line) {
   const std::string where = file + ":" + std::to_string(line);
   check_json_depth(text, where);
-  nlohmann::json j;
+  nlohmann::ordered_json ordered;
   try {
-    j = nlohmann::json::parse(text);
+    ordered = nlohmann::ordered_json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     fail_input(where, ": malformed JSON: ", parse_message(e));
   }
-  if (is_openai_line(j)) return parse_openai_request(j, where, line);
+  const nlohmann::json j = ordered;
+  if (is_openai_line(j)) return parse_openai_request(j, ordered, where, line);
   return parse_request_fields(j, where, line);
 }
 

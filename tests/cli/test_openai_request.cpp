@@ -19,14 +19,17 @@ nlohmann::json line_with(const char* url, nlohmann::json body) {
   return {{"custom_id", "q"}, {"method", "POST"}, {"url", url}, {"body", std::move(body)}};
 }
 
+Request parse_line(const nlohmann::json& line) {
+  return parse_openai_request(line, nlohmann::ordered_json(line), "b.jsonl:2", 2);
+}
+
 Request completion(nlohmann::json body) {
-  return parse_openai_request(line_with("/v1/completions", std::move(body)), "b.jsonl:2", 2);
+  return parse_line(line_with("/v1/completions", std::move(body)));
 }
 
 Request chat(nlohmann::json body) {
   body["messages"] = nlohmann::json::array({{{"role", "user"}, {"content", "hi"}}});
-  return parse_openai_request(line_with("/v1/chat/completions", std::move(body)), "b.jsonl:2",
-                              2);
+  return parse_line(line_with("/v1/chat/completions", std::move(body)));
 }
 
 // The message of the UnsupportedParameter a body raises, or "" when it raises none.
@@ -182,6 +185,20 @@ TEST_CASE("OpenAiResponder writes OpenAI's fields with fresh ids", "[openai]") {
   CHECK(err["response"].is_null());
   CHECK(err["error"]["code"] == "unsupported_parameter");
   CHECK(responder.error_line(r, "bad", "")["error"]["code"] == "invalid_request");
+}
+
+TEST_CASE("Chat messages and template kwargs keep the file's key order", "[openai]") {
+  // Sorted, these keys would come out content, name, role and alpha, zeta: a template's tojson
+  // must write them as the client sent them, as transformers does.
+  const std::string file =
+      R"({"custom_id": "c", "method": "POST", "url": "/v1/chat/completions", "body": )"
+      R"({"messages": [{"role": "user", "name": "ann", "content": "hi"}], )"
+      R"("chat_template_kwargs": {"zeta": 1, "alpha": {"y": 2, "b": 3}}}})"
+      "\n";
+  const std::vector<Request> rs = parse_requests(file, "b.jsonl", BadLines::fail);
+  REQUIRE(rs.size() == 1);
+  CHECK(rs[0].messages.dump() == R"([{"role":"user","name":"ann","content":"hi"}])");
+  CHECK(rs[0].chat_template_kwargs.dump() == R"({"zeta":1,"alpha":{"y":2,"b":3}})");
 }
 
 }  // namespace strata::cli

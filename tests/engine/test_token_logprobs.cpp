@@ -29,15 +29,6 @@ double reference_logsumexp(const std::vector<float>& logits) {
   return acc;
 }
 
-// Token ids by logit, best first, equal logits by lower id.
-std::vector<int32_t> reference_ranking(const std::vector<float>& logits) {
-  std::vector<int32_t> order(logits.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int32_t a, int32_t b) { return logits[size_t(a)] > logits[size_t(b)]; });
-  return order;
-}
-
 // A float logprob against its float64 value: the float rounding of the result, no more.
 bool close(float got, double want) {
   if (want == -INFINITY) return got == -INFINITY;
@@ -74,7 +65,7 @@ TEST_CASE("step_logprobs equals the float64 log-softmax and its top k", "[sampli
                                           : int32_t(ut::random_int(rng, 0, int64_t(logits.size()) - 1));
     const StepLogprobs got = step_logprobs(logits, chosen, k);
     const double lse = reference_logsumexp(logits);
-    const std::vector<int32_t> order = reference_ranking(logits);
+    const std::vector<int32_t> order = ut::ranked_by_logit(logits);
     CAPTURE(trial, logits.size(), k, chosen);
     REQUIRE(got.chosen.token == chosen);
     REQUIRE(close(got.chosen.logprob, double(logits[size_t(chosen)]) - lse));

@@ -31,8 +31,10 @@ nlohmann::ordered_json OpenAiResponder::result_line(const Request& r, int64_t pr
     }
     if (!r.logprobs) {
       choice["logprobs"] = nullptr;
+    } else if (r.chat) {
+      choice["logprobs"] = chat_logprobs(res, tokenizer_);
     } else {
-      choice["logprobs"] = r.chat ? chat_logprobs(res, tokenizer_) : completion_logprobs(res, tokenizer_);
+      choice["logprobs"] = completion_logprobs(res, tokenizer_);
     }
     choice["finish_reason"] = res.finish_reason == FinishReason::stop ? "stop" : "length";
     list.push_back(std::move(choice));

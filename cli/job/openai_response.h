@@ -4,8 +4,9 @@
 //    "request_id": "req_<hex>", "body": {"id": "chatcmpl-<hex>" | "cmpl-<hex>",
 //    "object": "chat.completion" | "text_completion", "created": <unix seconds>, "model",
 //    "choices": [{"index", "message": {"role": "assistant", "content", "refusal": null} | "text",
-//    "logprobs": null | {...} (cli/job/openai_logprobs.h), "finish_reason"}], "usage": {"prompt_tokens", "completion_tokens",
-//    "total_tokens"}, "system_fingerprint"}}, "error": null}
+//    "logprobs": null | {...} (cli/job/openai_logprobs.h), "finish_reason"}],
+//    "usage": {"prompt_tokens", "completion_tokens", "total_tokens"}, "system_fingerprint"}},
+//    "error": null}
 // and, for a request that is not run, {"id", "custom_id", "response": null,
 // "error": {"code", "message"}}.
 // Every id holds 128 fresh random bits, so ids never repeat across jobs; a resumed job keeps the

@@ -13,6 +13,7 @@ opt_reference.py, no KV cache), on a small random OPT model:
   one entry per completion token over the choices; text_offset advances by each token's
   characters; the bytes of a chat answer's tokens make its text;
 - every line matches test_openai_schema.py's schema (openai-python's types);
+- weights and KV cache on the host, in micro-batches of 2: the same tokens and logprobs (1e-4);
 - an out-of-range or mistyped logprobs / top_logprobs gives an error line (invalid_request)
   naming the field, for that request only.
 """
@@ -276,6 +277,41 @@ def check_others(ck, lines):
     ck.check(all(0 <= x <= 255 for x in all_bytes), "bytes are byte values")
 
 
+def flat_logprobs(line):
+    """(token, logprob) of every reported token and top entry of a line, in order."""
+    out = []
+    for c in body(line)["choices"]:
+        lp = c["logprobs"] or {}
+        for e in lp.get("content") or []:
+            out += [(e["token"], e["logprob"])] + [(t["token"], t["logprob"])
+                                                    for t in e["top_logprobs"]]
+        for token, value, top in zip(lp.get("tokens", []), lp.get("token_logprobs", []),
+                                     lp.get("top_logprobs", [])):
+            out += [(token, value)] + list(top.items())
+    return out
+
+
+def check_offloaded(ck, model, tmp, inp, lines):
+    out = os.path.join(tmp, "offloaded.jsonl")
+    offload = os.path.join(tmp, "offload")
+    os.makedirs(offload, exist_ok=True)
+    p = common.run_strata(["run", "--model", model, "--input", inp, "--output", out, "--quiet",
+                           "--offload-dir", offload, "--percent", 0, 100, 0, 100, 100, 0,
+                           "--gpu-batch-size", 2, "--num-gpu-batches", 2])
+    if not ck.check(p.returncode == 3, "offloaded run", common.describe(p)):
+        return
+    problems = []
+    for line in common.read_jsonl(out):
+        if not line.get("response"):
+            continue
+        want, got = flat_logprobs(lines[line["custom_id"]]), flat_logprobs(line)
+        if len(got) != len(want) or any(a[0] != b[0] or abs(a[1] - b[1]) > 1e-4
+                                         for a, b in zip(got, want)):
+            problems.append(line["custom_id"])
+    ck.check(not problems, "weights and cache on the host, micro-batches of 2: the same tokens "
+             "and logprobs as all on the device", str(problems))
+
+
 def main():
     ck = Checker("openai logprobs")
     common.strata_bin()
@@ -316,6 +352,8 @@ def main():
         check_sampled(ck, ref, lines)
         print("the other shapes")
         check_others(ck, lines)
+        print("offloaded: the same logprobs")
+        check_offloaded(ck, model, tmp, inp, lines)
     ck.finish()
 
 

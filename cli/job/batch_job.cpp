@@ -209,7 +209,7 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
       source, make_run_request(o.execution, o.batch_size, choice.kind,
                                workload_of_choices(choices, source.config().max_positions),
                                notes));
-  OpenAiResponder openai(model_name, fingerprint_of(o, choice.kind));
+  OpenAiResponder openai(model_name, fingerprint_of(o, choice.kind), source.tokenizer());
 
   // Beside the file the output names (a symlink's target), where the output itself is renamed.
   const auto journal_path = std::filesystem::path(out.path.target.string() + ".journal");

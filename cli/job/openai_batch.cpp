@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "cli/job/openai_logprobs.h"
 #include "cli/job/openai_parameters.h"
 #include "common/error.h"
 #include "engine/chat/chat_prompt.h"
@@ -112,6 +113,7 @@ Request parse_openai_request(const nlohmann::json& j, const nlohmann::ordered_js
   fields.chat = req.chat;
   fields.n = read_n(body, where);
   fields.prompts = std::move(prompts);
+  fields.logprobs = read_logprobs(body, req.chat, where);
   return fields;
 }
 

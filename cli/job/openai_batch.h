@@ -2,8 +2,9 @@
 // run-batch` takes them: {"custom_id", "method": "POST", "url": "/v1/completions" |
 // "/v1/chat/completions", "body": {"prompt" (a string or an array of strings) | "messages",
 // "max_tokens" | "max_completion_tokens", "temperature", "top_p", "top_k", "stop", "seed", "n",
-// "presence_penalty", "frequency_penalty", ...}}. Which other body parameters are accepted or
-// refused: cli/job/openai_parameters.h. The output lines: cli/job/openai_response.h.
+// "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs" (chat), ...}}. Which
+// other body parameters are accepted or refused: cli/job/openai_parameters.h. The output lines:
+// cli/job/openai_response.h.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -33,6 +33,8 @@ constexpr Parameter kParameters[] = {
     {"presence_penalty", Endpoint::both, nullptr},
     {"frequency_penalty", Endpoint::both, nullptr},
     {"chat_template_kwargs", Endpoint::chat, nullptr},  // vLLM's extension
+    {"logprobs", Endpoint::both, nullptr},  // cli/job/openai_logprobs.h
+    {"top_logprobs", Endpoint::chat, nullptr},
     // Harmless: bookkeeping that cannot change the tokens.
     {"model", Endpoint::both, nullptr},
     {"user", Endpoint::both, nullptr},
@@ -45,9 +47,6 @@ constexpr Parameter kParameters[] = {
     {"prompt_cache_key", Endpoint::both, nullptr},
     // Not implemented: refused unless neutral.
     {"stream", Endpoint::both, "[null, false]"},
-    {"logprobs", Endpoint::chat, "[null, false]"},
-    {"top_logprobs", Endpoint::chat, "[null, 0]"},
-    {"logprobs", Endpoint::completions, "[null]"},
     {"logit_bias", Endpoint::both, "[null, {}]"},
     {"response_format", Endpoint::chat, R"([null, {"type": "text"}])"},
     {"tools", Endpoint::chat, "[null, []]"},

@@ -1,6 +1,6 @@
 // Which OpenAI body parameters Strata runs, which it accepts because they cannot change the
 // result, and which it refuses. A parameter that would change the result and that Strata does
-// not implement (response_format json, forced tools, logit_bias, logprobs, ...) must not be
+// not implement (response_format json, forced tools, logit_bias, echo, ...) must not be
 // ignored silently: the request gets an error line with OpenAI's code "unsupported_parameter",
 // and the rest of the job goes on.
 #pragma once

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli/job/file_digest.h"
+#include "cli/job/openai_logprobs.h"
 
 namespace strata::cli {
 
@@ -28,7 +29,13 @@ nlohmann::ordered_json OpenAiResponder::result_line(const Request& r, int64_t pr
     } else {
       choice["text"] = res.text;
     }
-    choice["logprobs"] = nullptr;  // logprobs are refused (cli/job/openai_parameters.cpp)
+    if (!r.logprobs) {
+      choice["logprobs"] = nullptr;
+    } else if (r.chat) {
+      choice["logprobs"] = chat_logprobs(res, tokenizer_);
+    } else {
+      choice["logprobs"] = completion_logprobs(res, tokenizer_);
+    }
     choice["finish_reason"] = res.finish_reason == FinishReason::stop ? "stop" : "length";
     list.push_back(std::move(choice));
     completion_tokens += int64_t(res.token_ids.size());

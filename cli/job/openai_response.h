@@ -4,8 +4,9 @@
 //    "request_id": "req_<hex>", "body": {"id": "chatcmpl-<hex>" | "cmpl-<hex>",
 //    "object": "chat.completion" | "text_completion", "created": <unix seconds>, "model",
 //    "choices": [{"index", "message": {"role": "assistant", "content", "refusal": null} | "text",
-//    "logprobs": null, "finish_reason"}], "usage": {"prompt_tokens", "completion_tokens",
-//    "total_tokens"}, "system_fingerprint"}}, "error": null}
+//    "logprobs": null | {...} (cli/job/openai_logprobs.h), "finish_reason"}],
+//    "usage": {"prompt_tokens", "completion_tokens", "total_tokens"}, "system_fingerprint"}},
+//    "error": null}
 // and, for a request that is not run, {"id", "custom_id", "response": null,
 // "error": {"code", "message"}}.
 // Every id holds 128 fresh random bits, so ids never repeat across jobs; a resumed job keeps the
@@ -20,15 +21,18 @@
 
 #include "cli/job/request.h"
 #include "engine/generate/generator.h"
+#include "engine/tokenizer/tokenizer.h"
 
 namespace strata::cli {
 
 class OpenAiResponder {
  public:
   // model: the name in each body; system_fingerprint: names what made the tokens (the model,
-  // its compression, the backend), as OpenAI's names its backend configuration.
-  OpenAiResponder(std::string model, std::string system_fingerprint)
-      : model_(std::move(model)), fingerprint_(std::move(system_fingerprint)) {}
+  // its compression, the backend), as OpenAI's names its backend configuration; tokenizer:
+  // the model's, for the tokens of logprobs (it must outlive the responder).
+  OpenAiResponder(std::string model, std::string system_fingerprint, const Tokenizer& tokenizer)
+      : model_(std::move(model)), fingerprint_(std::move(system_fingerprint)),
+        tokenizer_(tokenizer) {}
 
   // The line of a finished request. choices: its results in OpenAI's order (prompt_index * n +
   // i); prompt_tokens: the tokens of its prompts, each prompt counted once.
@@ -43,6 +47,7 @@ class OpenAiResponder {
 
   std::string model_;
   std::string fingerprint_;
+  const Tokenizer& tokenizer_;
   std::random_device random_;
 };
 

@@ -37,6 +37,9 @@ struct Request {
   // gives n choices per prompt, indexed prompt_index * n + i); empty otherwise: one `prompt`.
   int64_t n = 1;
   std::vector<std::string> prompts;
+  // OpenAI: report token logprobs, with this many most likely tokens per step (completions'
+  // logprobs, chat's top_logprobs; cli/job/openai_logprobs.h); unset: none.
+  std::optional<int32_t> logprobs;
   std::string error;           // non-empty: the line is bad (OpenAI files without --strict)
   std::string error_code;      // with error: OpenAI's code ("invalid_request", ...)
 };

@@ -53,6 +53,7 @@ std::vector<SequenceRequest> request_sequences(const Request& r, const RequestDe
   s.sampling.presence_penalty = r.presence_penalty.value_or(0.0f);
   s.sampling.frequency_penalty = r.frequency_penalty.value_or(0.0f);
   s.stop = r.stop;
+  s.logprobs = r.logprobs;
   const uint64_t seed = r.seed ? *r.seed : derive_seed(d.seed, r.line);
   std::vector<SequenceRequest> choices;
   for (size_t p = 0; p < prompts.size(); ++p) {

@@ -6,12 +6,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "engine/backend/backend.h"
 #include "engine/generate/sampling.h"
+#include "engine/generate/token_logprobs.h"
 #include "engine/models/kv_format.h"
 #include "engine/models/in_memory_model.h"
 #include "engine/tokenizer/tokenizer.h"
@@ -23,6 +25,9 @@ struct SequenceRequest {
   int64_t max_new_tokens = 0;
   SamplingParams sampling;
   std::vector<std::string> stop;    // stop strings: generation ends before the first one
+  // Token logprobs to report (token_logprobs.h): none when unset (nothing is computed), else
+  // each generated token's and those of the `*logprobs` most likely tokens at its step.
+  std::optional<int32_t> logprobs;
 };
 
 enum class FinishReason { stop, length };
@@ -31,6 +36,7 @@ struct SequenceResult {
   std::vector<int32_t> token_ids;  // generated tokens (eos included when it ended the sequence)
   std::string text;                // decoded, special tokens skipped, cut before a stop string
   FinishReason finish_reason = FinishReason::length;
+  std::vector<StepLogprobs> logprobs;  // one per token_ids entry when the request asked; else empty
 };
 
 // Counts of the work done, for throughput reports.

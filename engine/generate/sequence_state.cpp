@@ -19,6 +19,7 @@ SequenceState start_sequence(const SequenceRequest& r, const ModelConfig& cfg) {
 void take_token(SequenceState& s, std::span<const float> logits, const ModelConfig& cfg,
                 const Tokenizer& tokenizer) {
   const SamplingParams& params = s.request->sampling;
+  const std::span<const float> raw = logits;  // what logprobs are reported from
   std::vector<float> penalized;  // a copy: the logits row belongs to the batch's buffer
   if (has_penalties(params)) {
     penalized.assign(logits.begin(), logits.end());
@@ -27,6 +28,7 @@ void take_token(SequenceState& s, std::span<const float> logits, const ModelConf
   }
   const int32_t token = sample_token(logits, params, s.rng);
   s.result.token_ids.push_back(token);
+  if (const auto k = s.request->logprobs) s.result.logprobs.push_back(step_logprobs(raw, token, *k));
   if (cfg.is_eos(token)) {
     s.done = true;
     s.result.finish_reason = FinishReason::stop;

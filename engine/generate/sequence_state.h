@@ -29,7 +29,8 @@ struct SequenceState {
 // outgrows it (prompt + generated).
 SequenceState start_sequence(const SequenceRequest& r, const ModelConfig& cfg);
 
-// Samples s's next token from its logits row and decides whether s is finished.
+// Samples s's next token from its logits row and decides whether s is finished; records the
+// token's logprobs (from the row as the model gave it) when s's request asks for them.
 void take_token(SequenceState& s, std::span<const float> logits, const ModelConfig& cfg,
                 const Tokenizer& tokenizer);
 

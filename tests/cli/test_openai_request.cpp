@@ -1,9 +1,10 @@
-// parse_openai_request and parse_requests over OpenAI Batch lines: n, prompt arrays and
-// penalties are read; parameters Strata does not implement are refused (UnsupportedParameter,
+// parse_openai_request and parse_requests over OpenAI Batch lines: n, prompt arrays, penalties
+// and logprobs are read; parameters Strata does not implement are refused (UnsupportedParameter,
 // error code "unsupported_parameter") unless neutral, harmless ones are accepted; the output
-// lines of OpenAiResponder have OpenAI's fields and fresh ids.
+// lines of OpenAiResponder have OpenAI's fields and fresh ids, and logprobs in OpenAI's shapes.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <set>
 #include <string>
 
@@ -31,6 +32,22 @@ Request chat(nlohmann::json body) {
   body["messages"] = nlohmann::json::array({{{"role", "user"}, {"content", "hi"}}});
   return parse_line(line_with("/v1/chat/completions", std::move(body)));
 }
+
+// Token i decodes to kTokenText[i]; token 3 is half of "é" (0xC3 0xA9), token 4 the other half.
+const char* const kTokenText[] = {"<s>", " a", "b", "\xC3", "\xA9", " a"};
+
+class ListTokenizer final : public Tokenizer {
+ public:
+  std::vector<int32_t> encode(std::string_view, AddSpecialTokens) const override { return {}; }
+  std::string decode(std::span<const int32_t> ids, bool) const override {
+    std::string out;
+    for (const int32_t id : ids) out += kTokenText[id];
+    return out;
+  }
+  size_t vocab_size() const override { return std::size(kTokenText); }
+  std::optional<int32_t> token_id(std::string_view) const override { return std::nullopt; }
+  bool adds_special_tokens() const override { return false; }
+};
 
 // The message of the UnsupportedParameter a body raises, or "" when it raises none.
 std::string refusal(bool is_chat, const nlohmann::json& body) {
@@ -84,15 +101,11 @@ TEST_CASE("OpenAI bodies: what Strata does not implement is refused, naming the 
       {true, R"({"response_format": {"type": "json_object"}})"},
       {true, R"({"tools": [{"type": "function", "function": {"name": "f"}}]})"},
       {true, R"({"tool_choice": "required"})"},
-      {true, R"({"logprobs": true})"},
-      {true, R"({"top_logprobs": 3})"},
       {true, R"({"logit_bias": {"50256": -100}})"},
       {true, R"({"stream": true})"},
       {true, R"({"reasoning_effort": "low"})"},
       {true, R"({"min_p": 0.1})"},   // vLLM's, not implemented
       {true, R"({"echo": true})"},   // a completions parameter, not chat's
-      {false, R"({"logprobs": 2})"},
-      {false, R"({"logprobs": 0})"},  // the chosen tokens' logprobs
       {false, R"({"echo": true})"},
       {false, R"({"best_of": 3})"},
       {false, R"({"suffix": "end"})"},
@@ -151,7 +164,8 @@ TEST_CASE("parse_requests gives refused and bad OpenAI lines their error codes",
 }
 
 TEST_CASE("OpenAiResponder writes OpenAI's fields with fresh ids", "[openai]") {
-  OpenAiResponder responder("tiny", system_fingerprint("model|none"));
+  const ListTokenizer tokenizer;
+  OpenAiResponder responder("tiny", system_fingerprint("model|none"), tokenizer);
   Request r = chat({{"n", 2}});
   SequenceResult a, b;
   a.text = "yes";
@@ -199,6 +213,103 @@ TEST_CASE("Chat messages and template kwargs keep the file's key order", "[opena
   REQUIRE(rs.size() == 1);
   CHECK(rs[0].messages.dump() == R"([{"role":"user","name":"ann","content":"hi"}])");
   CHECK(rs[0].chat_template_kwargs.dump() == R"({"zeta":1,"alpha":{"y":2,"b":3}})");
+}
+
+}  // namespace strata::cli
+
+namespace strata::cli {
+
+TEST_CASE("OpenAI bodies: logprobs and top_logprobs within OpenAI's bounds", "[openai]") {
+  CHECK_FALSE(completion({{"prompt", "x"}}).logprobs.has_value());
+  CHECK_FALSE(completion({{"prompt", "x"}, {"logprobs", nullptr}}).logprobs.has_value());
+  CHECK(completion({{"prompt", "x"}, {"logprobs", 0}}).logprobs == 0);
+  CHECK(completion({{"prompt", "x"}, {"logprobs", 5}}).logprobs == 5);
+  CHECK_FALSE(chat({{"logprobs", false}}).logprobs.has_value());
+  CHECK_FALSE(chat({{"logprobs", false}, {"top_logprobs", 0}}).logprobs.has_value());
+  CHECK(chat({{"logprobs", true}}).logprobs == 0);
+  CHECK(chat({{"logprobs", true}, {"top_logprobs", 20}}).logprobs == 20);
+  // (chat?, body, the field the message names)
+  const std::tuple<bool, const char*, const char*> bad[] = {
+      {false, R"({"logprobs": 6})", "logprobs"},
+      {false, R"({"logprobs": -1})", "logprobs"},
+      {false, R"({"logprobs": true})", "logprobs"},
+      {false, R"({"logprobs": 1.5})", "logprobs"},
+      {true, R"({"logprobs": 1})", "logprobs"},
+      {true, R"({"logprobs": "yes"})", "logprobs"},
+      {true, R"({"logprobs": true, "top_logprobs": 21})", "top_logprobs"},
+      {true, R"({"logprobs": true, "top_logprobs": -1})", "top_logprobs"},
+      {true, R"({"top_logprobs": 3})", "top_logprobs"},  // needs logprobs: true
+      {true, R"({"logprobs": false, "top_logprobs": 1})", "top_logprobs"},
+  };
+  for (const auto& [is_chat, text, field] : bad) {
+    CAPTURE(is_chat, text);
+    nlohmann::json body = nlohmann::json::parse(text);
+    try {
+      if (is_chat) {
+        chat(body);
+      } else {
+        body["prompt"] = "x";
+        completion(body);
+      }
+      FAIL("no InputError");
+    } catch (const UnsupportedParameter&) {
+      FAIL("an invalid value is not an unsupported parameter");
+    } catch (const InputError& e) {
+      const std::string msg = e.what();
+      CHECK(msg.rfind("b.jsonl:2: field 'body." + std::string(field) + "'", 0) == 0);
+      CHECK(msg.find('\n') == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("OpenAiResponder writes logprobs in OpenAI's shapes", "[openai]") {
+  const ListTokenizer tokenizer;
+  OpenAiResponder responder("tiny", system_fingerprint("model|none"), tokenizer);
+  SequenceResult res;
+  res.token_ids = {1, 3, 4};
+  res.text = " a\xC3\xA9";
+  // Step 0: the chosen token is outside the top 2. Step 1: tokens 1 and 5 share the string " a".
+  res.logprobs = {{{1, -3.0f}, {{2, -0.5f}, {3, -1.0f}}},
+                  {{3, -0.25f}, {{3, -0.25f}, {1, -2.0f}, {5, -2.5f}}},
+                  {{4, -INFINITY}, {{0, -0.125f}, {2, -4.0f}}}};
+  const std::vector<SequenceResult> one = {res};
+
+  SECTION("not asked: null") {
+    CHECK(responder.result_line(chat({}), 1, one)["response"]["body"]["choices"][0]["logprobs"]
+              .is_null());
+  }
+  SECTION("/v1/completions") {
+    const Request r = completion({{"prompt", "x"}, {"logprobs", 2}});
+    const auto line = responder.result_line(r, 1, one);
+    const auto& lp = line["response"]["body"]["choices"][0]["logprobs"];
+    CHECK(lp["tokens"] == nlohmann::json({" a", "\xEF\xBF\xBD", "\xEF\xBF\xBD"}));
+    CHECK(lp["token_logprobs"] == nlohmann::json({-3.0, -0.25, -9999.0}));
+    CHECK(lp["text_offset"] == nlohmann::json({0, 2, 3}));
+    REQUIRE(lp["top_logprobs"].size() == 3);
+    // The top k and the chosen token, most likely first; a repeated string once, its best.
+    CHECK(lp["top_logprobs"][0].dump() == R"({"b":-0.5,")" "\xEF\xBF\xBD" R"(":-1.0," a":-3.0})");
+    CHECK(lp["top_logprobs"][1].dump() == R"({")" "\xEF\xBF\xBD" R"(":-0.25," a":-2.0})");
+    CHECK(lp["top_logprobs"][2].dump() ==
+          R"({"<s>":-0.125,"b":-4.0,")" "\xEF\xBF\xBD" R"(":-9999.0})");
+  }
+  SECTION("/v1/chat/completions") {
+    const Request r = chat({{"logprobs", true}, {"top_logprobs", 2}});
+    const auto line = responder.result_line(r, 1, one);
+    const auto& lp = line["response"]["body"]["choices"][0]["logprobs"];
+    CHECK(lp["refusal"].is_null());
+    REQUIRE(lp["content"].size() == 3);
+    const auto& first = lp["content"][0];
+    CHECK(first["token"] == " a");
+    CHECK(first["logprob"] == -3.0);
+    CHECK(first["bytes"] == nlohmann::json({32, 97}));
+    CHECK(first["top_logprobs"].dump() ==
+          R"([{"token":"b","logprob":-0.5,"bytes":[98]},)"
+          R"({"token":")" "\xEF\xBF\xBD" R"(","logprob":-1.0,"bytes":[195]}])");
+    // Half a character: its raw byte, the string U+FFFD; -inf as -9999.0.
+    CHECK(lp["content"][2]["bytes"] == nlohmann::json({169}));
+    CHECK(lp["content"][2]["logprob"] == -9999.0);
+    CHECK(lp["content"][1]["top_logprobs"].size() == 3);  // as the engine gave them
+  }
 }
 
 }  // namespace strata::cli

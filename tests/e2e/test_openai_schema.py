@@ -2,13 +2,16 @@
 """OpenAI Batch output exactly as OpenAI writes it (issue 16 point 5):
 - every output line validates against a schema written here from openai-python's types
   (BatchRequestOutput, ChatCompletion / Choice / ChatCompletionMessage, Completion /
-  CompletionChoice, CompletionUsage): every required field present with its type, the fields
-  OpenAI writes (created, logprobs, message.refusal, system_fingerprint) present, and no field
-  the types do not have; error lines: response null, error {code, message};
+  CompletionChoice, CompletionUsage, and for logprobs completion_choice.Logprobs, ChoiceLogprobs,
+  ChatCompletionTokenLogprob, TopLogprob): every required field present with its type, the
+  fields OpenAI writes (created, logprobs, message.refusal, system_fingerprint, bytes) present,
+  and no field the types do not have; error lines: response null, error {code, message};
 - ids (line id, request_id, body id) are unique within a job and across two runs of one job;
   a job interrupted by SIGINT and resumed keeps every line it had journaled as it was, ids
   included, and adds no duplicate;
-- a parameter Strata does not implement (response_format json, logit_bias, logprobs, tools with a
+- logprobs asked for (completions' logprobs, chat's logprobs and top_logprobs) are there, null
+  otherwise (their values: test_openai_logprobs.py);
+- a parameter Strata does not implement (response_format json, logit_bias, tools with a
   forced tool_choice, token-id prompts, an unknown parameter) gives an error line with code
   unsupported_parameter naming it, for that request only; harmless parameters (user, metadata,
   stream_options, store, max_completion_tokens) change nothing;
@@ -55,6 +58,13 @@ class ListOf:
         self.spec = spec
 
 
+class MapOf:
+    """A JSON object of any string keys, each value a spec."""
+
+    def __init__(self, spec):
+        self.spec = spec
+
+
 class Obj:
     def __init__(self, **fields):
         self.fields = fields
@@ -75,9 +85,16 @@ CHAT_MESSAGE = Obj(content=required(Nullable(str)), refusal=required(Nullable(st
                    role=required(Lit("assistant")), annotations=optional(Nullable(list)),
                    audio=optional(Nullable(dict)), function_call=optional(Nullable(dict)),
                    tool_calls=optional(Nullable(list)))
+# chat_completion_token_logprob.TopLogprob and ChatCompletionTokenLogprob (bytes: OpenAI writes it).
+TOP_LOGPROB = Obj(token=required(str), bytes=required(Nullable(ListOf(int))),
+                  logprob=required(float))
+TOKEN_LOGPROB = Obj(token=required(str), bytes=required(Nullable(ListOf(int))),
+                    logprob=required(float), top_logprobs=required(ListOf(TOP_LOGPROB)))
+CHOICE_LOGPROBS = Obj(content=required(Nullable(ListOf(TOKEN_LOGPROB))),  # chat_completion.ChoiceLogprobs
+                      refusal=required(Nullable(ListOf(TOKEN_LOGPROB))))
 CHAT_CHOICE = Obj(finish_reason=required(Lit("stop", "length", "tool_calls", "content_filter",
                                              "function_call")),
-                  index=required(int), logprobs=required(Nullable(dict)),
+                  index=required(int), logprobs=required(Nullable(CHOICE_LOGPROBS)),
                   message=required(CHAT_MESSAGE))
 CHAT_COMPLETION = Obj(id=required(str), choices=required(ListOf(CHAT_CHOICE)),
                       created=required(int), model=required(str),
@@ -85,8 +102,12 @@ CHAT_COMPLETION = Obj(id=required(str), choices=required(ListOf(CHAT_CHOICE)),
                       service_tier=optional(Nullable(str)),
                       system_fingerprint=required(Nullable(str)),
                       usage=required(Nullable(USAGE)))
+COMPLETION_LOGPROBS = Obj(text_offset=required(Nullable(ListOf(int))),  # completion_choice.Logprobs
+                          token_logprobs=required(Nullable(ListOf(float))),
+                          tokens=required(Nullable(ListOf(str))),
+                          top_logprobs=required(Nullable(ListOf(Nullable(MapOf(float))))))
 COMPLETION_CHOICE = Obj(finish_reason=required(Lit("stop", "length", "content_filter")),
-                        index=required(int), logprobs=required(Nullable(dict)),
+                        index=required(int), logprobs=required(Nullable(COMPLETION_LOGPROBS)),
                         text=required(str))
 COMPLETION = Obj(id=required(str), choices=required(ListOf(COMPLETION_CHOICE)),
                  created=required(int), model=required(str),
@@ -112,6 +133,10 @@ def validate(value, spec, path="line"):
         if not isinstance(value, list):
             return [f"{path}: expected a list, got {value!r}"]
         return [p for i, v in enumerate(value) for p in validate(v, spec.spec, f"{path}[{i}]")]
+    if isinstance(spec, MapOf):
+        if not isinstance(value, dict):
+            return [f"{path}: expected an object, got {value!r}"]
+        return [p for k, v in value.items() for p in validate(v, spec.spec, f"{path}[{k!r}]")]
     if isinstance(spec, Obj):
         if not isinstance(value, dict):
             return [f"{path}: expected an object, got {value!r}"]
@@ -191,8 +216,8 @@ MAIN = [
     # Parameters Strata does not implement: an error line each, naming the parameter.
     chat("u-json", P1, response_format={"type": "json_object"}),
     completion("u-bias", P1, logit_bias={"50": -100}),
-    chat("u-logprobs", P1, logprobs=True, top_logprobs=2),
-    completion("u-clogprobs", P1, logprobs=1),
+    chat("chat-logprobs", P1, max_tokens=12, logprobs=True, top_logprobs=2),
+    completion("logprobs", P1, max_tokens=16, logprobs=1),
     chat("u-tools", P1, tools=[{"type": "function", "function": {"name": "f"}}],
          tool_choice={"type": "function", "function": {"name": "f"}}),
     chat("u-tools-auto", P1, tools=[{"type": "function", "function": {"name": "f"}}]),
@@ -201,8 +226,7 @@ MAIN = [
     completion("u-echo", P1, echo=True),
     completion("after", P1, max_tokens=16),  # a neighbour of the refused lines runs as usual
 ]
-UNSUPPORTED = {"u-json": "response_format", "u-bias": "logit_bias", "u-logprobs": "logprobs",
-               "u-clogprobs": "logprobs", "u-tools": "tool_choice",
+UNSUPPORTED = {"u-json": "response_format", "u-bias": "logit_bias", "u-tools": "tool_choice",
                "u-tools-auto": "tools", "u-tokens": "prompt",
                "u-unknown": "min_p", "u-echo": "echo"}
 
@@ -259,6 +283,18 @@ def check_main(ck, outs, model, tmp, flags):
              "max_completion_tokens, response_format text, tool_choice none: same as plain chat")
     ck.check(texts(ok["pen-zero"]) == texts(ok["plain"]), "penalties 0: same text as plain")
     ck.check(texts(ok["after"]) == texts(ok["plain"]), "a neighbour of refused lines: as plain")
+
+    print("logprobs: there when asked, null otherwise, and the text unchanged")
+    asked = {"logprobs", "chat-logprobs"}
+    ck.check(all((c["logprobs"] is not None) == (cid in asked)
+                 for cid, line in ok.items() for c in line["response"]["body"]["choices"]),
+             "choices[].logprobs set exactly where the request asked for them")
+    ck.check(texts(ok["logprobs"]) == texts(ok["plain"]) and
+             texts(ok["chat-logprobs"]) == texts(ok["chat-plain"]),
+             "asking for logprobs does not change the text")
+    lp = ok["logprobs"]["response"]["body"]["choices"][0]["logprobs"]
+    ck.check(len(lp["tokens"]) == ok["logprobs"]["response"]["body"]["usage"]["completion_tokens"],
+             "completions: one logprobs entry per completion token")
 
     print("penalties against the float64 reference")
     ck.check(texts(ok["pen"]) != texts(ok["plain"]), "penalties set: the text changes",

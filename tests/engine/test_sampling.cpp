@@ -16,20 +16,11 @@
 namespace strata {
 namespace {
 
-// Token indices sorted by logit, best first (logits are distinct where this is used).
-std::vector<int32_t> ranked(const std::vector<float>& logits) {
-  std::vector<int32_t> order(logits.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int32_t a, int32_t b) { return logits[size_t(a)] > logits[size_t(b)]; });
-  return order;
-}
-
 // The distribution sample_token should draw from, in double: softmax(logits / T) restricted to
 // the top_k best, then to the shortest prefix whose mass reaches top_p, renormalized.
 std::vector<double> expected_probs(const std::vector<float>& logits, double temperature,
                                    size_t top_k, double top_p) {
-  const std::vector<int32_t> order = ranked(logits);
+  const std::vector<int32_t> order = ut::ranked_by_logit(logits);
   const size_t k = top_k == 0 ? order.size() : std::min(top_k, order.size());
   std::vector<double> p(k);
   double total = 0.0;
@@ -106,7 +97,7 @@ TEST_CASE("top_k keeps the sample among the k best", "[sampling]") {
   for (int trial = 0; trial < 40; ++trial) {
     const std::vector<float> logits = random_logits(rng, size_t(ut::random_int(rng, 2, 80)), 3.0f);
     const int32_t k = int32_t(ut::random_int(rng, 2, int64_t(logits.size())));
-    const std::vector<int32_t> order = ranked(logits);
+    const std::vector<int32_t> order = ut::ranked_by_logit(logits);
     const std::set<int32_t> best(order.begin(), order.begin() + k);
     SequenceRng seq(1000 + uint64_t(trial));
     const SamplingParams params{2.0f, 1.0f, k, 0};  // a high temperature flattens the tail
@@ -132,7 +123,7 @@ TEST_CASE("top_p keeps the sample within the nucleus, and reaches all of it", "[
     const std::vector<double> probs = expected_probs(logits, temperature, size_t(top_k), top_p);
     // Skip draws whose nucleus boundary sits within rounding of top_p, or whose least likely
     // member is too rare to be seen in 3000 draws.
-    const std::vector<int32_t> order = ranked(logits);
+    const std::vector<int32_t> order = ut::ranked_by_logit(logits);
     std::vector<double> full = expected_probs(logits, temperature, size_t(top_k), 1.0);
     double cum = 0.0, min_p = 1.0;
     bool near = false;

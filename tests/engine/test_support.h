@@ -1,5 +1,6 @@
-// Helpers shared by the engine and CLI unit tests: seeded random inputs, a float64 normalized
-// error, f16/bf16 encoding, a self-removing temporary folder, and writers for small files.
+// Helpers shared by the engine and CLI unit tests: seeded random inputs, a ranking of logits, a
+// float64 normalized error, f16/bf16 encoding, a self-removing temporary folder, and writers for
+// small files.
 //
 // Namespace strata::ut (not strata::test) so these never collide with the tokenizer fixture's
 // helpers of the same names in another translation unit of the same test executable.
@@ -7,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
@@ -14,6 +16,7 @@
 #include <functional>
 #include <fstream>
 #include <iterator>
+#include <numeric>
 #include <random>
 #include <string>
 #include <string_view>
@@ -48,6 +51,15 @@ inline std::vector<uint16_t> encode16(const std::vector<float>& v, DType dt,
 
 inline int64_t random_int(std::mt19937& rng, int64_t lo, int64_t hi) {  // [lo, hi]
   return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+}
+
+// Token ids by logit, best first, equal logits by lower id (a stable sort).
+inline std::vector<int32_t> ranked_by_logit(const std::vector<float>& logits) {
+  std::vector<int32_t> order(logits.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int32_t a, int32_t b) { return logits[size_t(a)] > logits[size_t(b)]; });
+  return order;
 }
 
 // ||actual - expected||_2 / ||expected||_2, in double (absolute when expected is all zero).

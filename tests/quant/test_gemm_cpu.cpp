@@ -69,8 +69,7 @@ TEST_CASE("fused CPU GEMM matches float64 over the dequantized weight", "[quant]
   const uint64_t seed = test::fresh_seed();
   CAPTURE(seed);
   std::mt19937_64 rng(seed);
-  std::vector<CpuIsa> isas = {CpuIsa::kScalar};
-  if (detect_cpu_isa() == CpuIsa::kAvx2) isas.push_back(CpuIsa::kAvx2);
+  const std::vector<CpuIsa> isas = runnable_cpu_isas();
   const QuantFormat formats[] = {{QuantBits::k4, 64, GroupAxis::kCols},
                                  {QuantBits::k8, 32, GroupAxis::kCols},
                                  {QuantBits::k4, 8, GroupAxis::kCols},

@@ -56,7 +56,8 @@ void half_gemm_cpu(const float* x, int64_t m, const HalfMatrix& w, float* y, int
                    const CpuCompute& cpu) {
   check_half_matrix(w);
   check_cpu_isa(cpu.isa);
-  STRATA_CHECK(m >= 0 && ldy >= w.rows, "half GEMM with m = ", m, ", ldy = ", ldy, " < n = ", w.rows);
+  STRATA_CHECK(m >= 0 && ldy >= w.rows, "half GEMM with m = ", m, ", ldy = ", ldy,
+               " < n = ", w.rows);
   STRATA_CHECK(cpu.threads >= 1, "half GEMM with ", cpu.threads, " threads");
   if (m == 0 || w.rows == 0) return;
   STRATA_CHECK(y != nullptr && (x != nullptr || w.cols == 0), "half GEMM with a null pointer");
@@ -71,9 +72,15 @@ void half_gemm_cpu(const float* x, int64_t m, const HalfMatrix& w, float* y, int
     const HalfGemmSlice s{x, m, &w, j0, j1, y, ldy};
     if (j0 < j1) {
       switch (cpu.isa) {
-        case CpuIsa::kScalar: half_gemm_slice_scalar(s); break;
-        case CpuIsa::kAvx2: avx2::half_gemm_slice(s); break;
-        case CpuIsa::kAvx512: avx512::half_gemm_slice(s); break;
+        case CpuIsa::kScalar:
+          half_gemm_slice_scalar(s);
+          break;
+        case CpuIsa::kAvx2:
+          avx2::half_gemm_slice(s);
+          break;
+        case CpuIsa::kAvx512:
+          avx512::half_gemm_slice(s);
+          break;
       }
     }
   }
@@ -89,16 +96,23 @@ void widen_half_rows(const HalfMatrix& w, int64_t row_begin, int64_t row_end, fl
   if (count == 0) return;
   STRATA_CHECK(out != nullptr, "widen_half_rows into a null pointer");
   const uint16_t* src = w.data + row_begin * w.cols;
-  constexpr int64_t kElemsPerShare = 1 << 16;  // below this a second thread costs more than it saves
+  constexpr int64_t kElemsPerShare = 1
+                                     << 16;  // below this a second thread costs more than it saves
   const int threads = int(std::clamp<int64_t>(count / kElemsPerShare, 1, cpu.threads));
 #pragma omp parallel num_threads(threads)
   {
     const auto [p0, p1] = share(count, omp_get_thread_num(), omp_get_num_threads(), 64);
     if (p0 < p1) {
       switch (cpu.isa) {
-        case CpuIsa::kScalar: widen_scalar(src + p0, w.type, p1 - p0, out + p0); break;
-        case CpuIsa::kAvx2: avx2::widen_half(src + p0, w.type, p1 - p0, out + p0); break;
-        case CpuIsa::kAvx512: avx512::widen_half(src + p0, w.type, p1 - p0, out + p0); break;
+        case CpuIsa::kScalar:
+          widen_scalar(src + p0, w.type, p1 - p0, out + p0);
+          break;
+        case CpuIsa::kAvx2:
+          avx2::widen_half(src + p0, w.type, p1 - p0, out + p0);
+          break;
+        case CpuIsa::kAvx512:
+          avx512::widen_half(src + p0, w.type, p1 - p0, out + p0);
+          break;
       }
     }
   }

@@ -61,7 +61,8 @@ void rows_of_x(const HalfGemmSlice& s, int64_t i0, int64_t j0, int64_t j1) {
   const int64_t k = s.w->cols;
   const float* x = s.x + i0 * k;
   int64_t j = j0;
-  for (; j + 4 <= j1; j += 4) block<T, MB, 4>(x, k, s.w->data + j * k, k, k, s.y + i0 * s.ldy + j, s.ldy);
+  for (; j + 4 <= j1; j += 4)
+    block<T, MB, 4>(x, k, s.w->data + j * k, k, k, s.y + i0 * s.ldy + j, s.ldy);
   for (; j < j1; ++j) block<T, MB, 1>(x, k, s.w->data + j * k, k, k, s.y + i0 * s.ldy + j, s.ldy);
 }
 
@@ -90,11 +91,13 @@ void widen_half(const uint16_t* src, HalfType type, int64_t count, float* dst) {
   int64_t p = 0;
   if (type == HalfType::kF16) {
     for (; p + 8 <= count; p += 8)
-      _mm256_storeu_ps(dst + p, widen8<HalfType::kF16>(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + p))));
+      _mm256_storeu_ps(dst + p, widen8<HalfType::kF16>(
+                                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + p))));
     for (; p < count; ++p) dst[p] = widen1<HalfType::kF16>(src[p]);
   } else {
     for (; p + 8 <= count; p += 8)
-      _mm256_storeu_ps(dst + p, widen8<HalfType::kBf16>(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + p))));
+      _mm256_storeu_ps(dst + p, widen8<HalfType::kBf16>(
+                                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + p))));
     for (; p < count; ++p) dst[p] = widen1<HalfType::kBf16>(src[p]);
   }
 }

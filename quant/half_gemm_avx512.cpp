@@ -5,7 +5,7 @@
 #include <immintrin.h>
 
 // GCC 12's AVX-512 intrinsics pass _mm512_undefined_*() as the pass-through of their unmasked
-// forms, which -Wuninitialized reports at every use (GCC bug 105593); nothing here is uninitialized.
+// forms, which -Wuninitialized reports at every use (GCC bug 105593); nothing is uninitialized.
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
@@ -45,7 +45,8 @@ void block(const float* x, int64_t ldx, const uint16_t* w, int64_t ldw, int64_t 
   if (p < k) {
     const __mmask16 mask = __mmask16((1u << (k - p)) - 1u);
     __m512 wv[NB];
-    for (int j = 0; j < NB; ++j) wv[j] = widen16<T>(_mm256_maskz_loadu_epi16(mask, w + j * ldw + p));
+    for (int j = 0; j < NB; ++j)
+      wv[j] = widen16<T>(_mm256_maskz_loadu_epi16(mask, w + j * ldw + p));
     for (int i = 0; i < MB; ++i) {
       const __m512 xv = _mm512_maskz_loadu_ps(mask, x + i * ldx + p);
       for (int j = 0; j < NB; ++j) acc[i][j] = _mm512_fmadd_ps(xv, wv[j], acc[i][j]);
@@ -61,7 +62,8 @@ void rows_of_x(const HalfGemmSlice& s, int64_t i0, int64_t j0, int64_t j1) {
   const int64_t k = s.w->cols;
   const float* x = s.x + i0 * k;
   int64_t j = j0;
-  for (; j + 4 <= j1; j += 4) block<T, MB, 4>(x, k, s.w->data + j * k, k, k, s.y + i0 * s.ldy + j, s.ldy);
+  for (; j + 4 <= j1; j += 4)
+    block<T, MB, 4>(x, k, s.w->data + j * k, k, k, s.y + i0 * s.ldy + j, s.ldy);
   for (; j < j1; ++j) block<T, MB, 1>(x, k, s.w->data + j * k, k, k, s.y + i0 * s.ldy + j, s.ldy);
 }
 
@@ -75,10 +77,17 @@ void slice(const HalfGemmSlice& s) {
     int64_t i = 0;
     for (; i + 4 <= s.m; i += 4) rows_of_x<T, 4>(s, i, b0, b1);
     switch (s.m - i) {
-      case 3: rows_of_x<T, 3>(s, i, b0, b1); break;
-      case 2: rows_of_x<T, 2>(s, i, b0, b1); break;
-      case 1: rows_of_x<T, 1>(s, i, b0, b1); break;
-      default: break;
+      case 3:
+        rows_of_x<T, 3>(s, i, b0, b1);
+        break;
+      case 2:
+        rows_of_x<T, 2>(s, i, b0, b1);
+        break;
+      case 1:
+        rows_of_x<T, 1>(s, i, b0, b1);
+        break;
+      default:
+        break;
     }
   }
 }
@@ -97,15 +106,18 @@ void widen_half(const uint16_t* src, HalfType type, int64_t count, float* dst) {
   int64_t p = 0;
   if (type == HalfType::kF16) {
     for (; p + 16 <= count; p += 16)
-      _mm512_storeu_ps(dst + p, widen16<HalfType::kF16>(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + p))));
+      _mm512_storeu_ps(dst + p, widen16<HalfType::kF16>(
+                                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + p))));
   } else {
     for (; p + 16 <= count; p += 16)
-      _mm512_storeu_ps(dst + p, widen16<HalfType::kBf16>(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + p))));
+      _mm512_storeu_ps(dst + p, widen16<HalfType::kBf16>(
+                                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + p))));
   }
   if (p < count) {
     const __mmask16 mask = __mmask16((1u << (count - p)) - 1u);
     const __m256i h = _mm256_maskz_loadu_epi16(mask, src + p);
-    const __m512 v = type == HalfType::kF16 ? widen16<HalfType::kF16>(h) : widen16<HalfType::kBf16>(h);
+    const __m512 v =
+        type == HalfType::kF16 ? widen16<HalfType::kF16>(h) : widen16<HalfType::kBf16>(h);
     _mm512_mask_storeu_ps(dst + p, mask, v);
   }
 }

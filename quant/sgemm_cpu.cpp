@@ -51,7 +51,7 @@ void sgemm_nt(const float* x, const float* w, float* y, const SgemmShape& s, int
     stream.wait();
   } catch (const dnnl::error& e) {
     throw Error(str_cat("oneDNN matmul [", s.m, ", ", s.k, "] x [", s.n, ", ", s.k,
-                               "]^T failed: ", e.what()));
+                        "]^T failed: ", e.what()));
   }
 }
 

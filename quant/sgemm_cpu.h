@@ -1,5 +1,5 @@
-// The CPU's fp32 GEMM, y = x · wᵀ, for every prefill-sized product (f32 weights, and f16/bf16/q4/q8
-// weights widened a tile of rows at a time). Runs oneDNN's matmul: its kernels are generated at
+// The CPU's fp32 GEMM, y = x · wᵀ, for every prefill-sized product (f32 weights, and
+// f16/bf16/q4/q8 weights widened a tile of rows at a time). Runs oneDNN's matmul: its kernels are generated at
 // run time for the instruction set the CPU reports (AVX-512, AVX2, SSE4.1), not looked up in a
 // table of CPU models, so a CPU the library has never heard of still gets its widest FMA kernel.
 // docs/benchmarks.md section 9 has the measurements that chose it over OpenBLAS and BLIS.

@@ -1,8 +1,8 @@
 // strata_bench_cpu_gemm: a benchmark, not a test (docs/benchmarks.md section 9 records its
 // figures). It measured the choice of the CPU backend's GEMM (issue 15 point 1) and keeps
 // measuring the decode weight pass (point 2):
-//   prefill  y[m, n] = x[m, k] · w[n, k]ᵀ at prefill shapes, GFLOP/s of: OpenBLAS and BLIS as they
-//            pick their own kernels (both loaded with dlopen when installed, so Strata does not
+//   prefill  y[m, n] = x[m, k] · w[n, k]ᵀ at prefill shapes, GFLOP/s of: OpenBLAS and BLIS as
+//            they pick their own kernels (both loaded with dlopen when installed, so Strata does not
 //            link them), oneDNN's matmul as Strata calls it (quant/sgemm_cpu.h), and Strata's
 //            CpuBackend::linear with f32 and f16 weights (widening included).
 //   decode   m = 1..32 rows against f16, q8 and q4 weights several times the size of the
@@ -138,7 +138,9 @@ void bench_prefill(int threads, int rounds, const OpenBlas& openblas, const Blis
                           {4096, 2048, 8192, "OPT-1.3b fc1, 8 x 512 tokens"}};
   std::printf("\n## prefill GEMMs, %d threads: GFLOP/s median (best) of %d rounds\n\n", threads,
               rounds);
-  std::printf("| shape m x k x n | path | median | best | median / best measured |\n|---|---|---|---|---|\n");
+  std::printf(
+      "| shape m x k x n | path | median | best | median / best measured "
+      "|\n|---|---|---|---|---|\n");
   CpuBackend be(CpuBackendOptions{quant::detect_cpu_isa(), threads});
   for (const Shape& s : shapes) {
     const std::vector<float> x = random_floats(size_t(s.m * s.k), 1.0f, 1);
@@ -172,7 +174,8 @@ void bench_prefill(int threads, int rounds, const OpenBlas& openblas, const Blis
     run_rounds(cands, rounds);
     const double flop = 2.0 * double(s.m) * double(s.n) * double(s.k);
     double top = 0;
-    for (const Candidate& c : cands) top = std::max(top, flop / *std::min_element(c.seconds.begin(), c.seconds.end()));
+    for (const Candidate& c : cands)
+      top = std::max(top, flop / *std::min_element(c.seconds.begin(), c.seconds.end()));
     for (const Candidate& c : cands) {
       const double med = flop / median(c.seconds) / 1e9;
       const double best = flop / *std::min_element(c.seconds.begin(), c.seconds.end()) / 1e9;
@@ -220,7 +223,9 @@ void bench_decode(int threads, int rounds) {
   std::vector<uint64_t> big(size_t(256) << 17, 1);  // 256 MiB
   const double dram = dram_read_bytes_per_s(big, threads, rounds);
   std::printf("DRAM read (sum over 256 MiB): %.1f GB/s\n\n", dram / 1e9);
-  std::printf("| m | weights | path | GB/s of weights, median (best) | of DRAM read | GFLOP/s median |\n|---|---|---|---|---|---|\n");
+  std::printf(
+      "| m | weights | path | GB/s of weights, median (best) | of DRAM read | GFLOP/s median "
+      "|\n|---|---|---|---|---|---|\n");
   for (int64_t m : {1, 4, 16, 32}) {
     const std::vector<float> x = random_floats(size_t(m * k), 1.0f, 3);
     std::vector<float> y(size_t(m * n));
@@ -236,41 +241,50 @@ void bench_decode(int threads, int rounds) {
     for (quant::CpuIsa isa : quant::runnable_cpu_isas()) {
       if (isa == quant::CpuIsa::kScalar && m > 1) continue;  // minutes per round; m = 1 shows it
       auto be = std::make_shared<CpuBackend>(CpuBackendOptions{isa, threads});
-      cands.push_back({std::string("f16|linear, ") + quant::cpu_isa_name(isa), [be, &f16, &xt, &yt, n, k] {
-                         for (auto& w : f16) be->linear(xt, Tensor(w.data(), DType::f16, {n, k}), Tensor(), yt);
-                       }});
+      cands.push_back(
+          {std::string("f16|linear, ") + quant::cpu_isa_name(isa), [be, &f16, &xt, &yt, n, k] {
+             for (auto& w : f16) be->linear(xt, Tensor(w.data(), DType::f16, {n, k}), Tensor(), yt);
+           }});
     }
     // The former path for every m: widen a tile of 256 Ki floats, then GEMM it.
     auto tile = std::make_shared<std::vector<float>>(size_t(256 * 1024));
-    cands.push_back({"f16|widen tile + oneDNN GEMM (the prefill path)", [tile, &f16, &x, &y, m, n, k, threads] {
-                       const int64_t rows = int64_t(tile->size()) / k;
-                       for (auto& w : f16) {
-                         const quant::HalfMatrix h{quant::HalfType::kF16, w.data(), n, k};
-                         for (int64_t r0 = 0; r0 < n; r0 += rows) {
-                           const int64_t r = std::min(rows, n - r0);
-                           quant::widen_half_rows(h, r0, r0 + r, tile->data(), {quant::detect_cpu_isa(), threads});
-                           quant::sgemm_nt(x.data(), tile->data(), y.data() + r0, {m, r, k, n}, threads);
-                         }
-                       }
-                     }});
+    cands.push_back(
+        {"f16|widen tile + oneDNN GEMM (the prefill path)", [tile, &f16, &x, &y, m, n, k, threads] {
+           const int64_t rows = int64_t(tile->size()) / k;
+           for (auto& w : f16) {
+             const quant::HalfMatrix h{quant::HalfType::kF16, w.data(), n, k};
+             for (int64_t r0 = 0; r0 < n; r0 += rows) {
+               const int64_t r = std::min(rows, n - r0);
+               quant::widen_half_rows(h, r0, r0 + r, tile->data(),
+                                      {quant::detect_cpu_isa(), threads});
+               quant::sgemm_nt(x.data(), tile->data(), y.data() + r0, {m, r, k, n}, threads);
+             }
+           }
+         }});
     auto be = std::make_shared<CpuBackend>(CpuBackendOptions{quant::detect_cpu_isa(), threads});
-    for (auto [name, dt, packed] : {std::tuple{"q8", DType::q8, &q8}, std::tuple{"q4", DType::q4, &q4}}) {
-      cands.push_back({std::string(name) + "|linear (group 64), " + quant::cpu_isa_name(quant::detect_cpu_isa()),
-                       [be, packed = packed, dt = dt, &xt, &yt, n, k] {
-                         for (auto& w : *packed)
-                           be->linear(xt, Tensor::packed(w.data(), TensorFormat{dt, 64}, n, k), Tensor(), yt);
-                       }});
+    for (auto [name, dt, packed] :
+         {std::tuple{"q8", DType::q8, &q8}, std::tuple{"q4", DType::q4, &q4}}) {
+      cands.push_back(
+          {std::string(name) + "|linear (group 64), " +
+               quant::cpu_isa_name(quant::detect_cpu_isa()),
+           [be, packed = packed, dt = dt, &xt, &yt, n, k] {
+             for (auto& w : *packed)
+               be->linear(xt, Tensor::packed(w.data(), TensorFormat{dt, 64}, n, k), Tensor(), yt);
+           }});
     }
     run_rounds(cands, rounds);
     for (const Candidate& c : cands) {
       const std::string kind = c.name.substr(0, c.name.find('|'));
-      const double per = kind == "f16" ? 2.0 : kind == "q8" ? double(q8[0].size()) / double(n * k)
-                                                           : double(q4[0].size()) / double(n * k);
+      const double per = kind == "f16"  ? 2.0
+                         : kind == "q8" ? double(q8[0].size()) / double(n * k)
+                                        : double(q4[0].size()) / double(n * k);
       const double bytes = per * double(n * k * count);
-      const double med = median(c.seconds), best = *std::min_element(c.seconds.begin(), c.seconds.end());
+      const double med = median(c.seconds),
+                   best = *std::min_element(c.seconds.begin(), c.seconds.end());
       std::printf("| %ld | %s | %s | %.1f (%.1f) | %.0f%% | %.1f |\n", long(m), kind.c_str(),
-                  c.name.substr(c.name.find('|') + 1).c_str(), bytes / med / 1e9, bytes / best / 1e9,
-                  100.0 * bytes / med / dram, 2.0 * double(m * n * k * count) / med / 1e9);
+                  c.name.substr(c.name.find('|') + 1).c_str(), bytes / med / 1e9,
+                  bytes / best / 1e9, 100.0 * bytes / med / dram,
+                  2.0 * double(m * n * k * count) / med / 1e9);
     }
   }
 }
@@ -289,7 +303,8 @@ int main(int argc, char** argv) {
     } else if (a == "--openblas-coretype" && i + 1 < argc) {
       setenv("OPENBLAS_CORETYPE", argv[++i], 1);
     } else {
-      std::fprintf(stderr, "usage: %s [--threads N] [--rounds R] [--openblas-coretype NAME]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--threads N] [--rounds R] [--openblas-coretype NAME]\n",
+                   argv[0]);
       return 2;
     }
   }

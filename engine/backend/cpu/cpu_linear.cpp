@@ -36,15 +36,17 @@ void CpuBackend::do_linear(const Tensor& x, const Tensor& w, const Tensor& bias,
     const quant::QuantMatrix packed{
         {w.dtype() == DType::q4 ? quant::QuantBits::k4 : quant::QuantBits::k8, w.group_size(),
          quant::GroupAxis::kCols},
-        w.data<uint8_t>(), n, k};
+        w.data<uint8_t>(),
+        n,
+        k};
     // The bias is added below like the other paths (it may be f16/bf16).
     quant::quant_gemm_cpu(x.data<float>(), m, packed, nullptr, y.data<float>(), cpu);
   } else if (w.dtype() == DType::f32) {
     quant::sgemm_nt(x.data<float>(), w.data<float>(), y.data<float>(), {m, n, k, n}, threads_);
   } else {
-    const quant::HalfMatrix half{w.dtype() == DType::f16 ? quant::HalfType::kF16
-                                                         : quant::HalfType::kBf16,
-                                 w.data<uint16_t>(), n, k};
+    const quant::HalfMatrix half{
+        w.dtype() == DType::f16 ? quant::HalfType::kF16 : quant::HalfType::kBf16,
+        w.data<uint16_t>(), n, k};
     if (m <= quant::kHalfDirectMaxM) {
       quant::half_gemm_cpu(x.data<float>(), m, half, y.data<float>(), n, cpu);
     } else {
@@ -55,8 +57,8 @@ void CpuBackend::do_linear(const Tensor& x, const Tensor& w, const Tensor& bias,
         const int64_t rows = std::min(tile_rows, n - r0);
         quant::widen_half_rows(half, r0, r0 + rows, weight_tile_.data(), cpu);
         // y[:, r0:r0+rows] = x · tileᵀ, written in place with ldy = n.
-        quant::sgemm_nt(x.data<float>(), weight_tile_.data(), y.data<float>() + r0,
-                        {m, rows, k, n}, threads_);
+        quant::sgemm_nt(x.data<float>(), weight_tile_.data(), y.data<float>() + r0, {m, rows, k, n},
+                        threads_);
       }
     }
   }
@@ -64,7 +66,8 @@ void CpuBackend::do_linear(const Tensor& x, const Tensor& w, const Tensor& bias,
     // Decoded once, then added row by row: y is row-major, so the inner loop walks contiguous
     // memory (a column-first loop strode n floats per add and cost ~8% of a prefill).
     bias_f32_.resize(size_t(n));
-    for (int64_t j = 0; j < n; ++j) bias_f32_[size_t(j)] = element_f32(bias.data(), bias.dtype(), j);
+    for (int64_t j = 0; j < n; ++j)
+      bias_f32_[size_t(j)] = element_f32(bias.data(), bias.dtype(), j);
     float* out = y.data<float>();
     for (int64_t i = 0; i < m; ++i) {
       float* row = out + i * n;

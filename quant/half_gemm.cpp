@@ -61,27 +61,30 @@ void half_gemm_cpu(const float* x, int64_t m, const HalfMatrix& w, float* y, int
   STRATA_CHECK(cpu.threads >= 1, "half GEMM with ", cpu.threads, " threads");
   if (m == 0 || w.rows == 0) return;
   STRATA_CHECK(y != nullptr && (x != nullptr || w.cols == 0), "half GEMM with a null pointer");
-  // Threads split the weight's rows (the bytes that must stream), in multiples of the 64-row
-  // bands the kernels sweep; fewer threads when there are fewer bands.
-  constexpr int64_t kRowsPerShare = 64;
+  // Threads take 64-row bands of the weight (the bytes that must stream) from a shared counter
+  // rather than fixed shares: on a busy machine a thread that loses its core for a while leaves
+  // its bands to the others instead of holding up the whole step at the join.
+  constexpr int64_t kBandRows = 64;
+  const int64_t bands = (w.rows + kBandRows - 1) / kBandRows;
+  // A small product stays on one thread (a team costs microseconds to fork and join, and its idle
+  // members spin after the join): a thread per 256 KiB of weights or 4 MFLOP of multiply.
+  const double work = double(w.rows * w.cols * 2) / double(256 << 10) +
+                      2.0 * double(m) * double(w.rows * w.cols) / double(1 << 22);
   const int threads =
-      int(std::clamp<int64_t>((w.rows + kRowsPerShare - 1) / kRowsPerShare, 1, cpu.threads));
-#pragma omp parallel num_threads(threads)
-  {
-    const auto [j0, j1] = share(w.rows, omp_get_thread_num(), omp_get_num_threads(), kRowsPerShare);
-    const HalfGemmSlice s{x, m, &w, j0, j1, y, ldy};
-    if (j0 < j1) {
-      switch (cpu.isa) {
-        case CpuIsa::kScalar:
-          half_gemm_slice_scalar(s);
-          break;
-        case CpuIsa::kAvx2:
-          avx2::half_gemm_slice(s);
-          break;
-        case CpuIsa::kAvx512:
-          avx512::half_gemm_slice(s);
-          break;
-      }
+      int(std::clamp<double>(work, 1.0, double(std::min<int64_t>(bands, cpu.threads))));
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (int64_t b = 0; b < bands; ++b) {
+    const HalfGemmSlice s{x, m, &w, b * kBandRows, std::min(w.rows, (b + 1) * kBandRows), y, ldy};
+    switch (cpu.isa) {
+      case CpuIsa::kScalar:
+        half_gemm_slice_scalar(s);
+        break;
+      case CpuIsa::kAvx2:
+        avx2::half_gemm_slice(s);
+        break;
+      case CpuIsa::kAvx512:
+        avx512::half_gemm_slice(s);
+        break;
     }
   }
 }

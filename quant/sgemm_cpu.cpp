@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <dnnl.hpp>
 
 #include "common/error.h"
@@ -35,8 +36,12 @@ void sgemm_nt(const float* x, const float* w, float* y, const SgemmShape& s, int
   }
   using dnnl::memory;
   // The team size is a property of the calling thread; oneDNN reads it when it makes (and
-  // caches) the primitive and when it runs it.
-  omp_set_num_threads(threads);
+  // caches) the primitive and when it runs it. A small product runs on fewer threads: a team's
+  // fork and join cost microseconds, and its idle members spin after the join, taking the core
+  // from the I/O workers and the next op (tiny models, the tests).
+  constexpr double kFlopsPerThread = double(1 << 22);  // ~40 us of one core's FMAs
+  const double flops = 2.0 * double(s.m) * double(s.n) * double(s.k);
+  omp_set_num_threads(int(std::clamp(flops / kFlopsPerThread, 1.0, double(threads))));
   DnnlCpu& cpu = dnnl_cpu();
   const memory::desc xd({s.m, s.k}, memory::data_type::f32, {s.k, 1});
   const memory::desc wd({s.k, s.n}, memory::data_type::f32, {1, s.k});  // w[n, k] seen as [k, n]

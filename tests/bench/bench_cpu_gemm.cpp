@@ -11,7 +11,8 @@
 // Candidates run in turn, round after round, so a noisy neighbour slows all of them alike; each
 // figure is the median round and the best round.
 //
-// Usage: strata_bench_cpu_gemm [--threads N] [--rounds R] [--openblas-coretype NAME]
+// Usage: strata_bench_cpu_gemm [--threads N] [--rounds R] [--only prefill|decode]
+//                              [--openblas-coretype NAME]
 //   --openblas-coretype sets OPENBLAS_CORETYPE before OpenBLAS is loaded (its documented
 //   override), to measure the kernel it would run if it recognised this CPU.
 #include <dlfcn.h>
@@ -294,16 +295,22 @@ void bench_decode(int threads, int rounds) {
 
 int main(int argc, char** argv) {
   int threads = strata::available_cpu_cores(), rounds = 7;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) {
       threads = std::atoi(argv[++i]);
     } else if (a == "--rounds" && i + 1 < argc) {
       rounds = std::atoi(argv[++i]);
+    } else if (a == "--only" && i + 1 < argc &&
+               (std::string(argv[i + 1]) == "prefill" || std::string(argv[i + 1]) == "decode")) {
+      only = argv[++i];
     } else if (a == "--openblas-coretype" && i + 1 < argc) {
       setenv("OPENBLAS_CORETYPE", argv[++i], 1);
     } else {
-      std::fprintf(stderr, "usage: %s [--threads N] [--rounds R] [--openblas-coretype NAME]\n",
+      std::fprintf(stderr,
+                   "usage: %s [--threads N] [--rounds R] [--only prefill|decode] "
+                   "[--openblas-coretype NAME]\n",
                    argv[0]);
       return 2;
     }
@@ -317,7 +324,7 @@ int main(int argc, char** argv) {
   std::printf("# strata_bench_cpu_gemm: %d threads, best ISA %s%s%s\n", threads,
               strata::quant::cpu_isa_name(strata::quant::detect_cpu_isa()),
               openblas.sgemm ? "" : ", no OpenBLAS", blis.sgemm ? "" : ", no BLIS");
-  strata::bench_prefill(threads, rounds, openblas, blis);
-  strata::bench_decode(threads, rounds);
+  if (only != "decode") strata::bench_prefill(threads, rounds, openblas, blis);
+  if (only != "prefill") strata::bench_decode(threads, rounds);
   return 0;
 }

@@ -69,34 +69,27 @@ void check_half_gemm(std::mt19937_64& rng, HalfType type, int64_t m, int64_t n, 
 
 }  // namespace
 
-TEST_CASE(
-    "half-weight GEMM matches float64 on every instruction set and "
-    "thread count",
-    "[quant]") {
+TEST_CASE("half-weight GEMM matches float64 on every instruction set and thread count",
+          "[quant]") {
   const uint64_t seed = test::fresh_seed();
   CAPTURE(seed);
   std::mt19937_64 rng(seed);
   for (CpuIsa isa : runnable_cpu_isas()) {
     for (int threads : {1, 2, 3}) {
       for (HalfType type : {HalfType::kF16, HalfType::kBf16}) {
-        // m over the register blocks' tails (1..5, 17, 33), k over the vector
-        // tails (1, 7, 8, 15, 16, 17, 100), n over the 4-row blocks, the 64-row
-        // bands and the thread shares.
+        // m over the register blocks' tails (1..5, 17, 33), k over the vector tails (1, 7, 8,
+        // 15, 16, 17, 100), n over the 4-row blocks and the 64-row bands; 600 x 700 is large
+        // enough to be split across the threads.
         for (int64_t m : {1, 2, 3, 4, 5, 17, 33}) {
-          for (auto [n, k] : {std::pair<int64_t, int64_t>{1, 1},
-                              {5, 7},
-                              {3, 8},
-                              {9, 15},
-                              {64, 16},
-                              {65, 17},
-                              {130, 100},
-                              {257, 33}}) {
+          for (auto [n, k] : {std::pair<int64_t, int64_t>{1, 1}, {5, 7}, {3, 8}, {9, 15},
+                              {64, 16}, {65, 17}, {130, 100}, {257, 33}, {600, 700}}) {
             check_half_gemm(rng, type, m, n, k, {isa, threads});
           }
         }
         std::uniform_int_distribution<int64_t> dm(1, 40), dn(1, 300), dk(1, 700);
-        for (int i = 0; i < 3; ++i)
+        for (int i = 0; i < 3; ++i) {
           check_half_gemm(rng, type, dm(rng), dn(rng), dk(rng), {isa, threads});
+        }
       }
     }
   }

@@ -8,7 +8,7 @@
 
 #include "quant/codes_avx2.h"
 #include "quant/fp16.h"
-#include "quant/half_kernels.h"
+#include "quant/half_gemm_driver.h"
 
 namespace strata::quant::avx2 {
 namespace {
@@ -31,61 +31,39 @@ inline float widen1(uint16_t h) {
   }
 }
 
-template <HalfType T, int MB, int NB>
-void block(const float* x, int64_t ldx, const uint16_t* w, int64_t ldw, int64_t k, float* y,
-           int64_t ldy) {
-  __m256 acc[MB][NB];
-  for (int i = 0; i < MB; ++i)
-    for (int j = 0; j < NB; ++j) acc[i][j] = _mm256_setzero_ps();
-  int64_t p = 0;
-  for (; p + 8 <= k; p += 8) {
-    __m256 wv[NB];
-    for (int j = 0; j < NB; ++j)
-      wv[j] = widen8<T>(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + j * ldw + p)));
+struct Kernel {
+  // 2 x 4 accumulators + 4 weights + x: 13 of the 16 ymm registers.
+  static constexpr int kMaxRowsOfX = 2;
+
+  template <HalfType T, int MB, int NB>
+  static void block(const float* x, int64_t ldx, const uint16_t* w, int64_t ldw, int64_t k,
+                    float* y, int64_t ldy) {
+    __m256 acc[MB][NB];
+    for (int i = 0; i < MB; ++i)
+      for (int j = 0; j < NB; ++j) acc[i][j] = _mm256_setzero_ps();
+    int64_t p = 0;
+    for (; p + 8 <= k; p += 8) {
+      __m256 wv[NB];
+      for (int j = 0; j < NB; ++j)
+        wv[j] = widen8<T>(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + j * ldw + p)));
+      for (int i = 0; i < MB; ++i) {
+        const __m256 xv = _mm256_loadu_ps(x + i * ldx + p);
+        for (int j = 0; j < NB; ++j) acc[i][j] = _mm256_fmadd_ps(xv, wv[j], acc[i][j]);
+      }
+    }
     for (int i = 0; i < MB; ++i) {
-      const __m256 xv = _mm256_loadu_ps(x + i * ldx + p);
-      for (int j = 0; j < NB; ++j) acc[i][j] = _mm256_fmadd_ps(xv, wv[j], acc[i][j]);
+      for (int j = 0; j < NB; ++j) {
+        float sum = horizontal_sum(acc[i][j]);
+        for (int64_t q = p; q < k; ++q) sum += x[i * ldx + q] * widen1<T>(w[j * ldw + q]);
+        y[i * ldy + j] = sum;
+      }
     }
   }
-  for (int i = 0; i < MB; ++i) {
-    for (int j = 0; j < NB; ++j) {
-      float sum = horizontal_sum(acc[i][j]);
-      for (int64_t q = p; q < k; ++q) sum += x[i * ldx + q] * widen1<T>(w[j * ldw + q]);
-      y[i * ldy + j] = sum;
-    }
-  }
-}
-
-template <HalfType T, int MB>
-void rows_of_x(const HalfGemmSlice& s, int64_t i0, int64_t j0, int64_t j1) {
-  const int64_t k = s.w->cols;
-  const float* x = s.x + i0 * k;
-  int64_t j = j0;
-  for (; j + 4 <= j1; j += 4)
-    block<T, MB, 4>(x, k, s.w->data + j * k, k, k, s.y + i0 * s.ldy + j, s.ldy);
-  for (; j < j1; ++j) block<T, MB, 1>(x, k, s.w->data + j * k, k, k, s.y + i0 * s.ldy + j, s.ldy);
-}
-
-template <HalfType T>
-void slice(const HalfGemmSlice& s) {
-  constexpr int64_t kBand = 64;  // as the AVX-512 kernel: w crosses the bus once
-  for (int64_t b0 = s.j0; b0 < s.j1; b0 += kBand) {
-    const int64_t b1 = std::min(s.j1, b0 + kBand);
-    int64_t i = 0;
-    for (; i + 2 <= s.m; i += 2) rows_of_x<T, 2>(s, i, b0, b1);
-    if (i < s.m) rows_of_x<T, 1>(s, i, b0, b1);
-  }
-}
+};
 
 }  // namespace
 
-void half_gemm_slice(const HalfGemmSlice& s) {
-  if (s.w->type == HalfType::kF16) {
-    slice<HalfType::kF16>(s);
-  } else {
-    slice<HalfType::kBf16>(s);
-  }
-}
+void half_gemm_slice(const HalfGemmSlice& s) { half_driver::half_gemm_slice<Kernel>(s); }
 
 void widen_half(const uint16_t* src, HalfType type, int64_t count, float* dst) {
   int64_t p = 0;

@@ -11,7 +11,7 @@
 
 #include <algorithm>
 
-#include "quant/half_kernels.h"
+#include "quant/half_gemm_driver.h"
 
 namespace strata::quant::avx512 {
 namespace {
@@ -26,81 +26,44 @@ inline __m512 widen16(__m256i h) {
 }
 
 // y[i, j] for i < MB, j < NB: x rows at x + i * ldx, w rows at w + j * ldw, k columns.
-template <HalfType T, int MB, int NB>
-void block(const float* x, int64_t ldx, const uint16_t* w, int64_t ldw, int64_t k, float* y,
-           int64_t ldy) {
-  __m512 acc[MB][NB];
-  for (int i = 0; i < MB; ++i)
-    for (int j = 0; j < NB; ++j) acc[i][j] = _mm512_setzero_ps();
-  int64_t p = 0;
-  for (; p + 16 <= k; p += 16) {
-    __m512 wv[NB];
-    for (int j = 0; j < NB; ++j)
-      wv[j] = widen16<T>(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + j * ldw + p)));
-    for (int i = 0; i < MB; ++i) {
-      const __m512 xv = _mm512_loadu_ps(x + i * ldx + p);
-      for (int j = 0; j < NB; ++j) acc[i][j] = _mm512_fmadd_ps(xv, wv[j], acc[i][j]);
-    }
-  }
-  if (p < k) {
-    const __mmask16 mask = __mmask16((1u << (k - p)) - 1u);
-    __m512 wv[NB];
-    for (int j = 0; j < NB; ++j)
-      wv[j] = widen16<T>(_mm256_maskz_loadu_epi16(mask, w + j * ldw + p));
-    for (int i = 0; i < MB; ++i) {
-      const __m512 xv = _mm512_maskz_loadu_ps(mask, x + i * ldx + p);
-      for (int j = 0; j < NB; ++j) acc[i][j] = _mm512_fmadd_ps(xv, wv[j], acc[i][j]);
-    }
-  }
-  for (int i = 0; i < MB; ++i)
-    for (int j = 0; j < NB; ++j) y[i * ldy + j] = _mm512_reduce_add_ps(acc[i][j]);
-}
+struct Kernel {
+  // 4 x 4 accumulators + 4 weights + x: 21 of the 32 zmm registers.
+  static constexpr int kMaxRowsOfX = 4;
 
-// Rows i0 .. i0 + MB of x against rows [j0, j1) of w: blocks of 4 weight rows, then single rows.
-template <HalfType T, int MB>
-void rows_of_x(const HalfGemmSlice& s, int64_t i0, int64_t j0, int64_t j1) {
-  const int64_t k = s.w->cols;
-  const float* x = s.x + i0 * k;
-  int64_t j = j0;
-  for (; j + 4 <= j1; j += 4)
-    block<T, MB, 4>(x, k, s.w->data + j * k, k, k, s.y + i0 * s.ldy + j, s.ldy);
-  for (; j < j1; ++j) block<T, MB, 1>(x, k, s.w->data + j * k, k, k, s.y + i0 * s.ldy + j, s.ldy);
-}
-
-template <HalfType T>
-void slice(const HalfGemmSlice& s) {
-  // A band of 64 weight rows (2 x 64 x k bytes: L2-resident for any model's k) is swept by every
-  // block of x before the next band is read, so w crosses the memory bus once whatever m is.
-  constexpr int64_t kBand = 64;
-  for (int64_t b0 = s.j0; b0 < s.j1; b0 += kBand) {
-    const int64_t b1 = std::min(s.j1, b0 + kBand);
-    int64_t i = 0;
-    for (; i + 4 <= s.m; i += 4) rows_of_x<T, 4>(s, i, b0, b1);
-    switch (s.m - i) {
-      case 3:
-        rows_of_x<T, 3>(s, i, b0, b1);
-        break;
-      case 2:
-        rows_of_x<T, 2>(s, i, b0, b1);
-        break;
-      case 1:
-        rows_of_x<T, 1>(s, i, b0, b1);
-        break;
-      default:
-        break;
+  template <HalfType T, int MB, int NB>
+  static void block(const float* x, int64_t ldx, const uint16_t* w, int64_t ldw, int64_t k,
+                    float* y, int64_t ldy) {
+    __m512 acc[MB][NB];
+    for (int i = 0; i < MB; ++i)
+      for (int j = 0; j < NB; ++j) acc[i][j] = _mm512_setzero_ps();
+    int64_t p = 0;
+    for (; p + 16 <= k; p += 16) {
+      __m512 wv[NB];
+      for (int j = 0; j < NB; ++j)
+        wv[j] = widen16<T>(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + j * ldw + p)));
+      for (int i = 0; i < MB; ++i) {
+        const __m512 xv = _mm512_loadu_ps(x + i * ldx + p);
+        for (int j = 0; j < NB; ++j) acc[i][j] = _mm512_fmadd_ps(xv, wv[j], acc[i][j]);
+      }
     }
+    if (p < k) {
+      const __mmask16 mask = __mmask16((1u << (k - p)) - 1u);
+      __m512 wv[NB];
+      for (int j = 0; j < NB; ++j)
+        wv[j] = widen16<T>(_mm256_maskz_loadu_epi16(mask, w + j * ldw + p));
+      for (int i = 0; i < MB; ++i) {
+        const __m512 xv = _mm512_maskz_loadu_ps(mask, x + i * ldx + p);
+        for (int j = 0; j < NB; ++j) acc[i][j] = _mm512_fmadd_ps(xv, wv[j], acc[i][j]);
+      }
+    }
+    for (int i = 0; i < MB; ++i)
+      for (int j = 0; j < NB; ++j) y[i * ldy + j] = _mm512_reduce_add_ps(acc[i][j]);
   }
-}
+};
 
 }  // namespace
 
-void half_gemm_slice(const HalfGemmSlice& s) {
-  if (s.w->type == HalfType::kF16) {
-    slice<HalfType::kF16>(s);
-  } else {
-    slice<HalfType::kBf16>(s);
-  }
-}
+void half_gemm_slice(const HalfGemmSlice& s) { half_driver::half_gemm_slice<Kernel>(s); }
 
 void widen_half(const uint16_t* src, HalfType type, int64_t count, float* dst) {
   int64_t p = 0;

@@ -1,6 +1,7 @@
 #include "quant/cpu_isa.h"
 
 #include "common/error.h"
+#include "quant/compute_pool.h"
 
 namespace strata::quant {
 
@@ -37,6 +38,16 @@ const char* cpu_isa_name(CpuIsa isa) {
       return "avx512";
   }
   return "unknown";
+}
+
+void CpuCompute::run(int team, int64_t tasks, const std::function<void(int64_t)>& fn) const {
+  if (team <= 1 || tasks <= 1) {
+    for (int64_t t = 0; t < tasks; ++t) fn(t);
+  } else if (pool != nullptr) {
+    pool->run(tasks, fn);
+  } else {
+    ComputePool(team).run(tasks, fn);
+  }
 }
 
 }  // namespace strata::quant

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace strata::quant {
@@ -26,12 +27,20 @@ void check_cpu_isa(CpuIsa isa);
 
 const char* cpu_isa_name(CpuIsa isa);
 
-// What a CPU GEMM may use: an instruction set and a thread count (>= 1). Implicit from a CpuIsa
-// (one thread) so that single-threaded callers stay short.
+class ComputePool;
+
+// What a CPU GEMM may use: an instruction set, a thread count (>= 1) and the pool whose threads
+// run Strata's kernels (quant/compute_pool.h; null: a pool is made for the call, as tests do).
+// Implicit from a CpuIsa (one thread) so that single-threaded callers stay short.
 struct CpuCompute {
-  CpuCompute(CpuIsa isa_in, int threads_in = 1) : isa(isa_in), threads(threads_in) {}
+  CpuCompute(CpuIsa isa_in, int threads_in = 1, ComputePool* pool_in = nullptr)
+      : isa(isa_in), threads(threads_in), pool(pool_in) {}
   CpuIsa isa;
   int threads;
+  ComputePool* pool;
+
+  // fn(t) for t in [0, tasks) on `team` threads (1: inline on the caller).
+  void run(int team, int64_t tasks, const std::function<void(int64_t)>& fn) const;
 };
 
 }  // namespace strata::quant

@@ -1,7 +1,5 @@
 #include "quant/gemm_cpu.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <vector>
 
@@ -15,7 +13,7 @@ namespace strata::quant {
 namespace {
 
 void gemm_direct_avx2(const float* x, int64_t m, const QuantMatrix& w, const float* bias,
-                      float* y, int threads) {
+                      float* y, const CpuCompute& cpu) {
   // Zero-pad x to whole groups so the kernel needs no tail: padded codes are 0 and decode to the
   // group minimum, which then meets x = 0.
   const int64_t k = w.cols, ldx = groups_per_row(w.format, k) * w.format.group_size;
@@ -24,16 +22,14 @@ void gemm_direct_avx2(const float* x, int64_t m, const QuantMatrix& w, const flo
   // Threads split the weight's rows (a row range of a kCols matrix is itself a packed matrix), at
   // least 64 rows each so a small matrix does not pay for a team.
   const int64_t n = w.rows, rb = row_bytes(w.format, k);
-  const int team = int(std::clamp<int64_t>(n / 64, 1, threads));
-#pragma omp parallel num_threads(team)
-  {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t j0 = n * t / nt, j1 = n * (t + 1) / nt;
+  const int team = int(std::clamp<int64_t>(n / 64, 1, cpu.threads));
+  cpu.run(team, team, [&](int64_t t) {
+    const int64_t j0 = n * t / team, j1 = n * (t + 1) / team;
     if (j0 < j1) {
       const QuantMatrix part{w.format, w.data + j0 * rb, j1 - j0, k};
       avx2::gemm_small_m(xpad.data(), int(m), ldx, part, bias ? bias + j0 : nullptr, y + j0, n);
     }
-  }
+  });
 }
 
 void gemm_tiled(const float* x, int64_t m, const QuantMatrix& w, const float* bias, float* y,
@@ -73,7 +69,7 @@ void quant_gemm_cpu(const float* x, int64_t m, const QuantMatrix& w, const float
     return;
   }
   if (cpu.isa >= CpuIsa::kAvx2 && w.format.axis == GroupAxis::kCols && m <= kGemmDirectMaxM) {
-    gemm_direct_avx2(x, m, w, bias, y, cpu.threads);
+    gemm_direct_avx2(x, m, w, bias, y, cpu);
   } else {
     gemm_tiled(x, m, w, bias, y, cpu);
   }

@@ -1,7 +1,5 @@
 #include "quant/half_gemm.h"
 
-#include <omp.h>
-
 #include <algorithm>
 
 #include "common/error.h"
@@ -66,14 +64,13 @@ void half_gemm_cpu(const float* x, int64_t m, const HalfMatrix& w, float* y, int
   // its bands to the others instead of holding up the whole step at the join.
   constexpr int64_t kBandRows = 64;
   const int64_t bands = (w.rows + kBandRows - 1) / kBandRows;
-  // A small product stays on one thread (a team costs microseconds to fork and join, and its idle
-  // members spin after the join): a thread per 256 KiB of weights or 4 MFLOP of multiply.
+  // A small product stays on the calling thread (waking the team and joining it costs
+  // microseconds): a thread per 256 KiB of weights or 4 MFLOP of multiply.
   const double work = double(w.rows * w.cols * 2) / double(256 << 10) +
                       2.0 * double(m) * double(w.rows * w.cols) / double(1 << 22);
   const int threads =
       int(std::clamp<double>(work, 1.0, double(std::min<int64_t>(bands, cpu.threads))));
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-  for (int64_t b = 0; b < bands; ++b) {
+  cpu.run(threads, bands, [&](int64_t b) {
     const HalfGemmSlice s{x, m, &w, b * kBandRows, std::min(w.rows, (b + 1) * kBandRows), y, ldy};
     switch (cpu.isa) {
       case CpuIsa::kScalar:
@@ -86,7 +83,7 @@ void half_gemm_cpu(const float* x, int64_t m, const HalfMatrix& w, float* y, int
         avx512::half_gemm_slice(s);
         break;
     }
-  }
+  });
 }
 
 void widen_half_rows(const HalfMatrix& w, int64_t row_begin, int64_t row_end, float* out,
@@ -99,12 +96,11 @@ void widen_half_rows(const HalfMatrix& w, int64_t row_begin, int64_t row_end, fl
   if (count == 0) return;
   STRATA_CHECK(out != nullptr, "widen_half_rows into a null pointer");
   const uint16_t* src = w.data + row_begin * w.cols;
-  constexpr int64_t kElemsPerShare = 1
-                                     << 16;  // below this a second thread costs more than it saves
+  // Below 64 Ki elements per thread, waking a second thread costs more than it saves.
+  constexpr int64_t kElemsPerShare = int64_t(1) << 16;
   const int threads = int(std::clamp<int64_t>(count / kElemsPerShare, 1, cpu.threads));
-#pragma omp parallel num_threads(threads)
-  {
-    const auto [p0, p1] = share(count, omp_get_thread_num(), omp_get_num_threads(), 64);
+  cpu.run(threads, threads, [&](int64_t t) {
+    const auto [p0, p1] = share(count, int(t), threads, 64);
     if (p0 < p1) {
       switch (cpu.isa) {
         case CpuIsa::kScalar:
@@ -118,7 +114,7 @@ void widen_half_rows(const HalfMatrix& w, int64_t row_begin, int64_t row_end, fl
           break;
       }
     }
-  }
+  });
 }
 
 }  // namespace strata::quant

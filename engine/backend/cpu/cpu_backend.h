@@ -9,10 +9,12 @@
 // time (cpu_attention_packed.cpp).
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "common/cpu_cores.h"
 #include "engine/backend/backend.h"
+#include "quant/compute_pool.h"
 #include "quant/cpu_isa.h"
 
 namespace strata {
@@ -55,6 +57,7 @@ class CpuBackend final : public Backend {
   HostDeviceMemory memory_;
   quant::CpuIsa isa_;
   int threads_;
+  std::unique_ptr<quant::ComputePool> pool_;  // threads_ - 1 sleeping workers for the kernels
 };
 
 }  // namespace strata

@@ -26,12 +26,13 @@ CpuBackend::CpuBackend(const CpuBackendOptions& options)
     : isa_(options.isa), threads_(options.threads) {
   quant::check_cpu_isa(isa_);
   STRATA_CHECK(threads_ >= 1, "CPU backend with ", threads_, " threads");
+  pool_ = std::make_unique<quant::ComputePool>(threads_);
 }
 
 void CpuBackend::do_linear(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& y) {
   const int64_t m = x.dim(0), k = x.dim(1), n = w.dim(0);
   if (m == 0 || n == 0) return;
-  const quant::CpuCompute cpu{isa_, threads_};
+  const quant::CpuCompute cpu{isa_, threads_, pool_.get()};
   if (is_quantized(w.dtype())) {
     const quant::QuantMatrix packed{
         {w.dtype() == DType::q4 ? quant::QuantBits::k4 : quant::QuantBits::k8, w.group_size(),

@@ -19,7 +19,8 @@ struct SgemmShape {
 };
 
 // `threads` (>= 1) is the number of threads the product runs on (the calling thread's OpenMP
-// team; the CPU kernels of quant/ share that one pool, so compute never runs two pools at once).
+// team, oneDNN's runtime; quant's own kernels run on quant/compute_pool.h instead, whose idle
+// threads sleep, and never at the same time as a GEMM).
 // Throws strata::Error on a bad shape or when oneDNN refuses it.
 void sgemm_nt(const float* x, const float* w, float* y, const SgemmShape& s, int threads);
 

@@ -46,7 +46,16 @@ bool ExecutionFlags::needs_executor() const {
          no_cpu_attention || no_overlap || !compress_weight.empty();
 }
 
+void add_threads_option(CLI::App& app, int& threads) {
+  app.add_option("--threads", threads, "Threads for CPU compute (GEMMs and the CPU kernels; I/O "
+                 "workers mostly wait and are not counted). Default: every core this process "
+                 "may use")
+      ->check(integer_in(1, kMaxCpuThreads))
+      ->capture_default_str();
+}
+
 void add_execution_options(CLI::App& app, ExecutionFlags& f, const char* policy_default) {
+  add_threads_option(app, f.threads);
   const char* group = "Offloading (weights and KV cache over device, host and disk)";
   app.add_option("--device-mem", f.device_mem, "Device memory to use (e.g. 16GiB); on the CPU "
                  "backend a RAM budget. Default: no limit")->group(group);

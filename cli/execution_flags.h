@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cpu_cores.h"
 #include "common/policy.h"
 #include "engine/executor/executor_options.h"
 #include "runtime/policy_request.h"
@@ -35,6 +36,7 @@ struct ExecutionFlags {
   // run's --batch-size when given by hand: --policy auto keeps it as the plan's gpu_batch_size.
   // 0: not given.
   int64_t hand_batch_size = 0;
+  int threads = available_cpu_cores();  // --threads: CPU compute threads
 
   // The policy flags that place or shape the executor's work (--policy in-memory refuses them;
   // --compress-cache is not one: an all-on-device cache compresses too).
@@ -49,6 +51,10 @@ struct ExecutionFlags {
 
 // `policy_default`: what --policy is when not given ("auto" on run; empty elsewhere).
 void add_execution_options(CLI::App& app, ExecutionFlags& flags, const char* policy_default = "");
+
+// --threads N: the threads CPU compute runs on (GEMMs, the CPU kernels), from 1 to
+// kMaxCpuThreads; default every core the process may use (sched_getaffinity).
+void add_threads_option(CLI::App& app, int& threads);
 
 // --policy in-memory with a flag that places or shapes the work: InputError.
 void check_in_memory_flags(const ExecutionFlags& flags);

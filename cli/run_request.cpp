@@ -44,6 +44,7 @@ RunRequest make_run_request(const ExecutionFlags& flags, int64_t batch_size, Bac
   r.capacities = tier_capacities(flags);
   r.offload_dir = flags.offload_dir;
   r.backend = backend;
+  r.cpu_threads = flags.threads;
   if (r.policy.planned()) r.profile_cache = cached_profile_path(backend);
   // Resolved now only when a store may be needed; HOME may be unset for in-memory runs.
   if (!flags.offload_dir.empty() || std::getenv("XDG_CACHE_HOME") || std::getenv("HOME")) {

@@ -3,7 +3,8 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(URING REQUIRED IMPORTED_TARGET liburing)     # SSD tier: io_uring
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)   # GPT-2 pre-tokenizer regex (\p{L}, \p{N})
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)   # store checksums
-pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)  # CPU backend GEMM
+find_package(dnnl REQUIRED)                                    # CPU backend GEMM (oneDNN matmul)
+find_package(OpenMP REQUIRED)                                  # CPU compute threads (oneDNN's runtime)
 find_package(yaml-cpp REQUIRED)                                # policy / config / manifest YAML
 find_package(nlohmann_json 3 REQUIRED)                         # config.json, safetensors headers, JSONL
 find_package(CLI11 REQUIRED)                                   # command-line parsing

@@ -15,6 +15,7 @@ void dequantize_cpu(const QuantMatrix& w, int64_t row_begin, int64_t row_end, fl
       dequantize_ref(w, row_begin, row_end, out);
       return;
     case CpuIsa::kAvx2:
+    case CpuIsa::kAvx512:  // memory-bound: the AVX2 kernel already keeps up
       avx2::dequantize_rows(w, row_begin, row_end, out);
       return;
   }

@@ -1,7 +1,5 @@
 #include "quant/gemm_cpu.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <vector>
 
@@ -9,31 +7,41 @@
 #include "quant/dequantize_cpu.h"
 #include "quant/kernels_avx2.h"
 #include "quant/reference.h"
+#include "quant/sgemm_cpu.h"
 
 namespace strata::quant {
 namespace {
 
 void gemm_direct_avx2(const float* x, int64_t m, const QuantMatrix& w, const float* bias,
-                      float* y) {
+                      float* y, const CpuCompute& cpu) {
   // Zero-pad x to whole groups so the kernel needs no tail: padded codes are 0 and decode to the
   // group minimum, which then meets x = 0.
   const int64_t k = w.cols, ldx = groups_per_row(w.format, k) * w.format.group_size;
   std::vector<float> xpad(size_t(m * ldx), 0.0f);
   for (int64_t i = 0; i < m; ++i) std::copy(x + i * k, x + (i + 1) * k, xpad.data() + i * ldx);
-  avx2::gemm_small_m(xpad.data(), int(m), ldx, w, bias, y, w.rows);
+  // Threads split the weight's rows (a row range of a kCols matrix is itself a packed matrix), at
+  // least 64 rows each so a small matrix does not pay for a team.
+  const int64_t n = w.rows, rb = row_bytes(w.format, k);
+  const int team = int(std::clamp<int64_t>(n / 64, 1, cpu.threads));
+  cpu.run(team, team, [&](int64_t t) {
+    const int64_t j0 = n * t / team, j1 = n * (t + 1) / team;
+    if (j0 < j1) {
+      const QuantMatrix part{w.format, w.data + j0 * rb, j1 - j0, k};
+      avx2::gemm_small_m(xpad.data(), int(m), ldx, part, bias ? bias + j0 : nullptr, y + j0, n);
+    }
+  });
 }
 
 void gemm_tiled(const float* x, int64_t m, const QuantMatrix& w, const float* bias, float* y,
-                CpuIsa isa) {
+                const CpuCompute& cpu) {
   const int64_t n = w.rows, k = w.cols;
   const int64_t tile_rows = std::clamp<int64_t>(kGemmTileFloats / k, 1, n);
   std::vector<float> tile(size_t(tile_rows * k));
   for (int64_t r0 = 0; r0 < n; r0 += tile_rows) {
     const int64_t rows = std::min(tile_rows, n - r0);
-    dequantize_cpu(w, r0, r0 + rows, tile.data(), isa);
+    dequantize_cpu(w, r0, r0 + rows, tile.data(), cpu.isa);
     // y[:, r0:r0+rows] = x . tile^T  (tile: [rows, k] row-major, i.e. the transposed operand)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(m), int(rows), int(k), 1.0f, x, int(k),
-                tile.data(), int(k), 0.0f, y + r0, int(n));
+    sgemm_nt(x, tile.data(), y + r0, {m, rows, k, n}, cpu.threads);
   }
   if (bias) {
     for (int64_t i = 0; i < m; ++i) {
@@ -45,9 +53,10 @@ void gemm_tiled(const float* x, int64_t m, const QuantMatrix& w, const float* bi
 }  // namespace
 
 void quant_gemm_cpu(const float* x, int64_t m, const QuantMatrix& w, const float* bias, float* y,
-                    CpuIsa isa) {
+                    const CpuCompute& cpu) {
   check_dequantize_args(w, 0, w.rows, y);
-  check_cpu_isa(isa);
+  check_cpu_isa(cpu.isa);
+  STRATA_CHECK(cpu.threads >= 1, "quant GEMM with ", cpu.threads, " threads");
   STRATA_CHECK(m >= 0, "quant GEMM with m = ", m);
   STRATA_CHECK(m <= INT32_MAX && w.rows <= INT32_MAX && w.cols <= INT32_MAX, "quant GEMM [", m,
                ", ", w.cols, "] x [", w.rows, ", ", w.cols, "]^T exceeds BLAS int dimensions");
@@ -59,10 +68,10 @@ void quant_gemm_cpu(const float* x, int64_t m, const QuantMatrix& w, const float
     }
     return;
   }
-  if (isa == CpuIsa::kAvx2 && w.format.axis == GroupAxis::kCols && m <= kGemmDirectMaxM) {
-    gemm_direct_avx2(x, m, w, bias, y);
+  if (cpu.isa >= CpuIsa::kAvx2 && w.format.axis == GroupAxis::kCols && m <= kGemmDirectMaxM) {
+    gemm_direct_avx2(x, m, w, bias, y, cpu);
   } else {
-    gemm_tiled(x, m, w, bias, y, isa);
+    gemm_tiled(x, m, w, bias, y, cpu);
   }
 }
 

@@ -5,10 +5,11 @@
 //   bias: [n] fp32 or null
 //   y: [m, n] fp32 row-major                   (caller owns; overwritten)
 //
-// Paths: with CpuIsa::kAvx2, a kCols matrix and m <= kGemmDirectMaxM, a direct AVX2 kernel
-// dequantizes each weight row in registers (decode). Otherwise rows of W are dequantized tile by
-// tile (at most kGemmTileFloats floats, ~1 MiB) into a scratch buffer and multiplied with
-// OpenBLAS cblas_sgemm per tile (prefill; also every shape on the scalar path).
+// Paths: with CpuIsa::kAvx2 or better, a kCols matrix and m <= kGemmDirectMaxM, a direct AVX2
+// kernel dequantizes each weight row in registers (decode), rows split across cpu.threads.
+// Otherwise rows of W are dequantized tile by tile (at most kGemmTileFloats floats, ~1 MiB) into a
+// scratch buffer and multiplied with sgemm_nt (quant/sgemm_cpu.h) per tile (prefill; also every
+// shape on the scalar path).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,6 @@ inline constexpr int kGemmDirectMaxM = 4;
 inline constexpr int64_t kGemmTileFloats = int64_t(1) << 18;
 
 void quant_gemm_cpu(const float* x, int64_t m, const QuantMatrix& w, const float* bias, float* y,
-                    CpuIsa isa);
+                    const CpuCompute& cpu);
 
 }  // namespace strata::quant

@@ -41,7 +41,7 @@ Engine build_engine(ModelSource& source, const EngineSettings& s) {
     std::ostream* log = s.log;
     warn = [log](const std::string& line) { *log << "strata: warning: " << line << std::endl; };
   }
-  engine.backend = make_backend(s.backend, warn);
+  engine.backend = make_backend(s.backend, warn, s.cpu_threads);
   engine.generator = std::make_unique<BlockGenerator>(source.model(), std::move(weights),
                                                       source.tokenizer(), *engine.backend,
                                                       s.options);

@@ -19,6 +19,7 @@ namespace strata {
 struct EngineSettings {
   ExecutorOptions options;               // resolved policy, capacities, offload dir, warnings
   BackendKind backend = BackendKind::cpu;
+  int cpu_threads = 0;                   // --threads: CPU compute threads; 0: every core
   std::filesystem::path store_cache;     // where HF directories are converted when needed
   std::ostream* log = nullptr;           // conversion progress; nullptr: quiet
   int64_t prompt_len = 1;                // the workload's longest prompt (bos included)

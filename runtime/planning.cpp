@@ -43,7 +43,7 @@ std::string percent_text(const Policy& p) {
 }
 
 MachineProfile machine_profile(const fs::path& cache_path, const fs::path& scratch_dir,
-                               std::ostream* log, BackendKind backend_kind) {
+                               std::ostream* log, BackendKind backend_kind, int cpu_threads) {
   MachineProfile m;
   m.path = cache_path;
   if (fs::exists(m.path)) {
@@ -57,7 +57,7 @@ MachineProfile machine_profile(const fs::path& cache_path, const fs::path& scrat
             "(well under a minute) into "
          << m.path.string() << std::endl;
   }
-  const std::unique_ptr<Backend> backend = make_backend(backend_kind);
+  const std::unique_ptr<Backend> backend = make_backend(backend_kind, {}, cpu_threads);
   ProbeOptions probe;
   probe.offload_dir = scratch_dir;
   m.profile = probe_hardware(*backend, probe);

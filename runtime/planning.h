@@ -25,7 +25,7 @@ struct MachineProfile {
 // `strata profile`'s probe (test file in scratch_dir), written there, and one line says so.
 MachineProfile machine_profile(const std::filesystem::path& cache_path,
                                const std::filesystem::path& scratch_dir, std::ostream* log,
-                               BackendKind backend);
+                               BackendKind backend, int cpu_threads = 0);
 
 // The profile with the capacities given by hand in place of its own.
 HardwareProfile with_capacities(HardwareProfile profile, const TierCapacities& given);

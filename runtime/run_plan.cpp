@@ -19,6 +19,8 @@ RunPlan plan_run(const ModelSource& source, const RunRequest& r) {
   RunPlan out;
   EngineSettings& e = out.engine;
   e.backend = r.backend;
+  e.cpu_threads = r.cpu_threads;
+  e.options.cpu_threads = r.cpu_threads;
   e.store_cache = r.store_cache;
   e.log = r.log;
   e.prompt_len = r.workload.prompt_len;
@@ -29,7 +31,8 @@ RunPlan plan_run(const ModelSource& source, const RunRequest& r) {
   if (r.policy.planned()) {
     const std::filesystem::path scratch =
         r.offload_dir.empty() ? std::filesystem::temp_directory_path() : r.offload_dir;
-    const MachineProfile machine = machine_profile(r.profile_cache, scratch, r.log, r.backend);
+    const MachineProfile machine = machine_profile(r.profile_cache, scratch, r.log, r.backend,
+                                                     r.cpu_threads);
     out.plan = plan_auto(planned_model(source), r.policy, machine, r.capacities, r.workload);
     e.options.policy = out.plan->policy;
     e.options.capacities = out.plan->capacities;  // the executor is held to what was planned

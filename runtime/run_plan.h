@@ -17,6 +17,7 @@ struct RunRequest {
   TierCapacities capacities;              // given by hand; the profile's otherwise (planning)
   std::filesystem::path offload_dir;      // disk-resident KV cache files; the probe's scratch
   BackendKind backend = BackendKind::cpu;
+  int cpu_threads = 0;                    // --threads; 0: every core the process may use
   std::filesystem::path profile_cache;    // this machine's profile for the backend
   std::filesystem::path store_cache;      // converted stores
   Workload workload;                      // longest prompt, most new tokens, request count

@@ -10,7 +10,7 @@ packages=(
   libyaml-cpp-dev                        # policy, config and store manifest YAML
   catch2                                 # C++ unit tests (v2)
   libglpk-dev                            # the planner's linear program
-  libopenblas-dev                        # CPU backend GEMM
+  libdnnl-dev                            # CPU backend GEMM (oneDNN matmul, OpenMP runtime)
   nlohmann-json3-dev                     # config.json, safetensors headers, JSONL jobs
   libpcre2-dev                           # GPT-2 pre-tokenizer regex (\p{L}, \p{N})
   libxxhash-dev                          # checksums of the converted store

@@ -39,6 +39,7 @@ struct PerplexityFlags {
   std::string compress_cache = "none";
   int64_t window = 0;      // 0: max_position_embeddings
   int64_t max_tokens = 0;  // 0: the whole text
+  int threads = available_cpu_cores();
 };
 
 // Sum of -log softmax(logits)[target] over the window, in double.
@@ -105,7 +106,7 @@ int run_perplexity(const PerplexityFlags& f) {
   InMemoryModel model(spec, HfCheckpoint::open(f.model));
   if (quant) model.quantize_linear_weights(*quant);
   const KvFormat kv = kv_format(cache_dtype, config.num_kv_heads, config.head_dim);
-  auto be = make_backend(BackendKind::cpu);
+  auto be = make_backend(BackendKind::cpu, {}, f.threads);
   double nll = 0;
   int64_t predicted = 0, windows = 0;
   for (size_t at = 0; at < ids.size(); at += size_t(window - 1)) {
@@ -155,6 +156,7 @@ Command add_perplexity_command(CLI::App& parent) {
                   "maximum: max_position_embeddings)")->check(integer_in(2, kMaxTokens));
   app->add_option("--max-tokens", f->max_tokens, "Score only the text's first N tokens")
       ->check(integer_in(1, int64_t(1) << 40));
+  add_threads_option(*app, f->threads);
   app->add_flag("--quiet,-q")
       ->description("Accepted as on every command (perplexity prints only its JSON)");
   return {app, [f] { return run_perplexity(*f); }};

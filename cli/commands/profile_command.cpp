@@ -6,6 +6,7 @@
 
 #include "cli/app.h"
 #include "cli/commands/command.h"
+#include "cli/execution_flags.h"
 #include "cli/flag_checks.h"
 #include "cli/plan/plan_options.h"
 #include "runtime/profile/hardware_probe.h"
@@ -35,6 +36,7 @@ Command add_profile_command(CLI::App& parent) {
   auto device_mem = std::make_shared<std::string>();
   auto backend = std::make_shared<std::string>("auto");
   auto quiet = std::make_shared<bool>(false);
+  auto threads = std::make_shared<int>(available_cpu_cores());
   CLI::App* app = parent.add_subcommand(
       "profile", "Measure this machine for the planner: host<->device copies (pinned and "
                  "pageable), disk read/write through io_uring, GEMM and attention throughput on "
@@ -49,6 +51,7 @@ Command add_profile_command(CLI::App& parent) {
   app->add_option("--device-mem", *device_mem, "Device memory Strata may use (default: a quarter "
                   "of RAM on the CPU backend, the GPU's total memory on CUDA)");
   add_backend_option(*app, *backend);
+  add_threads_option(*app, *threads);
   app->add_flag("--quiet,-q", *quiet, "Print nothing but errors");
   app->footer("Takes well under a minute. Examples:\n"
               "  strata profile --offload-dir /mnt/nvme/strata\n"
@@ -60,9 +63,10 @@ Command add_profile_command(CLI::App& parent) {
             const BackendChoice choice = choose_profile_backend(parse_backend_request(*backend));
             if (!choice.notice.empty() && !*quiet) std::cerr << "strata: " << choice.notice << "\n";
             // Said even with --quiet: a pinning fallback makes the copy figures pageable ones.
-            const std::unique_ptr<Backend> be = make_backend(choice.kind, [](const std::string& w) {
+            const auto warn = [](const std::string& w) {
               std::cerr << "strata: warning: " << w << "\n";
-            });
+            };
+            const std::unique_ptr<Backend> be = make_backend(choice.kind, warn, *threads);
             ProbeOptions o;
             o.offload_dir = *offload_dir;
             if (!device_mem->empty()) {

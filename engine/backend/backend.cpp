@@ -138,9 +138,14 @@ void Backend::store_rows(const Tensor& x, const Tensor& out) {
 }
 
 std::unique_ptr<Backend> make_backend(BackendKind kind,
-                                      std::function<void(const std::string&)> warn) {
+                                      std::function<void(const std::string&)> warn,
+                                      int cpu_threads) {
   switch (kind) {
-    case BackendKind::cpu: return std::make_unique<CpuBackend>();
+    case BackendKind::cpu: {
+      CpuBackendOptions options;
+      if (cpu_threads > 0) options.threads = cpu_threads;
+      return std::make_unique<CpuBackend>(options);
+    }
     case BackendKind::cuda:
 #ifdef STRATA_WITH_CUDA
       return make_cuda_backend(std::move(warn));  // InputError when no GPU answers

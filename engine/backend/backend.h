@@ -102,8 +102,10 @@ class Backend {
 
 // The backend for a resolved choice. CUDA: a CudaBackend when built with CUDA (InputError when
 // no GPU answers at run time); a build without CUDA throws. `warn` receives the backend's
-// warnings (CUDA: host memory that could not be pinned).
+// warnings (CUDA: host memory that could not be pinned). `cpu_threads` (>= 1; --threads): the
+// threads the CPU backend computes with; 0: every core the process may use.
 std::unique_ptr<Backend> make_backend(BackendKind kind,
-                                      std::function<void(const std::string&)> warn = {});
+                                      std::function<void(const std::string&)> warn = {},
+                                      int cpu_threads = 0);
 
 }  // namespace strata

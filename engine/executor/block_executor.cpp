@@ -23,13 +23,21 @@ void copy_slots(DeviceMemory& memory, CopyQueue queue, RowKv dst, RowKv src, int
   memory.copy(queue, dst.v + at, src.v + at, n);
 }
 
+// The host backend computes with --threads (0: every core the process may use).
+CpuBackendOptions host_backend_options(int cpu_threads) {
+  CpuBackendOptions o;
+  if (cpu_threads > 0) o.threads = cpu_threads;
+  return o;
+}
+
 }  // namespace
 
 BlockExecutor::BlockExecutor(WeightTiers& weights, const ModelSpec& model, Backend& device,
                              const ExecutorOptions& options, const BlockShape& shape,
                              TierMemory memory)
     : weights_(weights), config_(model.config), forward_(*model.forward), device_(device),
-      policy_(options.policy), plan_(plan_block(model, options.policy, shape)),
+      host_backend_(host_backend_options(options.cpu_threads)), policy_(options.policy),
+      plan_(plan_block(model, options.policy, shape)),
       memory_(std::move(memory)), kv_(plan_.kv, memory_, options.offload_dir, options.warn) {
   STRATA_CHECK(&memory_.device() == &device.memory(),
                "the executor's tier memory must come from its backend's device memory");

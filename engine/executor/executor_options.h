@@ -25,6 +25,7 @@ struct ExecutorOptions {
   TierCapacities capacities;
   std::filesystem::path offload_dir;  // disk-resident KV cache files go in a folder made here
   WarningSink warn;                   // I/O fallback warnings (O_DIRECT refused on tmpfs, ...)
+  int cpu_threads = 0;                // host compute (cpu_attention) threads; 0: every core
 };
 
 // validate(policy), and what this executor cannot do: activations homed on disk. InputError

@@ -50,28 +50,19 @@ void probe_links(DeviceMemory& memory, const ProbeShapes& shapes, HardwareProfil
   say("host memory: memcpy " + format_gib(host_copy) + "/s");
 }
 
-// GEMM rates on the backend's device. The CPU backend converts f16 weights to fp32 tiles, then
-// multiplies: the cost model adds the two (GemmWeightPass::kSerial), so the FLOP rates it needs
-// are the multiply's alone — each product's time less its weight pass at the one-row rate.
-// cuBLAS streams the weights while it multiplies (kOverlapped: a GEMM takes the longer of the
-// two), so there the rates are whole products'.
+// GEMM rates on the backend's device. cuBLAS streams the weights while it multiplies, and so
+// does the CPU backend since its f16/bf16 weights are widened in registers inside the multiply
+// (quant/half_gemm.h; issue 15 point 2): a GEMM takes the longer of the two
+// (GemmWeightPass::kOverlapped), and the rates are whole products'. kSerial (the CPU backend's
+// former convert-then-sgemm) is kept for profiles measured before.
 void probe_device_gemm(Backend& be, const ProbeShapes& s, HardwareProfile& p, const Say& say) {
-  const bool serial = be.kind() == BackendKind::cpu;
-  p.gemm_weight_pass = serial ? GemmWeightPass::kSerial : GemmWeightPass::kOverlapped;
+  p.gemm_weight_pass = GemmWeightPass::kOverlapped;
   p.device_memory_bytes_per_s = gemm_weight_bytes_per_s(be, s.weight_n, s.weight_k);
-  say("GEMM weight pass (one row, f16 weights): " + format_gib(p.device_memory_bytes_per_s) +
-      "/s of weights" + (serial ? ", then the multiply" : ", overlapped with the multiply"));
-  if (serial) {
-    const double bm = p.device_memory_bytes_per_s;
-    p.device_gemm_prefill_flops = multiply_flops(be, s.prefill_m, s.prefill_n, s.prefill_k, bm);
-    p.device_gemm_decode_flops =
-        multiply_flops(be, kDecodeProbeRows, s.weight_n, s.weight_k, bm, 15);
-  } else {
-    p.device_gemm_prefill_flops = gemm_flops(be, s.prefill_m, s.prefill_n, s.prefill_k);
-    p.device_gemm_decode_flops = gemm_flops(be, kDecodeProbeRows, s.weight_n, s.weight_k, 15);
-  }
-  say(std::string(serial ? "GEMM multiply" : "GEMM") + ": prefill-shaped " +
-      gflops(p.device_gemm_prefill_flops) + ", decode-shaped " +
+  say("GEMM weight pass (one row, f16 weights, from memory): " +
+      format_gib(p.device_memory_bytes_per_s) + "/s of weights, overlapped with the multiply");
+  p.device_gemm_prefill_flops = gemm_flops(be, s.prefill_m, s.prefill_n, s.prefill_k);
+  p.device_gemm_decode_flops = gemm_flops(be, kDecodeProbeRows, s.weight_n, s.weight_k, 15);
+  say("GEMM: prefill-shaped " + gflops(p.device_gemm_prefill_flops) + ", decode-shaped " +
       gflops(p.device_gemm_decode_flops));
 }
 
@@ -85,10 +76,9 @@ void probe_host_compute(Backend& be, const ProbeOptions& o, HardwareProfile& p, 
   }
   const std::unique_ptr<Backend> cpu = make_backend(BackendKind::cpu);
   const ProbeShapes s = o.shapes.value_or(default_probe_shapes(BackendKind::cpu));
-  const double bm = gemm_weight_bytes_per_s(*cpu, s.weight_n, s.weight_k);
-  p.cpu_flops = multiply_flops(*cpu, s.prefill_m, s.prefill_n, s.prefill_k, bm);
+  p.cpu_flops = gemm_flops(*cpu, s.prefill_m, s.prefill_n, s.prefill_k);
   p.host_attention_bytes_per_s = attention_bytes_per_s(*cpu, s.attention);
-  say("host (CPU backend): GEMM multiply " + gflops(p.cpu_flops) + ", decode attention " +
+  say("host (CPU backend): GEMM " + gflops(p.cpu_flops) + ", decode attention " +
       format_gib(p.host_attention_bytes_per_s) + "/s of KV cache scanned");
 }
 

@@ -8,9 +8,9 @@
 //     an asynchronous backend (CUDA) is timed to its work's end, not to its queueing;
 //   - host compute (cpu_attention, cpu_flops): a CpuBackend over host memory — on the CPU
 //     backend that is the device measurement itself, so the two are one.
-// The CPU backend converts f16 weights to fp32 tiles before multiplying (GemmWeightPass::kSerial:
-// the FLOP rates are the multiply's alone); cuBLAS streams them while it multiplies (kOverlapped:
-// the rates are whole products'). Each figure is the best of a few timed repetitions after a
+// Both the CPU backend (f16 widened in registers inside the multiply) and cuBLAS stream the
+// weights while they multiply (GemmWeightPass::kOverlapped: the rates are whole products'); the
+// weight pass is timed over more weights than the last-level cache holds. Each figure is the best of a few timed repetitions after a
 // warm-up, so that one slow outlier (another process, a page fault storm) does not become the
 // plan's bottleneck.
 #pragma once

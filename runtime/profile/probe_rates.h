@@ -57,18 +57,13 @@ class F16Product {
 // callers give them more repetitions: on a shared machine the best of a handful is often slow.
 double gemm_flops(Backend& be, int64_t m, int64_t n, int64_t k, int reps = 3);
 
-// The weight pass of a GEMM as the backend runs it: stored weight bytes per second of a one-row
-// product (y[1, n] = x[1, k] · w[n, k]ᵀ, f16 weights), i.e. what a decode step with a tiny
-// batch pays per weight byte. On the CPU backend this is far below a memcpy (each weight is
-// converted to fp32 before the multiply), and the cost model charges W / this rate per GEMM.
+// The weight pass of a GEMM as the backend runs it: stored weight bytes per second of one-row
+// products (y[1, n] = x[1, k] · w[n, k]ᵀ, f16 weights) over enough distinct matrices to outgrow
+// the last-level cache, i.e. what a decode step with a tiny batch pays per weight byte read from
+// memory. The CPU backend widens f16 in registers inside the multiply (quant/half_gemm.h), so
+// this is its DRAM read rate when the kernel keeps up; the cost model charges W / this rate per
+// GEMM.
 double gemm_weight_bytes_per_s(Backend& be, int64_t n, int64_t k);
-
-// FLOP/s of the multiply alone in y[m, n] = x[m, k] · w[n, k]ᵀ with f16 weights: the product's
-// time less its weight pass (n·k·2 bytes at `weight_bytes_per_s`), for a backend whose passes
-// are serial (the CPU). Timing noise can make the difference tiny or negative at decode shapes,
-// so the multiply is taken to be at least a tenth of the product's time.
-double multiply_flops(Backend& be, int64_t m, int64_t n, int64_t k, double weight_bytes_per_s,
-                      int reps = 3);
 
 // Decode attention (one query per sequence) over a full fp32 cache in the backend's device
 // memory: KV bytes scanned per second.

@@ -3,7 +3,9 @@
 version and exits 0; an unknown command is one error line naming it and listing the commands,
 exit 2; every command accepts -q; `merge` takes -o like `plan`; `--max-tokens` is an alias of
 `--max-new-tokens`; every command with --backend (run, generate, bench, perplexity) defaults it
-alike (auto)."""
+alike (auto); every command that computes (run, generate, bench, perplexity, profile) takes
+--threads, defaults it to the cores this process may use, and refuses 0, a negative or an absurd
+count with one line naming the flag (issue 15 point 4)."""
 
 import os
 import re
@@ -15,6 +17,7 @@ from common import Checker, check_one_error_line, run_strata  # noqa: E402
 
 COMMANDS = ["run", "generate", "tokenize", "merge", "convert", "plan", "profile", "bench",
             "perplexity"]
+COMPUTING = ["run", "generate", "bench", "perplexity", "profile"]
 
 
 def main():
@@ -33,6 +36,16 @@ def main():
         if backend:
             ck.check(backend.group(1) == "auto", f"{c}: --backend defaults to auto",
                      backend.group(0))
+    cores = len(os.sched_getaffinity(0))
+    for c in COMPUTING:
+        p = run_strata([c, "--help"])
+        default = re.search(r"--threads INT:[^=\n]*=(\d+)", p.stdout)
+        ck.check(default is not None and int(default.group(1)) == cores,
+                 f"{c}: --threads defaults to the {cores} cores of the affinity mask",
+                 default.group(0) if default else p.stdout[:400])
+        for value in ("0", "-2", "100000", "two"):
+            p = run_strata([c, "--threads", value])
+            check_one_error_line(ck, p, f"{c} --threads {value}", ["--threads"], exit_code=2)
     p = run_strata(["merge", "--help"])
     ck.check("-o,--output" in p.stdout, "merge takes -o", p.stdout[:300])
     p = run_strata(["run", "--help"])

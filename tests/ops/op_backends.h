@@ -31,7 +31,7 @@ namespace strata::ops_test {
 // Whose arithmetic a backend follows, which decides the reference's inputs and the tolerance
 // (engine/backend/cuda/cuda_backend.h "Numerics").
 enum class Arithmetic {
-  cpu,   // fp32 over decoded weights (OpenBLAS sgemm, sequential reductions)
+  cpu,   // fp32 over widened weights (oneDNN sgemm or the half/quant kernels; fp32 reductions)
   cuda,  // cuBLAS with x rounded to the weight's 16-bit type; block reductions; tiled attention
 };
 

@@ -1,5 +1,5 @@
 // Fused dequant-GEMM on the CPU against a float64 GEMM over the reference-dequantized weight,
-// for the direct AVX2 kernel (m <= 4), the tiled OpenBLAS path and the scalar path.
+// for the direct AVX2 kernel (m <= 4), the tiled GEMM path and the scalar path, on 1 and 2 threads.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
@@ -37,8 +37,8 @@ Expected gemm_f64(const std::vector<float>& x, int64_t m, const std::vector<floa
 }
 
 void check_gemm(std::mt19937_64& rng, const QuantFormat& f, int64_t m, int64_t n, int64_t k,
-                bool with_bias, CpuIsa isa) {
-  CAPTURE(format_name(f), m, n, k, with_bias, cpu_isa_name(isa));
+                bool with_bias, const CpuCompute& cpu) {
+  CAPTURE(format_name(f), m, n, k, with_bias, cpu_isa_name(cpu.isa), cpu.threads);
   const std::vector<float> w = test::random_matrix(rng, n, k, -1, 1, 8);
   const std::vector<float> x = test::random_matrix(rng, m, k, -2, 2);
   const std::vector<float> bias = test::random_matrix(rng, 1, n, -5, 5);
@@ -51,7 +51,7 @@ void check_gemm(std::mt19937_64& rng, const QuantFormat& f, int64_t m, int64_t n
   const float* b = with_bias ? bias.data() : nullptr;
   const Expected e = gemm_f64(x, m, dq, n, k, b);
   std::vector<float> y(size_t(m * n) + 1, 1234.0f);
-  quant_gemm_cpu(x.data(), m, qw, b, y.data(), isa);
+  quant_gemm_cpu(x.data(), m, qw, b, y.data(), cpu);
   // Any fp32 summation order is within (k + 2) u sum|x w| + |bias| (u = 2^-24) of the exact sum.
   const double u = std::ldexp(1.0, -24);
   for (size_t i = 0; i < size_t(m * n); ++i) {
@@ -69,26 +69,28 @@ TEST_CASE("fused CPU GEMM matches float64 over the dequantized weight", "[quant]
   const uint64_t seed = test::fresh_seed();
   CAPTURE(seed);
   std::mt19937_64 rng(seed);
-  std::vector<CpuIsa> isas = {CpuIsa::kScalar};
-  if (detect_cpu_isa() == CpuIsa::kAvx2) isas.push_back(CpuIsa::kAvx2);
+  const std::vector<CpuIsa> isas = runnable_cpu_isas();
   const QuantFormat formats[] = {{QuantBits::k4, 64, GroupAxis::kCols},
                                  {QuantBits::k8, 32, GroupAxis::kCols},
                                  {QuantBits::k4, 8, GroupAxis::kCols},
                                  {QuantBits::k4, 64, GroupAxis::kRows},
                                  {QuantBits::k8, 128, GroupAxis::kRows}};
-  for (CpuIsa isa : isas) {
-    for (const QuantFormat& f : formats) {
-      for (int64_t m : {1, 2, 3, 4, 5, 17}) {
-        for (auto [n, k] : {std::pair<int64_t, int64_t>{1, 1}, {7, 64}, {33, 200}, {130, 63}}) {
-          check_gemm(rng, f, m, n, k, (m + n) % 2 == 0, isa);
+  for (CpuIsa level : isas) {
+    for (int threads : {1, 2}) {  // 2: the direct kernel splits rows (n >= 128)
+      const CpuCompute cpu{level, threads};
+      for (const QuantFormat& f : formats) {
+        for (int64_t m : {1, 2, 3, 4, 5, 17}) {
+          for (auto [n, k] : {std::pair<int64_t, int64_t>{1, 1}, {7, 64}, {33, 200}, {130, 63}}) {
+            check_gemm(rng, f, m, n, k, (m + n) % 2 == 0, cpu);
+          }
         }
+        // Fresh random shapes (ragged k, both sides of the direct-kernel m limit).
+        std::uniform_int_distribution<int64_t> dm(1, 9), dn(1, 100), dk(1, 300);
+        for (int i = 0; i < 4; ++i) check_gemm(rng, f, dm(rng), dn(rng), dk(rng), i % 2 == 0, cpu);
+        // Several tiles of kGemmTileFloats: n * k > 2^18 with a ragged k.
+        check_gemm(rng, f, 1, 200, 3001, true, cpu);
+        check_gemm(rng, f, 6, 200, 3001, false, cpu);
       }
-      // Fresh random shapes (ragged k, both sides of the direct-kernel m limit).
-      std::uniform_int_distribution<int64_t> dm(1, 9), dn(1, 100), dk(1, 300);
-      for (int i = 0; i < 4; ++i) check_gemm(rng, f, dm(rng), dn(rng), dk(rng), i % 2 == 0, isa);
-      // Several tiles of kGemmTileFloats: n * k > 2^18 with a ragged k.
-      check_gemm(rng, f, 1, 200, 3001, true, isa);
-      check_gemm(rng, f, 6, 200, 3001, false, isa);
     }
   }
 }

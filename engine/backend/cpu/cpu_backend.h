@@ -1,21 +1,35 @@
-// CpuBackend: fp32 compute over f32/f16/bf16 and q4/q8 (group-wise packed) weights. GEMMs go to
-// OpenBLAS; an f16/bf16 weight is decoded a tile of rows at a time into a small scratch buffer,
-// never as a whole fp32 matrix; a q4/q8 weight goes to quant's fused dequant-GEMM
-// (quant/gemm_cpu.h: AVX2 in-register dequantization for decode shapes, dequantized tiles +
-// sgemm otherwise), with the instruction set detected once when the backend is made. Attention
+// CpuBackend: fp32 compute over f32/f16/bf16 and q4/q8 (group-wise packed) weights. fp32 GEMMs go
+// to oneDNN (quant/sgemm_cpu.h); an f16/bf16 weight is widened in registers inside the multiply
+// for decode shapes (quant/half_gemm.h) and a tile of rows at a time for the GEMM otherwise, never
+// as a whole fp32 matrix; a q4/q8 weight goes to quant's fused dequant-GEMM (quant/gemm_cpu.h:
+// in-register dequantization for decode shapes, dequantized tiles + GEMM otherwise). The
+// instruction set is detected once when the backend is made (or forced, for tests); the thread
+// count is --threads (default: every core the process may use). Attention
 // reads an fp32 or a q4/q8-compressed KV cache; a compressed one is dequantized a slot row at a
 // time (cpu_attention_packed.cpp).
 #pragma once
 
+#include <memory>
 #include <vector>
 
+#include "common/cpu_cores.h"
 #include "engine/backend/backend.h"
+#include "quant/compute_pool.h"
 #include "quant/cpu_isa.h"
 
 namespace strata {
 
+struct CpuBackendOptions {
+  quant::CpuIsa isa = quant::detect_cpu_isa();  // a lower level forces that path (tests)
+  int threads = available_cpu_cores();          // compute threads, >= 1
+};
+
 class CpuBackend final : public Backend {
  public:
+  CpuBackend() : CpuBackend(CpuBackendOptions{}) {}
+  explicit CpuBackend(const CpuBackendOptions& options);  // Error on an ISA this CPU lacks
+  quant::CpuIsa isa() const { return isa_; }
+  int threads() const { return threads_; }
   BackendKind kind() const override { return BackendKind::cpu; }
   DeviceMemory& memory() override { return memory_; }
 
@@ -35,13 +49,15 @@ class CpuBackend final : public Backend {
   void do_store_rows(const Tensor& x, const Tensor& out) override;
   void packed_attention(const AttentionArgs& args);
 
-  std::vector<float> weight_tile_;  // decoded rows of a non-f32 weight
+  std::vector<float> weight_tile_;  // widened rows of an f16/bf16 weight (prefill shapes)
   std::vector<float> bias_f32_;     // a linear's bias in fp32
   // Packed attention scratch: scores of a tile of queries, one dequantized K or V slot row.
   std::vector<float> scores_, slot_row_;
   std::vector<float> rope_cos_, rope_sin_;  // one row's cos θ_i and sin θ_i
   HostDeviceMemory memory_;
-  quant::CpuIsa isa_ = quant::detect_cpu_isa();
+  quant::CpuIsa isa_;
+  int threads_;
+  std::unique_ptr<quant::ComputePool> pool_;  // threads_ - 1 sleeping workers for the kernels
 };
 
 }  // namespace strata

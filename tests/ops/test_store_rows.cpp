@@ -1,7 +1,10 @@
 // store_rows (the executor's append of new KV rows into a cache region) on every backend: an f32
-// target is an exact copy, a q4/q8 target holds the bytes of quant's scalar reference quantizer,
+// target is an exact copy, an f16/bf16 target holds each value rounded to the nearest
+// representable half (ties to even; checked by an independent float64 decode here, not by the
+// engine's own converter), a q4/q8 target holds the bytes of quant's scalar reference quantizer,
 // every one of them. Rows as the KV cache lays them out (engine/models/kv_format.h
 // kv_rows_view): [tokens * kv_heads, head_dim] for grouped-query caches too.
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -13,6 +16,62 @@
 #include "quant/reference.h"
 
 namespace strata::ops_test {
+namespace {
+
+// A half's value in float64, decoded from its fields (IEEE binary16, or bfloat16: the top half
+// of a binary32), independently of engine/core/half.h.
+double half_value(uint16_t h, DType t) {
+  const bool f16 = t == DType::f16;
+  const int mant_bits = f16 ? 10 : 7, bias = f16 ? 15 : 127, exp_max = f16 ? 31 : 255;
+  const int e = (h >> mant_bits) & exp_max;
+  const double mant = double(h & ((1 << mant_bits) - 1));
+  const double sign = (h & 0x8000) ? -1.0 : 1.0;
+  if (e == exp_max) return mant == 0 ? sign * INFINITY : NAN;
+  if (e == 0) return sign * std::ldexp(mant, 1 - bias - mant_bits);
+  return sign * std::ldexp(mant + std::ldexp(1.0, mant_bits), e - bias - mant_bits);
+}
+
+// Whether h is x rounded to nearest, ties to even: no finite neighbour of h is nearer to x (for
+// |x| beyond the largest finite half, h is infinite, as round-to-nearest overflows).
+bool rounds_to_nearest_even(float x, uint16_t h, DType t) {
+  const double v = half_value(h, t), err = std::fabs(double(x) - v);
+  if (std::isinf(v)) return std::fabs(x) >= (t == DType::f16 ? 65520.0 : 3.3961e38);
+  for (int step : {-1, 1}) {
+    // Neighbours by magnitude: the next code up or down in |h| (crossing zero to -0 is harmless).
+    const uint16_t mag = h & 0x7fff;
+    if (mag == 0 && step < 0) continue;
+    const uint16_t n = uint16_t((h & 0x8000) | uint16_t(mag + step));
+    const double nv = half_value(n, t);
+    if (std::isnan(nv)) continue;
+    const double nerr = std::fabs(double(x) - nv);
+    if (nerr < err || (nerr == err && (h & 1))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("store_rows rounds f16 and bf16 rows to nearest even", "[ops]") {
+  for_each_backend([](OpBackend& be) {
+    std::mt19937 rng(13);
+    for (DType t : {DType::f16, DType::bf16}) {
+      CAPTURE(dtype_name(t));
+      const int64_t rows = 29, cols = 96;
+      std::vector<float> x = ut::random_floats(rng, size_t(rows * cols), 3.0f);
+      // Exact halves, ties between two halves, tiny (f16 subnormal) and large values.
+      x[0] = 1.0f, x[1] = 1.0f + 1.0f / 2048, x[2] = 1.0f + 3.0f / 2048, x[3] = 6e-6f;
+      x[4] = -7e4f, x[5] = 65504.0f, x[6] = 1e-9f, x[7] = -0.0f, x[8] = 1.0f + 1.0f / 256;
+      DeviceData dx(*be, x), dout(*be, std::vector<uint16_t>(x.size(), 0x7e7e));
+      be->store_rows(dx.tensor(DType::f32, {rows, cols}), dout.tensor(t, {rows, cols}));
+      const std::vector<uint16_t> got = dout.download<uint16_t>();
+      const size_t bad = first_failure(x.size(), [&](size_t i) {
+        return rounds_to_nearest_even(x[i], got[i], t);
+      });
+      CAPTURE(bad, bad < x.size() ? x[bad] : 0.0f, bad < x.size() ? got[bad] : 0);
+      CHECK(bad == x.size());
+    }
+  });
+}
 
 TEST_CASE("store_rows writes the reference bytes for f32 and q4 and q8 rows", "[ops][quant]") {
   for_each_backend([](OpBackend& be) {
@@ -42,7 +101,7 @@ TEST_CASE("store_rows writes the reference bytes for f32 and q4 and q8 rows", "[
 TEST_CASE("store_rows appends grouped-query KV rows as the cache lays them out", "[ops][quant]") {
   for_each_backend([](OpBackend& be) {
     std::mt19937 rng(12);
-    for (DType cache : {DType::f32, DType::q4, DType::q8}) {
+    for (DType cache : {DType::f32, DType::f16, DType::bf16, DType::q4, DType::q8}) {
       for (int64_t kv_heads : {1, 2, 8}) {
         const int64_t head_dim = kv_heads == 2 ? 128 : 80, tokens = 5;
         const KvFormat f = kv_format(cache, kv_heads, head_dim);
@@ -65,7 +124,8 @@ TEST_CASE("store_rows rejects mismatched shapes and formats", "[ops]") {
     DeviceData x(*be, std::vector<float>(64)), out(*be, size_t(1) << 12);
     const Tensor xt = x.tensor(DType::f32, {4, 16});
     CHECK_THROWS_AS(be->store_rows(xt, out.tensor(DType::f32, {4, 8})), Error);
-    CHECK_THROWS_AS(be->store_rows(xt, out.tensor(DType::f16, {4, 16})), Error);
+    CHECK_THROWS_AS(be->store_rows(xt, out.tensor(DType::i32, {4, 16})), Error);
+    CHECK_THROWS_AS(be->store_rows(xt, out.tensor(DType::f16, {4, 8})), Error);
     CHECK_THROWS_AS(be->store_rows(x.tensor(DType::f32, {64}), out.tensor(DType::f32, {64})),
                     Error);
     CHECK_THROWS_AS(be->store_rows(xt, out.packed(TensorFormat(DType::q4, 8), {2, 16})), Error);

@@ -1,14 +1,62 @@
-// One query and one head of CPU attention over an fp32 cache region: the arithmetic that the
-// CPU backend's attention and the host partial attention (attention_partial.h) share, so that
-// one part covering a whole cache gives the backend's result bit for bit.
+// One query and one head of CPU attention over a dense cache region (f32, f16 or bf16 elements):
+// the arithmetic that the CPU backend's attention and the host partial attention
+// (attention_partial.h) share, so that one part covering a whole cache gives the backend's
+// result bit for bit. Half elements are widened (exactly) as the inner loops read them: no fp32
+// copy of the cache is made, and the fp32 operations are those over the widened values, in the
+// same order, so a half cache gives bit for bit what the f32 kernel gives over its widened copy.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
+#include "engine/core/dtype.h"
+
 namespace strata {
+
+// How attention reads one cache element as fp32 (Raw: the stored type).
+struct F32Elements {
+  using Raw = float;
+  static float load(const float* p, int64_t i) { return p[i]; }
+};
+struct Bf16Elements {
+  using Raw = uint16_t;
+  static float load(const uint16_t* p, int64_t i) {
+    const uint32_t bits = uint32_t(p[i]) << 16;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+  }
+};
+struct F16Elements {
+  using Raw = uint16_t;
+  // Exact binary16 -> binary32 without branches on the common path (the exponent rebias of
+  // F. Giesen's half_to_float; subnormals through one exact fp32 subtraction), so the widening
+  // costs a few integer operations in the inner loop. tests/ops checks it for all 65536 codes.
+  static float load(const uint16_t* p, int64_t i) {
+    const uint32_t h = p[i];
+    uint32_t o = (h & 0x7fffu) << 13;     // exponent and mantissa, in fp32 position
+    const uint32_t exp = o & 0x0f800000u;  // the half's exponent field, shifted
+    o += (127u - 15u) << 23;               // rebias
+    if (exp == 0x0f800000u) {
+      o += (128u - 16u) << 23;  // inf / nan: exponent all ones
+    } else if (exp == 0) {      // zero / subnormal: renormalise by an exact subtraction
+      o += 1u << 23;
+      float f, magic;
+      const uint32_t magic_bits = 113u << 23;
+      std::memcpy(&f, &o, 4);
+      std::memcpy(&magic, &magic_bits, 4);
+      f -= magic;
+      std::memcpy(&o, &f, 4);
+    }
+    o |= (h & 0x8000u) << 16;  // sign
+    float out;
+    std::memcpy(&out, &o, 4);
+    return out;
+  }
+};
 
 struct HeadSoftmax {
   float max_score;  // -inf when no slot was valid (out is then zero)
@@ -22,18 +70,19 @@ inline int64_t first_visible_slot(int64_t last, int64_t window) {
 }
 
 // out[0, d) = softmax_s(scale · q · k_s) · v_s over slots s in [begin, end) with valid[s], where
-// k_s = keys + s * row_stride (already offset to the query head's KV head), likewise v_s.
-// `scores` holds `end` floats of scratch.
-inline HeadSoftmax attend_one_head(const float* q, const float* keys, const float* values,
-                                   const uint8_t* valid, int64_t begin, int64_t end,
-                                   int64_t row_stride, int64_t d, float scale, float* scores,
-                                   float* out) {
+// k_s = keys + s * row_stride elements (already offset to the query head's KV head), likewise
+// v_s. `scores` holds `end` floats of scratch.
+template <typename E>
+inline HeadSoftmax attend_one_head(const float* q, const typename E::Raw* keys,
+                                   const typename E::Raw* values, const uint8_t* valid,
+                                   int64_t begin, int64_t end, int64_t row_stride, int64_t d,
+                                   float scale, float* scores, float* out) {
   HeadSoftmax r{-std::numeric_limits<float>::infinity(), 0.0f};
   for (int64_t s = begin; s < end; ++s) {
     if (!valid[s]) continue;
-    const float* k = keys + s * row_stride;
+    const typename E::Raw* k = keys + s * row_stride;
     float dot = 0.0f;
-    for (int64_t i = 0; i < d; ++i) dot += q[i] * k[i];
+    for (int64_t i = 0; i < d; ++i) dot += q[i] * E::load(k, i);
     scores[s] = dot * scale;
     r.max_score = std::max(r.max_score, scores[s]);
   }
@@ -48,10 +97,20 @@ inline HeadSoftmax attend_one_head(const float* q, const float* keys, const floa
   for (int64_t s = begin; s < end; ++s) {
     if (!valid[s]) continue;
     const float p = scores[s] * inv_total;
-    const float* v = values + s * row_stride;
-    for (int64_t i = 0; i < d; ++i) out[i] += p * v[i];
+    const typename E::Raw* v = values + s * row_stride;
+    for (int64_t i = 0; i < d; ++i) out[i] += p * E::load(v, i);
   }
   return r;
+}
+
+// Calls f(E{}) with E the element reader of a dense KV cache dtype (f32, f16, bf16).
+template <typename F>
+inline void with_kv_elements(DType t, F&& f) {
+  switch (t) {
+    case DType::f16: return f(F16Elements{});
+    case DType::bf16: return f(Bf16Elements{});
+    default: return f(F32Elements{});
+  }
 }
 
 }  // namespace strata

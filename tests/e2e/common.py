@@ -42,6 +42,12 @@ def tie_threshold(ref_result, step):
     return TIE_MARGIN + (KV_NOISE_FACTOR * noise[step] if noise else 0.0)
 
 
+def clear_of_ties(ref_result):
+    """Whether every step's margin is above its tie_threshold: the engine must then reproduce
+    the reference's tokens exactly."""
+    return all(m >= tie_threshold(ref_result, i) for i, m in enumerate(ref_result["margins"]))
+
+
 def _load_make_tiny_opt():
     path = os.path.join(SOURCE_DIR, "scripts", "make_tiny_opt.py")
     spec = importlib.util.spec_from_file_location("make_tiny_opt", path)

@@ -44,4 +44,9 @@ class CpuBackend final : public Backend {
   quant::CpuIsa isa_ = quant::detect_cpu_isa();
 };
 
+// Attention over a dense (f32, f16, bf16) cache whose slot 0 is global slot `slot_offset`
+// (0: a whole cache), with each head's max score and sum of exponentials written to max and sum
+// ([B, T, heads]) when they are not null (cpu_attention_partial.cpp).
+void dense_attention_cpu(const AttentionArgs& a, int64_t slot_offset, float* max, float* sum);
+
 }  // namespace strata

@@ -52,10 +52,8 @@ void store_kv_rows(const KvFormat& f, const float* x, int64_t tokens, void* dst)
       std::memcpy(dst, x, size_t(n) * sizeof(float));
       return;
     case DType::f16:
-      for (int64_t i = 0; i < n; ++i) static_cast<uint16_t*>(dst)[i] = f32_to_f16(x[i]);
-      return;
     case DType::bf16:
-      for (int64_t i = 0; i < n; ++i) static_cast<uint16_t*>(dst)[i] = f32_to_bf16(x[i]);
+      round_to_half(x, n, f.element.dtype == DType::bf16, static_cast<uint16_t*>(dst));
       return;
     default: break;
   }

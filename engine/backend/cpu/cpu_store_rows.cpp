@@ -18,10 +18,8 @@ void CpuBackend::do_store_rows(const Tensor& x, const Tensor& out) {
       std::memcpy(out.data(), in, out.nbytes());
       return;
     case DType::f16:
-      for (int64_t i = 0; i < n; ++i) out.data<uint16_t>()[i] = f32_to_f16(in[i]);
-      return;
     case DType::bf16:
-      for (int64_t i = 0; i < n; ++i) out.data<uint16_t>()[i] = f32_to_bf16(in[i]);
+      round_to_half(in, n, out.dtype() == DType::bf16, out.data<uint16_t>());
       return;
     default: break;
   }

@@ -3,8 +3,8 @@
 // never as a whole fp32 matrix; a q4/q8 weight goes to quant's fused dequant-GEMM
 // (quant/gemm_cpu.h: AVX2 in-register dequantization for decode shapes, dequantized tiles +
 // sgemm otherwise), with the instruction set detected once when the backend is made. Attention
-// reads an fp32 or a q4/q8-compressed KV cache; a compressed one is dequantized a slot row at a
-// time (cpu_attention_packed.cpp).
+// reads an f16, bf16 or fp32 KV cache (half rows widened as they are read, cpu_attention_head.h)
+// or a q4/q8-compressed one, dequantized a slot row at a time (cpu_attention_packed.cpp).
 #pragma once
 
 #include <vector>

@@ -11,11 +11,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <type_traits>
 
 #include "engine/core/dtype.h"
+#include "engine/core/half.h"
 
 namespace strata {
 
@@ -26,12 +26,7 @@ struct F32Elements {
 };
 struct Bf16Elements {
   using Raw = uint16_t;
-  static float load(const uint16_t* p, int64_t i) {
-    const uint32_t bits = uint32_t(p[i]) << 16;
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
-  }
+  static float load(const uint16_t* p, int64_t i) { return bf16_to_f32(p[i]); }
 };
 struct F16Elements {
   using Raw = uint16_t;
@@ -45,19 +40,9 @@ struct F16Elements {
     const uint32_t normal = body + ((127u - 15u) << 23) +
                             (exp == 0x0f800000u ? (128u - 16u) << 23 : 0u);  // inf / nan: all ones
     // Zero / subnormal: mantissa * 2^-24, as (2^-14 + mantissa * 2^-24) - 2^-14, both exact.
-    const float subnormal = bits_float(body + (113u << 23)) - bits_float(113u << 23);
-    const uint32_t magnitude = exp == 0 ? float_bits(subnormal) : normal;
-    return bits_float(magnitude | ((h & 0x8000u) << 16));
-  }
-  static float bits_float(uint32_t b) {
-    float f;
-    std::memcpy(&f, &b, 4);
-    return f;
-  }
-  static uint32_t float_bits(float f) {
-    uint32_t b;
-    std::memcpy(&b, &f, 4);
-    return b;
+    const float subnormal = bits_to_float(body + (113u << 23)) - bits_to_float(113u << 23);
+    const uint32_t magnitude = exp == 0 ? float_to_bits(subnormal) : normal;
+    return bits_to_float(magnitude | ((h & 0x8000u) << 16));
   }
 };
 

@@ -16,15 +16,6 @@ std::optional<uint64_t> capacity(const std::string& text, const char* flag) {
 
 }  // namespace
 
-DType cache_dtype_of(Compression compression) {
-  switch (compression) {
-    case Compression::kNone: return DType::f32;
-    case Compression::kQ4: return DType::q4;
-    case Compression::kQ8: return DType::q8;
-  }
-  fail_input("unknown compression ", static_cast<int>(compression));
-}
-
 Compression parse_compression_flag(const std::string& value, const char* flag) {
   STRATA_CHECK_INPUT(value == "none" || value == "q4" || value == "q8", flag, ": '", value,
                      "' is not a compression (accepted: q4, q8, none)");
@@ -102,6 +93,12 @@ void add_execution_options(CLI::App& app, ExecutionFlags& f, const char* policy_
                          "within a head), quantized as it is written and stored, moved and "
                          "attended as packed bytes on every tier")
       ->group(group);
+  app.add_option("--cache-dtype", f.cache_dtype,
+                 "Elements of an uncompressed KV cache on every tier: auto (bf16 for a bf16 "
+                 "model, else f16), f16, bf16 or f32 (exact, twice the bytes)")
+      ->check(CLI::IsMember({"auto", "f16", "bf16", "f32"}))
+      ->capture_default_str()
+      ->group(group);
   app.add_flag("--no-overlap", f.no_overlap, "Run transfers one after another instead of "
                "overlapping them with compute (for comparison)")->group(group);
 }
@@ -151,6 +148,7 @@ PolicyRequest policy_request(const ExecutionFlags& f, int64_t batch_size) {
   if (!f.compress_cache.empty()) {
     r.compress_cache = parse_compression_flag(f.compress_cache, "--compress-cache");
   }
+  if (f.cache_dtype != "auto") r.cache_dtype = parse_cache_dtype(f.cache_dtype, "--cache-dtype");
   r.disk_cache_allowed = !f.offload_dir.empty();
   return r;
 }

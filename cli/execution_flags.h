@@ -33,6 +33,7 @@ struct ExecutionFlags {
   bool no_overlap = false;
   std::string compress_weight;                 // "q4" | "q8" | "none"; empty: from the policy
   std::string compress_cache;                  // "q4" | "q8" | "none"; empty: from the policy
+  std::string cache_dtype = "auto";            // "auto" | "f16" | "bf16" | "f32"
   // run's --batch-size when given by hand: --policy auto keeps it as the plan's gpu_batch_size.
   // 0: not given.
   int64_t hand_batch_size = 0;

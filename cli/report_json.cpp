@@ -13,7 +13,7 @@ nlohmann::ordered_json policy_json(const Policy& p) {
           {"weights", shares(p.weights)}, {"cache", shares(p.cache)},
           {"activations", shares(p.activations)},
           {"cpu_attention", p.attention == AttentionPlace::kHost},
-          {"kv_cache", std::string(dtype_name(cache_dtype_of(p.compress_cache)))},
+          {"kv_cache", std::string(dtype_name(cache_dtype_of(p)))},
           {"overlap", p.overlap == Overlap::kOn}};
 }
 

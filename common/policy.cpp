@@ -126,6 +126,15 @@ const char* to_string(Compression compression) {
   return "?";
 }
 
+const char* to_string(CacheDType dtype) {
+  switch (dtype) {
+    case CacheDType::kF16: return "f16";
+    case CacheDType::kBF16: return "bf16";
+    case CacheDType::kF32: return "f32";
+  }
+  return "?";
+}
+
 const char* to_string(AttentionPlace place) {
   return place == AttentionPlace::kHost ? "host" : "device";
 }
@@ -135,6 +144,13 @@ Compression parse_compression(const std::string& text) {
     if (text == to_string(c)) return c;
   }
   fail_input("unknown compression '", text, "' (expected none, q4 or q8)");
+}
+
+CacheDType parse_cache_dtype(const std::string& text, const char* what) {
+  for (CacheDType d : {CacheDType::kF16, CacheDType::kBF16, CacheDType::kF32}) {
+    if (text == to_string(d)) return d;
+  }
+  fail_input(what, ": '", text, "' is not a KV cache dtype (accepted: f16, bf16, f32)");
 }
 
 }  // namespace strata

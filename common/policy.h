@@ -23,6 +23,12 @@ enum class AttentionPlace { kDevice, kHost };
 // Group-wise asymmetric quantization, group 64 along each row's input dimension (DESIGN.md).
 enum class Compression { kNone, kQ4, kQ8 };
 
+// The element type of an uncompressed KV cache (compress_cache none) on every tier: f16
+// (FlexGen's), bf16 (for bf16 models, whose keys may exceed f16's range) or f32 (exact, twice
+// the bytes). The runtime picks it per model (`--cache-dtype auto`: bf16 for a bf16 model, else
+// f16); a policy YAML file does not carry it.
+enum class CacheDType { kF16, kBF16, kF32 };
+
 // Whether transfers run concurrently with compute (one queue per resource) or one after another.
 enum class Overlap { kOff, kOn };
 
@@ -41,6 +47,7 @@ struct Policy {
   AttentionPlace attention = AttentionPlace::kDevice;  // kHost = FlexGen's cpu_attention
   Compression compress_weight = Compression::kNone;
   Compression compress_cache = Compression::kNone;
+  CacheDType cache_dtype = CacheDType::kF16;  // the cache's elements when compress_cache is none
   Overlap overlap = Overlap::kOn;
 
   // Sequences per block: gpu_batch_size * num_gpu_batches (FlexGen's "effective batch").
@@ -66,7 +73,10 @@ const char* to_string(Tier tier);
 const char* to_string(DataKind kind);
 const char* to_string(Compression compression);  // "none", "q4", "q8"
 const char* to_string(AttentionPlace place);     // "device", "host"
+const char* to_string(CacheDType dtype);         // "f16", "bf16", "f32"
 // Parses "none" / "q4" / "q8"; throws InputError listing the accepted names.
 Compression parse_compression(const std::string& text);
+// Parses "f16" / "bf16" / "f32"; throws InputError naming `what` and the accepted names.
+CacheDType parse_cache_dtype(const std::string& text, const char* what);
 
 }  // namespace strata

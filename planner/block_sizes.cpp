@@ -23,7 +23,7 @@ double layer_workspace(const ModelGeometry& m, double a, double b, double t, dou
 
 BlockSizes block_sizes(const PlanInputs& in, const Policy& config) {
   BlockSizes z;
-  z.bytes = input_model_bytes(in, config.compress_weight, config.compress_cache);
+  z.bytes = input_model_bytes(in, config);
   z.layers = static_cast<double>(in.model.num_layers);
   z.batch = static_cast<double>(config.gpu_batch_size);
   z.micro = static_cast<double>(config.num_gpu_batches);

@@ -64,6 +64,7 @@ void explain_infeasible(const PlanInputs& in, const PlannerOptions& options) {
   config.num_gpu_batches = options.num_gpu_batches.value_or(1);
   config.compress_weight = options.compress_weight;
   config.compress_cache = options.compress_cache;
+  config.cache_dtype = options.cache_dtype;
   config.attention = options.attention == AttentionChoice::kHost ? AttentionPlace::kHost
                                                                  : AttentionPlace::kDevice;
   const bool fixed = options.gpu_batch_size || options.num_gpu_batches;

@@ -231,6 +231,7 @@ Plan plan_policy(const PlanInputs& in, const PlannerOptions& options) {
         config.attention = place;
         config.compress_weight = options.compress_weight;
         config.compress_cache = options.compress_cache;
+        config.cache_dtype = options.cache_dtype;
         config.overlap = options.overlap;
         ++lps;
         const std::optional<Policy> policy =
@@ -259,6 +260,7 @@ Plan plan_policy(const PlanInputs& in, const PlannerOptions& options) {
     smallest.attention = places.front();
     smallest.compress_weight = options.compress_weight;
     smallest.compress_cache = options.compress_cache;
+    smallest.cache_dtype = options.cache_dtype;
     smallest.overlap = options.overlap;
     std::string lines;
     for (const std::string& line : check_policy(in, smallest)) {

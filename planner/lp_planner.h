@@ -39,6 +39,7 @@ struct PlacementLimits {
 struct PlannerOptions {
   Compression compress_weight = Compression::kNone;
   Compression compress_cache = Compression::kNone;
+  CacheDType cache_dtype = CacheDType::kF16;  // an uncompressed cache's elements (not searched)
   Overlap overlap = Overlap::kOn;
   AttentionChoice attention = AttentionChoice::kSearch;
   int64_t max_gpu_batch_size = 1024;  // searched: 1, 2, 4, ... up to this

@@ -24,7 +24,8 @@ struct ModelGeometry {
   int64_t word_embed_proj_dim = 0;    // 0 = hidden; OPT-350m embeds at 512 and projects
   bool final_layer_norm = true;       // OPT-350m (post-norm) has none
   StorageFormat weight_format = StorageFormat::kF16;  // stored weights before compression
-  StorageFormat cache_format = StorageFormat::kF16;   // KV cache before compression
+  // KV cache before compression (input_model_bytes sets it from the policy's cache_dtype)
+  StorageFormat cache_format = StorageFormat::kF16;
 
   int64_t head_dim() const { return hidden / num_heads; }
   int64_t embed_dim() const { return word_embed_proj_dim > 0 ? word_embed_proj_dim : hidden; }

@@ -18,9 +18,17 @@ void validate(const PlanInputs& in) {
   STRATA_CHECK_INPUT(static_cast<bool>(in.matrix_bytes), "plan inputs: matrix_bytes is empty");
 }
 
-ModelBytes input_model_bytes(const PlanInputs& in, Compression weights, Compression cache) {
-  if (in.model_bytes) return in.model_bytes(weights, cache);
-  return model_bytes(in.model, weights, cache, in.matrix_bytes);
+ModelBytes input_model_bytes(const PlanInputs& in, const Policy& policy) {
+  if (in.model_bytes) {
+    return in.model_bytes(policy.compress_weight, policy.compress_cache, policy.cache_dtype);
+  }
+  ModelGeometry geometry = in.model;
+  switch (policy.cache_dtype) {
+    case CacheDType::kF16: geometry.cache_format = StorageFormat::kF16; break;
+    case CacheDType::kBF16: geometry.cache_format = StorageFormat::kBF16; break;
+    case CacheDType::kF32: geometry.cache_format = StorageFormat::kF32; break;
+  }
+  return model_bytes(geometry, policy.compress_weight, policy.compress_cache, in.matrix_bytes);
 }
 
 double ExecutorMemoryForm::at(const Policy& policy) const {

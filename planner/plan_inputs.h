@@ -27,9 +27,11 @@ struct Workload {
   bool job_envelope = false;
 };
 
-// The byte counts of a model for one compression choice, when the caller knows them exactly
-// (the runtime: from the family's tensor table and the engine's formats).
-using ModelBytesFn = std::function<ModelBytes(Compression weights, Compression cache)>;
+// The byte counts of a model for one compression choice (and an uncompressed cache's element
+// type), when the caller knows them exactly (the runtime: from the family's tensor table and the
+// engine's formats).
+using ModelBytesFn =
+    std::function<ModelBytes(Compression weights, Compression cache, CacheDType cache_dtype)>;
 
 // One tier's bytes exactly as an executor allocates them for a batch shape, as a linear form in
 // the nine fractions (an upper bound where its rounding is not linear), plus for each data kind
@@ -58,8 +60,9 @@ struct PlanInputs {
   ExecutorMemoryFn executor_memory;
 };
 
-// The model's bytes for a compression choice: inputs.model_bytes when set, else the geometry's.
-ModelBytes input_model_bytes(const PlanInputs& inputs, Compression weights, Compression cache);
+// The model's bytes for a policy's compression and cache dtype: inputs.model_bytes when set,
+// else the geometry's (its cache_format replaced by the policy's cache_dtype).
+ModelBytes input_model_bytes(const PlanInputs& inputs, const Policy& policy);
 
 // Validates model, hardware and workload; InputError names the field
 // (e.g. "prompt_len + gen_len = 2100 exceeds opt-6.7b's max_positions 2048").

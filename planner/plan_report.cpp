@@ -41,7 +41,9 @@ std::string format_policy(const Policy& p) {
   out << "  FlexGen --percent";
   for (double v : fg) out << " " << fixed("%.1f", v);
   out << "\n  compression: weights " << to_string(p.compress_weight) << ", KV cache "
-      << to_string(p.compress_cache) << "\n";
+      << (p.compress_cache == Compression::kNone ? to_string(p.cache_dtype)
+                                                 : to_string(p.compress_cache))
+      << "\n";
   return out.str();
 }
 

@@ -12,7 +12,8 @@
 //
 // Instead of the three placements, `percent: [20, 80, 0, 100, 0, 100]` gives FlexGen's six
 // percentages (disk = the rest). A tier left out of a placement is 0. Errors name the file, the
-// line and the field; unknown fields are rejected by name.
+// line and the field; unknown fields are rejected by name. The uncompressed KV cache's element
+// type (Policy::cache_dtype) is not part of the file: the run picks it per model (--cache-dtype).
 #pragma once
 
 #include <string>

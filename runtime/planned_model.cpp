@@ -36,13 +36,13 @@ ModelGeometry geometry(const PlannedModel& m) {
   g.word_embed_proj_dim = c.embed_dim;
   g.final_layer_norm = c.final_norm;
   g.weight_format = m.dense_format;
-  g.cache_format = StorageFormat::kF32;  // every executor's uncompressed KV cache
   return g;
 }
 
 // Bytes and FLOPs by the table: a layer is stage 1's tensors, the head stage's tensors (its
 // shared ones included) are read every step, every matrix multiplies once per token.
-ModelBytes table_bytes(const PlannedModel& m, Compression weights, Compression cache) {
+ModelBytes table_bytes(const PlannedModel& m, Compression weights, Compression cache,
+                       CacheDType cache_dtype) {
   const TensorTable& table = m.model->tensors;
   const ModelConfig& c = m.model->config;
   const DTypeOf format = m.formats(weights);
@@ -71,7 +71,10 @@ ModelBytes table_bytes(const PlannedModel& m, Compression weights, Compression c
     b.head_weights += bytes(table.tensors[u.tensor]);
     b.head_flops_per_token += matrix_flops(table.tensors[u.tensor]);
   }
-  b.kv_per_token = 2 * kv_format(cache_dtype_of(cache), c.num_kv_heads, c.head_dim).slot_bytes();
+  Policy kv;  // the KV cache's element format, as the executor's block plan makes it
+  kv.compress_cache = cache;
+  kv.cache_dtype = cache_dtype;
+  b.kv_per_token = 2 * kv_format(cache_dtype_of(kv), c.num_kv_heads, c.head_dim).slot_bytes();
   return b;
 }
 
@@ -183,7 +186,9 @@ PlanInputs planner_inputs(const PlannedModel& m, const HardwareProfile& hardware
   in.model = geometry(m);
   in.hardware = hardware;
   in.workload = workload;
-  in.model_bytes = [m](Compression w, Compression c) { return table_bytes(m, w, c); };
+  in.model_bytes = [m](Compression w, Compression c, CacheDType d) {
+    return table_bytes(m, w, c, d);
+  };
   // The weights' layouts depend only on the compression: made once each, as the search asks.
   auto cache = std::make_shared<std::map<Compression, WeightMemory>>();
   auto mutex = std::make_shared<std::mutex>();

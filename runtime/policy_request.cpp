@@ -5,6 +5,15 @@
 
 namespace strata {
 
+CacheDType auto_cache_dtype(StorageFormat dense) {
+  return dense == StorageFormat::kBF16 ? CacheDType::kBF16 : CacheDType::kF16;
+}
+
+PolicyRequest with_auto_cache_dtype(PolicyRequest request, StorageFormat dense) {
+  if (!request.cache_dtype) request.cache_dtype = auto_cache_dtype(dense);
+  return request;
+}
+
 Policy resolve_policy(const PolicyRequest& r, const Policy* planned) {
   Policy policy;
   policy.gpu_batch_size = r.default_batch_size;
@@ -27,6 +36,7 @@ Policy resolve_policy(const PolicyRequest& r, const Policy* planned) {
   if (r.overlap) policy.overlap = *r.overlap;
   if (r.compress_weight) policy.compress_weight = *r.compress_weight;
   if (r.compress_cache) policy.compress_cache = *r.compress_cache;
+  if (r.cache_dtype) policy.cache_dtype = *r.cache_dtype;  // a policy file does not carry it
   validate_for_executor(policy);
   STRATA_CHECK_INPUT(policy.cache.disk <= 0 || r.disk_cache_allowed, "the policy puts ",
                      policy.cache.disk * 100, "% of the KV cache on disk: give --offload-dir");
@@ -37,6 +47,7 @@ PlannerOptions planner_options(const PolicyRequest& r) {
   PlannerOptions o;
   if (r.compress_weight) o.compress_weight = *r.compress_weight;
   if (r.compress_cache) o.compress_cache = *r.compress_cache;
+  if (r.cache_dtype) o.cache_dtype = *r.cache_dtype;
   if (r.overlap) o.overlap = *r.overlap;
   if (r.attention) {
     o.attention = *r.attention == AttentionPlace::kHost ? AttentionChoice::kHost

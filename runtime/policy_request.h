@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "common/policy.h"
+#include "planner/matrix_bytes.h"
 #include "planner/lp_planner.h"
 
 namespace strata {
@@ -26,6 +27,9 @@ struct PolicyRequest {
   std::optional<Overlap> overlap;
   std::optional<Compression> compress_weight;
   std::optional<Compression> compress_cache;
+  // An uncompressed cache's elements; nullopt: auto, which the runtime resolves per model
+  // (with_auto_cache_dtype) before the policy is planned or resolved.
+  std::optional<CacheDType> cache_dtype;
   // The micro-batch when nothing else gives one (a file without it, all_on_device).
   int64_t default_batch_size = 1;
   // Whether a disk-resident KV cache has a folder (an offload directory was given).
@@ -35,6 +39,11 @@ struct PolicyRequest {
   // Placement and batch shape all fixed by hand: nothing is left to plan.
   bool fixes_policy() const { return placements && gpu_batch_size && num_gpu_batches; }
 };
+
+// `auto` (bf16 for a bf16 model, else f16, FlexGen's fp16) for a model whose weights are stored
+// as `dense`; the request with cache_dtype filled in when it was left to auto.
+CacheDType auto_cache_dtype(StorageFormat dense);
+PolicyRequest with_auto_cache_dtype(PolicyRequest request, StorageFormat dense);
 
 // The policy to run: the plan's (when planned), the file's, or all on the device with
 // default_batch_size, then every hand-fixed part. InputError naming what does not hold.

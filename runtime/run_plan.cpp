@@ -15,7 +15,9 @@ WarningSink warning_printer(std::ostream* log) {
 
 }  // namespace
 
-RunPlan plan_run(const ModelSource& source, const RunRequest& r) {
+RunPlan plan_run(const ModelSource& source, const RunRequest& request) {
+  RunRequest r = request;
+  r.policy = with_auto_cache_dtype(r.policy, source.dense_weight_format());
   RunPlan out;
   EngineSettings& e = out.engine;
   e.backend = r.backend;

@@ -37,6 +37,7 @@ struct PerplexityFlags {
   std::string quant = "none";
   std::string compress_weight;
   std::string compress_cache = "none";
+  std::string cache_dtype = "f32";
   int64_t window = 0;      // 0: max_position_embeddings
   int64_t max_tokens = 0;  // 0: the whole text
   int threads = available_cpu_cores();
@@ -85,8 +86,11 @@ int run_perplexity(const PerplexityFlags& f) {
                                    : c == Compression::kQ4 ? "w4g64" : "w8g64",
                                "--compress-weight");
   }
-  const DType cache_dtype =
-      cache_dtype_of(parse_compression_flag(f.compress_cache, "--compress-cache"));
+  // The uncompressed baseline is the exact f32 cache (run's default is a half cache).
+  Policy cache_policy;
+  cache_policy.compress_cache = parse_compression_flag(f.compress_cache, "--compress-cache");
+  cache_policy.cache_dtype = parse_cache_dtype(f.cache_dtype, "--cache-dtype");
+  const DType cache_dtype = cache_dtype_of(cache_policy);
   std::ifstream in(f.text, std::ios::binary);
   STRATA_CHECK_INPUT(in.good(), f.text.string(), ": cannot open");
   std::ostringstream buffer;
@@ -152,6 +156,9 @@ Command add_perplexity_command(CLI::App& parent) {
   app->add_option("--compress-cache", f->compress_cache, "q4, q8 or none (default): the KV "
                   "cache compressed along head_dim, as run / generate / bench --compress-cache "
                   "store it");
+  app->add_option("--cache-dtype", f->cache_dtype, "f32 (default: the exact baseline), f16 or "
+                  "bf16: an uncompressed KV cache's elements, as run's --cache-dtype")
+      ->check(CLI::IsMember({"f16", "bf16", "f32"}));
   app->add_option("--window", f->window, "Tokens per window, bos included (default and "
                   "maximum: max_position_embeddings)")->check(integer_in(2, kMaxTokens));
   app->add_option("--max-tokens", f->max_tokens, "Score only the text's first N tokens")

@@ -36,7 +36,7 @@ Command add_plan_command(CLI::App& parent) {
             const PlannedModel model = plan_model(*opts, source);
             const PlanInputs in = make_plan_inputs(*opts, model, &notice);
             if (!notice.empty() && !*quiet) std::cerr << "strata: " << notice << "\n";
-            const Plan plan = plan_policy(in, make_planner_options(*opts));
+            const Plan plan = plan_policy(in, make_planner_options(*opts, model.dense_format));
             std::cout << format_plan(plan, in);
             if (!out->empty()) {
               write_policy_yaml(plan.policy, *out);

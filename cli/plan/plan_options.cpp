@@ -92,6 +92,11 @@ void add_compression_options(CLI::App& app, PlanCliOptions& o) {
                          "Weights stored group-wise (group 64), as FlexGen's flag");
   add_compression_option(app, "--compress-cache", o.compress_cache,
                          "KV cache stored group-wise (groups of at most 64 along head_dim)");
+  app.add_option("--cache-dtype", o.cache_dtype,
+                 "Elements of an uncompressed KV cache: auto (bf16 for a bf16 model, else f16), "
+                 "f16, bf16 or f32")
+      ->check(CLI::IsMember({"auto", "f16", "bf16", "f32"}))
+      ->capture_default_str();
 }
 
 PlannedModel plan_model(const PlanCliOptions& o, std::optional<ModelSource>& source) {
@@ -111,8 +116,9 @@ PlanInputs make_plan_inputs(const PlanCliOptions& o, const PlannedModel& model,
   return planner_inputs(model, hardware, Workload{o.prompt_len, o.gen_len, o.num_requests});
 }
 
-PlannerOptions make_planner_options(const PlanCliOptions& o) {
+PlannerOptions make_planner_options(const PlanCliOptions& o, StorageFormat dense) {
   PolicyRequest r;
+  if (o.cache_dtype != "auto") r.cache_dtype = parse_cache_dtype(o.cache_dtype, "--cache-dtype");
   if (!o.compress_weight.empty()) {
     r.compress_weight = parse_compression_flag(o.compress_weight, "--compress-weight");
   }
@@ -122,7 +128,7 @@ PlannerOptions make_planner_options(const PlanCliOptions& o) {
   if (o.no_overlap) r.overlap = Overlap::kOff;
   if (o.cpu_attention) r.attention = AttentionPlace::kHost;
   r.disk_cache_allowed = true;
-  return planner_options(r);
+  return planner_options(with_auto_cache_dtype(r, dense));
 }
 
 }  // namespace strata::cli

@@ -28,6 +28,7 @@ struct PlanCliOptions {
   std::optional<int64_t> num_requests;
   std::string compress_weight;      // "q4" | "q8" | "none"; empty: none (FlexGen's flags)
   std::string compress_cache;
+  std::string cache_dtype = "auto";  // an uncompressed KV cache's elements (run's --cache-dtype)
   bool cpu_attention = false;
   bool no_overlap = false;
 };
@@ -56,6 +57,6 @@ PlanInputs make_plan_inputs(const PlanCliOptions& o, const PlannedModel& model,
                             std::string* notice);
 // The planner's options, as --policy auto makes them (runtime/policy_request.h); a disk-resident
 // KV cache is allowed (the run that uses the policy gives --offload-dir).
-PlannerOptions make_planner_options(const PlanCliOptions& o);
+PlannerOptions make_planner_options(const PlanCliOptions& o, StorageFormat dense);
 
 }  // namespace strata::cli

@@ -38,10 +38,13 @@ void check_attention_partial(const AttentionPartialArgs& p) {
                "partial attention shapes: q ", a.q.shape_string(), ", k ",
                a.k_cache.shape_string(), ", v ", a.v_cache.shape_string(), ", out ",
                a.out.shape_string(), ", ", a.num_heads, " heads, ", a.kv_heads(), " KV heads");
-  for (const Tensor* x : {&a.q, &a.k_cache, &a.v_cache, &a.out}) {
-    STRATA_CHECK(x->dtype() == DType::f32, "partial attention takes f32 tensors, got ",
+  for (const Tensor* x : {&a.q, &a.out}) {
+    STRATA_CHECK(x->dtype() == DType::f32, "partial attention takes f32 q and out, got ",
                  x->shape_string());
   }
+  STRATA_CHECK(is_kv_dense_dtype(a.k_cache.dtype()) && a.v_cache.dtype() == a.k_cache.dtype(),
+               "partial attention takes a dense f32, f16 or bf16 cache, K and V alike, got ",
+               a.k_cache.shape_string(), " and ", a.v_cache.shape_string());
   STRATA_CHECK(a.first_query_slot >= 0 && p.slot_offset >= 0, "first query slot ",
                a.first_query_slot, ", part offset ", p.slot_offset);
   STRATA_CHECK(s == 0 || a.key_valid != nullptr, "partial attention without key_valid");

@@ -6,8 +6,8 @@
 // (merge_attention_partials below).
 //
 // A part holds slots [slot_offset, slot_offset + S_part) of every sequence of the batch:
-// attention.k_cache / v_cache are fp32 [B, S_part, kv_heads * head_dim] and attention.key_valid
-// is [B, S_part] for those slots only; attention.first_query_slot stays the global slot of q's
+// attention.k_cache / v_cache are [B, S_part, kv_heads * head_dim] f32, f16 or bf16 (alike) and
+// attention.key_valid is [B, S_part] for those slots only; attention.first_query_slot stays the global slot of q's
 // first position, so query t (global slot p = first_query_slot + t) sees part slot s when
 // key_valid[b, s] and the global slot g = slot_offset + s has g <= p and, with a window,
 // g > p - window. Grouped-query heads as in AttentionArgs (backend.h).
@@ -43,7 +43,8 @@ void check_attention_partial(const AttentionPartialArgs& a);
 void check_attention_merge(const AttentionPartial& into, const AttentionPartial& other,
                            int64_t num_heads);
 
-// Host partial attention (fp32, the CPU backend's arithmetic), host pointers.
+// Host partial attention (fp32 over widened elements, the CPU backend's arithmetic), host
+// pointers.
 void attention_partial_cpu(const AttentionPartialArgs& a);
 
 // into = merge(into, other) per (sequence, query, head), host pointers.

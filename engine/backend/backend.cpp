@@ -112,11 +112,11 @@ void Backend::attention(const AttentionArgs& a) {
   const int64_t b = a.q.dim(0), t = a.q.dim(1), e = a.q.dim(2), s = a.k_cache.dim(1);
   check_attention_heads(a);
   const int64_t kv_heads = a.kv_heads(), d = e / a.num_heads;
-  // [B, S, kv_heads * head_dim] f32, or packed [B, S, kv_heads, head_dim].
+  // [B, S, kv_heads * head_dim] f32, f16 or bf16, or packed [B, S, kv_heads, head_dim].
   const bool packed = is_quantized(a.k_cache.dtype());
   const auto cache_ok = [&](const Tensor& c) {
     if (c.format() != a.k_cache.format() || c.dim(0) != b || c.dim(1) != s) return false;
-    if (!packed) return c.rank() == 3 && c.dtype() == DType::f32 && c.dim(2) == kv_heads * d;
+    if (!packed) return c.rank() == 3 && is_kv_dense_dtype(c.dtype()) && c.dim(2) == kv_heads * d;
     return c.rank() == 4 && c.dim(2) == kv_heads && c.dim(3) == d;
   };
   STRATA_CHECK(cache_ok(a.k_cache) && cache_ok(a.v_cache) && a.out.dim(0) == b &&
@@ -132,7 +132,7 @@ void Backend::attention(const AttentionArgs& a) {
 void Backend::store_rows(const Tensor& x, const Tensor& out) {
   check_f32_matrix(x, "store_rows input");
   STRATA_CHECK(out.rank() == 2 && out.dim(0) == x.dim(0) && out.dim(1) == x.dim(1) &&
-                   (out.dtype() == DType::f32 || is_quantized(out.dtype())),
+                   (is_kv_dense_dtype(out.dtype()) || is_quantized(out.dtype())),
                "store_rows shapes: x ", x.shape_string(), " -> ", out.shape_string());
   do_store_rows(x, out);
 }

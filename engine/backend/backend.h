@@ -23,12 +23,18 @@ enum class Accumulate { overwrite, add };
 // Attention with grouped-query heads (GQA, Ainslie et al. 2023; transformers repeat_kv):
 // head_dim = q's last dim / num_heads (it need not be a model's hidden / heads: Qwen3), and query
 // head h reads KV head h / (num_heads / num_kv_heads). The KV cache rows are kv_heads * head_dim
-// wide: fp32 [B, S_max, kv_heads * head_dim], or compressed: packed q4/q8 [B, S_max, kv_heads,
-// head_dim] with groups along head_dim (engine/models/kv_format.h), K and V in the same format;
-// a backend dequantizes the packed rows it reads, never the whole cache.
+// wide: dense f32, f16 or bf16 [B, S_max, kv_heads * head_dim], or compressed: packed q4/q8
+// [B, S_max, kv_heads, head_dim] with groups along head_dim (engine/models/kv_format.h), K and V
+// in the same format; a backend widens half elements as it reads them and dequantizes the
+// packed rows it reads, never making an fp32 copy of the cache.
 // Query t (at slot p = first_query_slot + t) sees slot s when key_valid[b, s], s <= p (causal)
 // and, with a window, s > p - window (Mistral's sliding window: the slots of a sequence's real
 // tokens are contiguous, so slot distance is position distance).
+// The dense element types a KV cache may hold (AttentionArgs, Backend::store_rows).
+constexpr bool is_kv_dense_dtype(DType t) {
+  return t == DType::f32 || t == DType::f16 || t == DType::bf16;
+}
+
 struct AttentionArgs {
   Tensor q;                       // [B, T, heads * head_dim] f32: queries of T new positions
   Tensor k_cache;                 // keys of every slot (new ones written): see above
@@ -79,8 +85,9 @@ class Backend {
   // Softmax(q·kᵀ·scale) · v per query head over its KV head's slots, masked causally, by
   // key_valid and by the window (AttentionArgs).
   void attention(const AttentionArgs& args);
-  // out = x stored in out's format: x [rows, cols] f32; out [rows, cols] f32 (a copy) or packed
-  // q4/q8 along cols, quantized bytewise as quant's scalar reference does (appending KV rows:
+  // out = x stored in out's format: x [rows, cols] f32; out [rows, cols] f32 (a copy), f16 or
+  // bf16 (rounded to nearest even, bytewise engine/core/half.h's), or packed q4/q8 along cols,
+  // quantized bytewise as quant's scalar reference does (appending KV rows:
   // [tokens * kv_heads, head_dim], engine/models/kv_format.h kv_rows_view).
   void store_rows(const Tensor& x, const Tensor& out);
 

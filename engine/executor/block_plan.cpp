@@ -17,8 +17,7 @@ BlockShape worst_block(const Policy& policy, int64_t prompt_len, int64_t gen_len
 
 BlockPlan plan_block(const ModelSpec& model, const Policy& policy, const BlockShape& shape) {
   const ModelConfig& c = model.config;
-  const KvFormat kv =
-      kv_format(cache_dtype_of(policy.compress_cache), c.num_kv_heads, c.head_dim);
+  const KvFormat kv = kv_format(cache_dtype_of(policy), c.num_kv_heads, c.head_dim);
   BlockPlan p{KvLayout(c.num_layers, kv, shape.slots_needed, shape.batches, policy.cache),
               {}, {}, 0, 0, 0, 0, 0, 0};
   const int64_t k_count = int64_t(shape.batches.size());

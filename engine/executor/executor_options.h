@@ -32,9 +32,12 @@ struct ExecutorOptions {
 // naming the field.
 void validate_for_executor(const Policy& policy);
 
-// FlexGen's compress_cache: the KV cache's elements on every tier — f32, or q4/q8 quantized
-// along head_dim (engine/models/kv_format.h).
-DType cache_dtype_of(Compression compression);
+// The KV cache's elements on every tier: the policy's cache_dtype (f16, bf16, f32) when
+// compress_cache is none, else FlexGen's compress_cache, q4/q8 quantized along head_dim
+// (engine/models/kv_format.h).
+DType cache_dtype_of(const Policy& policy);
+// The DType of an uncompressed cache's elements.
+DType dense_cache_dtype(CacheDType dtype);
 // FlexGen's compress_weight: the decoder's linear weights stored q4/q8 with group 64; nullopt
 // for none.
 std::optional<TensorFormat> weight_format_of(Compression compression);

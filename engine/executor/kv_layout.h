@@ -2,7 +2,7 @@
 // are split by tier — [device rows | host rows | disk rows], from rounded cumulative boundaries
 // over the whole block so the realised fractions match the policy to within one sequence — and
 // each tier's part is one contiguous region: K [n, seq] then V [n, seq], where one sequence's
-// K (or V) is `slots` rows of the KvFormat's slot_bytes() (f32 [hidden], or a q4/q8 row packed
+// K (or V) is `slots` rows of the KvFormat's slot_bytes() (f16/bf16/f32 [hidden], or a q4/q8 row packed
 // along head_dim), padded to seq_bytes(), a multiple of 4096: every disk transfer of a
 // sequence's rows is then 4096-aligned (O_DIRECT), a compressed cache moves its packed bytes on
 // every path, and a staged disk region has the very layout attention reads.

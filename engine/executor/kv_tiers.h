@@ -1,6 +1,6 @@
 // KvTiers: the homes of one block's KV cache — a device arena, a host arena and, for the disk
 // share, one preallocated file per layer in a private OffloadFolder (removed with the object).
-// Regions follow KvLayout, in its KvFormat (fp32 or compressed rows, the same bytes on every
+// Regions follow KvLayout, in its KvFormat (half, fp32 or compressed rows, the same bytes on every
 // tier). Disk transfers are whole 4096-byte blocks of a sequence's rows (O_DIRECT); each layer
 // file has a reader (the disk-read worker's) and a writer (the disk-write worker's), since a
 // UringFile is driven by one thread at a time.

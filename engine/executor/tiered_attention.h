@@ -2,9 +2,9 @@
 // sequence appends its new keys and values where its cache is read from — its device home, the
 // device working region (host and disk rows loaded for this compute), or, for host attention
 // (cpu_attention, decode), its host home or the host staging region of the disk rows — and
-// attends there (host attention: q and the output cross through the compute copy queue). A
-// compressed cache's new rows are quantized as they are appended, so every
-// tier, transfer and attention call sees the packed bytes. One attention call per sequence: the
+// attends there (host attention: q and the output cross through the compute copy queue). New
+// rows are converted to the cache's format once, as they are appended (rounded to f16/bf16, or
+// quantized), so every tier, transfer and attention call sees the stored bytes. One attention call per sequence: the
 // CPU attention op treats every sequence independently, so this is bitwise what one batched
 // call computes.
 #pragma once

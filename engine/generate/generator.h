@@ -61,10 +61,11 @@ class SequenceGenerator {
 
 class Generator final : public SequenceGenerator {
  public:
-  // cache_dtype: the KV cache's elements — f32, or q4/q8 compressed along head_dim
+  // cache_dtype: the KV cache's elements — f16 (the default, as the executor's), bf16, f32, or
+  // q4/q8 compressed along head_dim
   // (engine/models/kv_format.h), as the offloading executor stores it for the same setting.
   Generator(const InMemoryModel& model, const Tokenizer& tokenizer, Backend& backend,
-            DType cache_dtype = DType::f32)
+            DType cache_dtype = DType::f16)
       : model_(model), tokenizer_(tokenizer), backend_(backend),
         kv_format_(kv_format(cache_dtype, model.config().num_kv_heads, model.config().head_dim)) {}
 

@@ -1,5 +1,5 @@
 // KvCache: keys and values of one micro-batch for every layer, all-in-memory, in a KvFormat
-// (fp32, or q4/q8 compressed along head_dim: engine/models/kv_format.h).
+// (f16, bf16, fp32, or q4/q8 compressed along head_dim: engine/models/kv_format.h).
 // Layout per layer: k and v are [batch, slots] rows of format.slot_bytes() bytes, row-major,
 // slot = padded sequence index, so appending T new positions of sequence b writes T contiguous
 // rows. The buffer is sized for the initial batch; keep_sequences() compacts it when sequences
@@ -23,7 +23,7 @@ class KvCache {
       : layers_(layers), capacity_(batch), batch_(batch), slots_(slots), format_(format),
         buffer_(size_t(layers * 2 * batch * slots) * format.slot_bytes()) {}
 
-  // [batch, slots, hidden] f32, or packed [batch, slots, heads, head_dim].
+  // [batch, slots, hidden] f16/bf16/f32, or packed [batch, slots, heads, head_dim].
   Tensor keys(int64_t layer) const { return kv_view(format_, base(layer, 0), batch_, slots_); }
   Tensor values(int64_t layer) const { return kv_view(format_, base(layer, 1), batch_, slots_); }
   // Where slot s of sequence b starts in a layer's keys (which = 0) or values (which = 1).

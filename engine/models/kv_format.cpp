@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "engine/core/half.h"
 #include "engine/core/quantize_matrix.h"
 #include "quant/reference.h"
 
@@ -27,25 +28,34 @@ KvFormat kv_format(DType cache_dtype, int64_t heads, int64_t head_dim) {
   f.heads = heads;
   f.head_dim = head_dim;
   switch (cache_dtype) {
-    case DType::f32: return f;
+    case DType::f32:
+    case DType::f16:
+    case DType::bf16:
+      f.element = TensorFormat(cache_dtype);
+      return f;
     case DType::q4:
     case DType::q8:
       f.element = TensorFormat(cache_dtype, kv_group_size(head_dim));
       return f;
-    case DType::f16:
-    case DType::bf16:
     case DType::i32: break;
   }
-  fail_input("KV cache compression ", dtype_name(cache_dtype),
-             " is not supported (q4, q8 or none)");
+  fail_input("a KV cache of ", dtype_name(cache_dtype),
+             " is not supported (f32, f16, bf16, q4 or q8)");
 }
 
 std::string kv_format_name(const KvFormat& f) { return format_name(f.element); }
 
 void store_kv_rows(const KvFormat& f, const float* x, int64_t tokens, void* dst) {
-  if (!f.packed()) {
-    std::memcpy(dst, x, size_t(tokens * f.hidden()) * sizeof(float));
-    return;
+  const int64_t n = tokens * f.hidden();
+  switch (f.element.dtype) {
+    case DType::f32:
+      std::memcpy(dst, x, size_t(n) * sizeof(float));
+      return;
+    case DType::f16:
+    case DType::bf16:
+      round_to_half(x, n, f.element.dtype == DType::bf16, static_cast<uint16_t*>(dst));
+      return;
+    default: break;
   }
   // Each token's row is `heads` consecutive rows of head_dim values: one packed matrix of
   // tokens * heads rows, whose kCols rows are quantized independently.
@@ -63,12 +73,12 @@ void store_kv_rows(const KvFormat& f, const float* x, int64_t tokens, void* dst)
 }
 
 Tensor kv_view(const KvFormat& f, void* data, int64_t batch, int64_t slots, Place place) {
-  if (!f.packed()) return Tensor(data, DType::f32, {batch, slots, f.hidden()}, place);
+  if (!f.packed()) return Tensor(data, f.element.dtype, {batch, slots, f.hidden()}, place);
   return Tensor::packed(data, f.element, {batch, slots, f.heads, f.head_dim}, place);
 }
 
 Tensor kv_rows_view(const KvFormat& f, void* dst, int64_t tokens, Place place) {
-  if (!f.packed()) return Tensor(dst, DType::f32, {tokens * f.heads, f.head_dim}, place);
+  if (!f.packed()) return Tensor(dst, f.element.dtype, {tokens * f.heads, f.head_dim}, place);
   return Tensor::packed(dst, f.element, tokens * f.heads, f.head_dim, place);
 }
 

@@ -7,8 +7,9 @@ cpu_attention; no overlap with 2x3 micro-batches) gives the greedy tokens of the
 run with the same compression, and so does q8; `generate` gives the run's text for the same
 prompt; a policy YAML with `compress_cache: q4` gives the --compress-cache q4 tokens (and the
 flag wins over the file); `--compress-cache none` equals no flag. `bench` reports the KV bytes it
-moved: with q4 the host->device and device->host KV copies are exactly 48/256 of the fp32 ones
-(head_dim 16: 4 heads x (4 + 8) bytes vs 64 x 4 per token), and the JSON names the cache format.
+moved: with q4 the host->device and device->host KV copies are exactly 48/128 of the default f16
+ones (head_dim 16: 4 heads x (4 + 8) bytes vs 64 x 2 per token), which are half the
+`--cache-dtype f32` ones, and the JSON names the cache format.
 `perplexity --compress-cache` names the format and stays close to the uncompressed figure. A job
 interrupted (SIGINT) with --compress-cache q4 refuses --resume with q8 and completes with q4. Bad
 values (q5, Q4, 4) on each command and in the YAML are one error line naming the flag (or field)
@@ -55,12 +56,13 @@ def run_ok(ck, model, reqs, tmp, args, label):
     return got if common.check_run_ok(ck, p, got, reqs, label) else None
 
 
-def bench(ck, model, offload, compress):
+def bench(ck, model, offload, compress, cache_dtype="auto"):
     p = run_strata(["bench", "--model", model, "--prompt-len", 8, "--gen-len", 6,
                     "--percent", 100, 0, 0, 100, 100, 0, "--gpu-batch-size", 3,
                     "--num-gpu-batches", 1, "--offload-dir", offload, "--quiet",
-                    "--compress-cache", compress])
-    if not ck.check(p.returncode == 0, f"bench --compress-cache {compress}", common.describe(p)):
+                    "--compress-cache", compress, "--cache-dtype", cache_dtype])
+    if not ck.check(p.returncode == 0, f"bench --compress-cache {compress} --cache-dtype "
+                    f"{cache_dtype}", common.describe(p)):
         return None
     return json.loads(p.stdout.strip().split("\n")[-1])
 
@@ -164,16 +166,20 @@ def main():
 
         # bench: the KV bytes moved shrink by exactly the packed row's share.
         dense, packed = bench(ck, model, offload, "none"), bench(ck, model, offload, "q4")
-        if dense and packed:
-            ck.check(dense["policy"]["kv_cache"] == "f32" and packed["policy"]["kv_cache"] == "q4",
+        exact = bench(ck, model, offload, "none", "f32")
+        if dense and packed and exact:
+            ck.check(dense["policy"]["kv_cache"] == "f16" and packed["policy"]["kv_cache"] == "q4"
+                     and exact["policy"]["kv_cache"] == "f32",
                      "bench JSON names the KV cache format", str(packed["policy"]))
-            kd, kp = dense["kv_bytes_moved"], packed["kv_bytes_moved"]
+            kd, kp, ke = dense["kv_bytes_moved"], packed["kv_bytes_moved"], exact["kv_bytes_moved"]
             ck.check(kd["host_to_device"] > 0 and kd["device_to_host"] > 0,
-                     "bench: fp32 KV copies counted", str(kd))
-            if dense["generated_tokens"] == packed["generated_tokens"]:
+                     "bench: f16 KV copies counted", str(kd))
+            if dense["generated_tokens"] == packed["generated_tokens"] == exact["generated_tokens"]:
                 for path in ("host_to_device", "device_to_host"):
-                    ck.check(kp[path] * 256 == kd[path] * 48, f"bench: q4 KV {path} bytes are "
-                             f"48/256 of fp32 ({kp[path]} vs {kd[path]})")
+                    ck.check(kp[path] * 128 == kd[path] * 48, f"bench: q4 KV {path} bytes are "
+                             f"48/128 of f16 ({kp[path]} vs {kd[path]})")
+                    ck.check(kd[path] * 2 == ke[path], f"bench: f16 KV {path} bytes are half "
+                             f"of f32 ({kd[path]} vs {ke[path]})")
             else:
                 ck.check(kp["host_to_device"] * 3 < kd["host_to_device"],
                          "bench: q4 KV copies far smaller", f"{kp} vs {kd}")

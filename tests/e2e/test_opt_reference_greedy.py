@@ -5,8 +5,11 @@ shape (word_embed_proj_dim != hidden), 3 shards, no "model." prefix (and no "__m
 untied lm_head.
 
 Prompts of different lengths go in one file with a batch size that mixes them. A token may differ
-from the reference only where the reference's top-1 margin is below common.TIE_MARGIN (the
-comparison of that sequence stops there, and it is reported). Also checked: prompt_tokens (bos
+from the reference only where the reference's top-1 margin is below common.tie_threshold: fp32
+noise (TIE_MARGIN) plus, for the default half-precision KV cache (f16; bf16 for the bf16 model),
+KV_NOISE_FACTOR times the logit change the reference measures with its K, V rounded to that
+dtype (tests/reference/kv_cache_rounding.py); the comparison of that sequence stops there, and it
+is reported. Two models also run with `--cache-dtype f32` against the fp32-noise threshold alone. Also checked: prompt_tokens (bos
 included) against the reference tokenizer, finish_reason ("stop" iff eos was generated, eos
 included in token_ids), text against the reference detokenizer, request max_tokens overriding
 --max-new-tokens, and `strata generate` printing the same completion as `strata run`.
@@ -42,6 +45,8 @@ MODELS = [
                               no_metadata=True)),
     ("untied lm_head", dict(layers=2, hidden=64, heads=4, ffn=128, seed=7, untied=True)),
 ]
+# Run again with an exact fp32 KV cache (--cache-dtype f32): no half-precision allowance.
+F32_CACHE_MODELS = [MODELS[0], MODELS[2]]
 
 
 def requests_for():
@@ -67,15 +72,20 @@ def texts_equal(got, want_bytes):
         return got.replace("\ufffd", "") == want.replace("\ufffd", ""), False
 
 
-def check_model(ck, tmp, name, options):
+def check_model(ck, tmp, name, options, cache_dtype="auto"):
+    """cache_dtype: strata's --cache-dtype, and the KV cache whose rounding noise the reference
+    measures (auto: f16, bf16 for a bf16 model; f32: none)."""
+    if cache_dtype != "auto":
+        name = f"{name}, {cache_dtype} cache"
     print(f"model: {name} {options}")
-    path = make_model(tmp, name.replace(" ", "_").replace(".", ""), **options)
-    ref = OPTReference(path)
+    path = make_model(tmp, name.replace(" ", "_").replace(".", "").replace(",", ""), **options)
+    ref = OPTReference(path, kv_dtype=cache_dtype)
     reqs = requests_for()
     work = os.path.join(tmp, "work-" + os.path.basename(path))
     os.makedirs(work)
     p, outs = common.run_requests(path, reqs, work,
-                                  ["--max-new-tokens", MAX_NEW, "--batch-size", 8])
+                                  ["--max-new-tokens", MAX_NEW, "--batch-size", 8,
+                                   "--cache-dtype", cache_dtype])
     if not common.check_run_ok(ck, p, outs, reqs, name):
         return None
     eos_seen = 0
@@ -124,6 +134,8 @@ def main():
         for name, options in MODELS:
             r = check_model(ck, tmp, name, options)
             first = first or r
+        for name, options in F32_CACHE_MODELS:
+            check_model(ck, tmp, name, options, cache_dtype="f32")
         if first:
             check_generate(ck, *first)
     ck.finish()

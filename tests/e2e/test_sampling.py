@@ -157,12 +157,12 @@ def main():
                 what = f"max_tokens {m}, prompt {i}"
                 ck.check(o["completion_tokens"] <= m, f"{what}: completion_tokens "
                          f"{o['completion_tokens']} <= {m}")
-                if want["finish_reason"] == "length" and min(want["margins"]) > common.TIE_MARGIN:
+                if want["finish_reason"] == "length" and common.clear_of_ties(want):
                     ck.check(o["finish_reason"] == "length" and o["completion_tokens"] == m and
                              ref.eos not in o["token_ids"],
                              f"{what}: finish_reason length with exactly {m} tokens, no eos",
                              f"got {o}")
-                elif want["finish_reason"] == "stop" and min(want["margins"]) > common.TIE_MARGIN:
+                elif want["finish_reason"] == "stop" and common.clear_of_ties(want):
                     ck.check(o["finish_reason"] == "stop" and o["token_ids"] and
                              o["token_ids"][-1] == ref.eos,
                              f"{what}: eos generated -> finish_reason stop, eos last", f"got {o}")

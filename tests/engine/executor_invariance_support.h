@@ -28,10 +28,11 @@ inline std::vector<SequenceRequest> requests(unsigned seed, int count) {
 }
 
 // The reference: the all-in-memory Generator, one call per micro-batch of `g` sequences, with
-// its KV cache in `cache_dtype` (f32, or compressed q4/q8).
+// its KV cache in `cache_dtype` (f16 by default, as the executor's default policy; bf16, f32, or
+// compressed q4/q8).
 inline std::vector<SequenceResult> reference(const ut::TinyOptModel& m,
                                       const std::vector<SequenceRequest>& reqs, int64_t g,
-                                      DType cache_dtype = DType::f32) {
+                                      DType cache_dtype = DType::f16) {
   CpuBackend be;
   Generator gen(m.model(), m.tokenizer(), be, cache_dtype);
   std::vector<SequenceResult> out;
@@ -66,12 +67,16 @@ struct GridCase {
   Placement weights, cache;
   double activations_on_device = 1;
   AttentionPlace attention = AttentionPlace::kDevice;
-  DType cache_dtype = DType::f32;
+  DType cache_dtype = DType::f16;
 };
 
-// The compression of a KV cache element type (f32: none).
-inline Compression cache_compression(DType d) {
-  return d == DType::q4 ? Compression::kQ4 : d == DType::q8 ? Compression::kQ8 : Compression::kNone;
+// The policy fields that make a KV cache of element type d (f16, bf16, f32, q4, q8).
+inline void set_cache_format(Policy& p, DType d) {
+  p.compress_cache =
+      d == DType::q4 ? Compression::kQ4 : d == DType::q8 ? Compression::kQ8 : Compression::kNone;
+  p.cache_dtype = d == DType::bf16 ? CacheDType::kBF16
+                  : d == DType::f32 ? CacheDType::kF32
+                                    : CacheDType::kF16;
 }
 
 inline ExecutorOptions placement_options(const GridCase& p, int64_t g, int64_t k,
@@ -84,7 +89,7 @@ inline ExecutorOptions placement_options(const GridCase& p, int64_t g, int64_t k
   o.policy.cache = p.cache;
   o.policy.activations = {p.activations_on_device, 1 - p.activations_on_device, 0};
   o.policy.attention = p.attention;
-  o.policy.compress_cache = cache_compression(p.cache_dtype);
+  set_cache_format(o.policy, p.cache_dtype);
   o.policy.overlap = overlap;
   o.offload_dir = offload;
   return o;

@@ -22,8 +22,8 @@ TEST_CASE("executor: a device the host cannot address gives the in-memory tokens
   const std::vector<SequenceRequest> reqs = requests(93, 9);
   const Placement on_device{1, 0, 0}, on_host{0, 1, 0}, on_disk{0, 0, 1};
   const std::vector<GridCase> placements = {
-      {on_device, on_device, 1, AttentionPlace::kDevice, DType::f32},
-      {{0.2, 0.5, 0.3}, {0.3, 0.3, 0.4}, 0, AttentionPlace::kDevice, DType::f32},
+      {on_device, on_device, 1, AttentionPlace::kDevice, DType::f16},
+      {{0.2, 0.5, 0.3}, {0.3, 0.3, 0.4}, 0, AttentionPlace::kDevice, DType::bf16},
       {on_host, on_disk, 1, AttentionPlace::kHost, DType::f32},
       {{0, 0.5, 0.5}, {0, 0.5, 0.5}, 0, AttentionPlace::kHost, DType::q4},
       {on_disk, {0.5, 0.5, 0}, 1, AttentionPlace::kDevice, DType::q8},

@@ -37,7 +37,7 @@ int compressed_grid(const ut::TinyOptModel& m, const std::vector<SequenceRequest
           o.policy.activations = runs % 4 < 2 ? on_device : on_host;
           o.policy.attention = at;
           o.policy.overlap = ov;
-          o.policy.compress_cache = cache_compression(kv);
+          set_cache_format(o.policy, kv);
           o.offload_dir = offload;
           check_same(want, executor(m, reqs, o, nullptr), describe(o.policy));
           CHECK(offload_dir_empty(offload));
@@ -98,11 +98,11 @@ TEST_CASE("executor: a compressed KV cache moves and places its packed bytes on 
     ExecutorReport host, disk;
   };
   std::map<DType, Run> runs;
-  for (DType kv : {DType::f32, DType::q4, DType::q8}) {
+  for (DType kv : {DType::f32, DType::f16, DType::bf16, DType::q4, DType::q8}) {
     ExecutorOptions o;
     o.policy.gpu_batch_size = 3;
     o.policy.num_gpu_batches = 2;
-    o.policy.compress_cache = cache_compression(kv);
+    set_cache_format(o.policy, kv);
     o.offload_dir = tmp.path();
     o.policy.cache = {0, 1, 0};  // host: every decode step copies the cache in, new rows out
     for (const SequenceResult& r : executor(m, reqs, o, &runs[kv].host)) {
@@ -116,12 +116,12 @@ TEST_CASE("executor: a compressed KV cache moves and places its packed bytes on 
   const ExecutorReport& f32 = runs[DType::f32].host;
   REQUIRE(f32.kv_bytes.h2d > 0);
   REQUIRE(f32.kv_bytes.d2h > 0);
-  for (DType kv : {DType::q4, DType::q8}) {
+  for (DType kv : {DType::f16, DType::bf16, DType::q4, DType::q8}) {
     CAPTURE(dtype_name(kv));
     const size_t slot = kv_format(kv, heads, hidden / heads).slot_bytes();
     const ExecutorReport& host = runs[kv].host;
-    // Copies move whole slot rows: exactly slot / (4 * hidden) of the fp32 bytes (q4: 48 / 256,
-    // q8: 80 / 256 for head_dim 16), and the rest of the traffic (weights, hidden states) is
+    // Copies move whole slot rows: exactly slot / (4 * hidden) of the fp32 bytes (f16, bf16:
+    // 128 / 256, q4: 48 / 256, q8: 80 / 256 for head_dim 16), and the rest of the traffic (weights, hidden states) is
     // unchanged.
     CHECK(host.kv_bytes.h2d * 4 * hidden == f32.kv_bytes.h2d * slot);
     CHECK(host.kv_bytes.d2h * 4 * hidden == f32.kv_bytes.d2h * slot);
@@ -140,6 +140,8 @@ TEST_CASE("executor: a compressed KV cache moves and places its packed bytes on 
     CHECK(disk.bytes.disk_read == disk.kv_bytes.disk_read);  // weights are on the device
   }
   CHECK(runs[DType::q4].host.kv_bytes.h2d < runs[DType::q8].host.kv_bytes.h2d);
+  CHECK(runs[DType::q8].host.kv_bytes.h2d < runs[DType::f16].host.kv_bytes.h2d);
+  CHECK(runs[DType::f16].host.kv_bytes.h2d * 2 == runs[DType::f32].host.kv_bytes.h2d);
 }
 
 }  // namespace strata

@@ -185,3 +185,33 @@ TEST_CASE("f32_to_bf16 rounds to nearest even and NaN stays NaN", "[half]") {
 }
 
 }  // namespace strata
+
+namespace strata {
+
+TEST_CASE("round_to_half (the KV cache's row converter) equals f32_to_f16 and f32_to_bf16",
+          "[half]") {
+  // f32_to_f16 / f32_to_bf16 are checked against double above; the vectorizable row converter
+  // must give their bits for every input: random bit patterns (every exponent, NaN, inf,
+  // subnormals) and the edges of f16's range and of its rounding.
+  std::mt19937 rng(2026);
+  std::vector<float> x;
+  for (int i = 0; i < 1 << 20; ++i) x.push_back(bits_to_float(uint32_t(rng())));
+  for (uint32_t b : {0x00000000u, 0x80000000u, 0x477fe000u, 0x477fefffu, 0x477ff000u,
+                     0x477fffffu, 0x47800000u, 0x7f800000u, 0xff800000u, 0x7fc00001u, 0x38800000u,
+                     0x387fffffu, 0x33000000u, 0x33000001u, 0x32ffffffu, 0x3f801000u, 0x3f803000u})
+    x.push_back(bits_to_float(b));
+  for (int i = 0; i < 1 << 16; ++i) x.push_back(std::ldexp(float(i), -24 - i % 3));  // subnormals
+  std::vector<uint16_t> f16(x.size()), bf16(x.size());
+  round_to_half(x.data(), int64_t(x.size()), false, f16.data());
+  round_to_half(x.data(), int64_t(x.size()), true, bf16.data());
+  size_t bad16 = x.size(), bad_bf16 = x.size();
+  for (size_t i = x.size(); i-- > 0;) {
+    if (f16[i] != f32_to_f16(x[i])) bad16 = i;
+    if (bf16[i] != f32_to_bf16(x[i])) bad_bf16 = i;
+  }
+  CAPTURE(bad16 < x.size() ? float_to_bits(x[bad16]) : 0u);
+  CHECK(bad16 == x.size());
+  CHECK(bad_bf16 == x.size());
+}
+
+}  // namespace strata

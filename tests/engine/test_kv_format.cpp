@@ -32,7 +32,11 @@ TEST_CASE("kv format: groups of at most 64 along head_dim, never across heads", 
   CHECK(kv_format(DType::q8, 12, 64).slot_bytes() == 12 * 68);
   CHECK(kv_format(DType::q4, 4, 48).slot_bytes() == 4 * (4 + 24));
   CHECK(kv_format_name(q4) == "q4g64");
-  CHECK_THROWS_AS(kv_format(DType::f16, 12, 64), InputError);
+  CHECK(kv_format(DType::f16, 12, 64).slot_bytes() == 768 * 2);  // the default: half the bytes
+  CHECK(kv_format(DType::bf16, 12, 64).slot_bytes() == 768 * 2);
+  CHECK(!kv_format(DType::f16, 12, 64).packed());
+  CHECK(kv_format_name(kv_format(DType::bf16, 12, 64)) == "bf16");
+  CHECK_THROWS_AS(kv_format(DType::i32, 12, 64), InputError);
 
   // A view of the cache: packed [batch, slots, heads, head_dim], rows of whole sequences.
   std::vector<uint8_t> bytes(2 * 5 * q4.slot_bytes());
@@ -87,10 +91,14 @@ TEST_CASE("kv format: the planner counts the KV bytes the engine stores, every O
       // K and V of one token in one layer.
       CHECK(model_bytes(m, Compression::kNone, compression).kv_per_token == 2 * f.slot_bytes());
     }
-    ModelGeometry dense = m;
-    dense.cache_format = StorageFormat::kF32;  // what the CPU executor keeps uncompressed
-    CHECK(model_bytes(dense, Compression::kNone, Compression::kNone).kv_per_token ==
-          2 * kv_format(DType::f32, m.num_heads, m.head_dim()).slot_bytes());
+    for (auto [storage, dtype] : {std::pair{StorageFormat::kF32, DType::f32},
+                                  std::pair{StorageFormat::kF16, DType::f16},
+                                  std::pair{StorageFormat::kBF16, DType::bf16}}) {
+      ModelGeometry dense = m;
+      dense.cache_format = storage;  // an uncompressed cache of the policy's cache_dtype
+      CHECK(model_bytes(dense, Compression::kNone, Compression::kNone).kv_per_token ==
+            2 * kv_format(dtype, m.num_heads, m.head_dim()).slot_bytes());
+    }
   }
 }
 

@@ -47,7 +47,6 @@ struct OpBackend {
   // with x rounded to f16 (CUDA). The CPU computes every M over fp32 x: no limit.
   int64_t fused_quant_max_m = INT64_MAX;
   int64_t max_head_dim = 0;         // attention's largest head_dim; 0: no limit
-  bool packed_kv_attention = true;  // attends over q4/q8 caches (else refuses with an Error)
   // Partial attention over device tensors and the merge of two device results
   // (attention_partial.h); empty where the backend offers none.
   PartialAttentionFn attention_partial;

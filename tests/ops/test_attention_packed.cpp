@@ -1,10 +1,10 @@
 // attention over a compressed (q4/q8, groups along head_dim) KV cache, on fresh random inputs
-// (seed printed on failure), with grouped-query heads and windows, on every backend that attends
-// over packed caches (a backend that does not must refuse with an Error, checked here):
+// (seed printed on failure), with grouped-query heads and windows, on every backend (CPU, and
+// CUDA where a GPU answers: strata_test_ops_cuda runs these files on the CUDA backends):
 //   - against a float64 reference over the cache dequantized by quant's scalar reference
 //     (the arithmetic of the kernel, to fp32 rounding);
-//   - on the CPU, bit for bit equal to its fp32 kernel over that same dequantized cache (the
-//     kernel keeps its order of operations);
+//   - bit for bit equal to the backend's fp32 kernel over that same dequantized cache (the CPU
+//     keeps its order of operations; CUDA dequantizes into the fp32 tile its fp32 path stages);
 //   - against float64 attention over the original, unquantized keys and values, within a bound
 //     derived from each group's quantization step (the accuracy cost of compression).
 // Extreme groups, garbage in unread slots and argument checks: test_attention_packed_edges.cpp.
@@ -100,18 +100,15 @@ TEST_CASE("packed attention: float64 reference and fp32 kernel bitwise and quant
       CAPTURE(trial, dtype_name(bits), c.b, c.t, c.s, c.heads, c.kv_heads, c.d, c.first, c.window,
               c.format.element.group_size);
       Packed p = pack(c);
-      if (!be.packed_kv_attention) {
-        CHECK_THROWS_WITH(run_attention_packed(be, c, c.format, p.k, p.v),
-                          Catch::Contains("packed"));
-        return;
-      }
       const std::vector<float> out = run_attention_packed(be, c, c.format, p.k, p.v);
 
       // The arithmetic: float64 attention over the reference-dequantized cache.
       const std::vector<double> ref = ut::attention_reference(c, p.k_deq, p.v_deq, 0, c.s).out;
       CHECK(ut::normalized_error(out, ref) < 1e-5);
-      // On the CPU, the same fp32 operations as its fp32 kernel over that dequantized cache.
-      if (be.arithmetic == Arithmetic::cpu) CHECK(bitwise_equal(out, run_attention_f32(be, c, p)));
+      // The same fp32 operations as the backend's own fp32 kernel over that dequantized cache:
+      // the CPU keeps its order of operations; CUDA dequantizes into the fp32 tile its fp32 path
+      // stages, and computes the same from there.
+      CHECK(bitwise_equal(out, run_attention_f32(be, c, p)));
 
       // The accuracy: float64 attention over the original values, within the bound derived from
       // each group's quantization step.

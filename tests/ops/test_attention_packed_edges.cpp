@@ -1,5 +1,5 @@
-// attention over a compressed KV cache at its edges, on every backend that attends over packed
-// caches: extreme groups (constant rows, huge ranges next to tiny ones, negative zero, values
+// attention over a compressed KV cache at its edges, on every backend (CPU, and CUDA where a GPU
+// answers): extreme groups (constant rows, huge ranges next to tiny ones, negative zero, values
 // beyond fp16, NaN refused when stored), a padded query and garbage bytes in every slot no
 // query reads (masked, future, out of the window) with grouped heads, and the argument checks.
 #include <cmath>
@@ -15,7 +15,6 @@ namespace strata::ops_test {
 
 TEST_CASE("packed attention: extreme groups", "[ops][quant]") {
   for_each_backend([](OpBackend& be) {
-    if (!be.packed_kv_attention) return;  // refusal: test_attention_packed.cpp
     std::mt19937 rng(17);
     for (DType bits : {DType::q4, DType::q8}) {
       CAPTURE(dtype_name(bits));
@@ -75,7 +74,7 @@ TEST_CASE("packed attention: extreme groups", "[ops][quant]") {
       const std::vector<double> ref = ut::attention_reference(c, p.k_deq, p.v_deq, 0, c.s).out;
       for (float x : out) REQUIRE(std::isfinite(x));
       CHECK(ut::normalized_error(out, ref) < 1e-5);
-      if (be.arithmetic == Arithmetic::cpu) CHECK(bitwise_equal(out, run_attention_f32(be, c, p)));
+      CHECK(bitwise_equal(out, run_attention_f32(be, c, p)));  // as test_attention_packed.cpp
 
       // NaN cannot be quantized: one error naming the token and the head.
       std::vector<float> bad(size_t(2 * c.e()), 1.0f);
@@ -92,7 +91,6 @@ TEST_CASE("packed attention: a padded query and garbage in unread slots", "[ops]
   // Garbage bytes in masked, future and out-of-window slots are never read; a query with no
   // visible slot gives zeros, exactly as the fp32 kernel.
   for_each_backend([](OpBackend& be) {
-    if (!be.packed_kv_attention) return;  // refusal: test_attention_packed.cpp
     for (int64_t kv_heads : {0, 1}) {
       for (int64_t window : {0, 3}) {
         CAPTURE(kv_heads, window);

@@ -28,6 +28,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpt2_tokenizer import GPT2Tokenizer  # noqa: E402
+from kv_cache_rounding import auto_kv_dtype, is_half, round_kv  # noqa: E402
 from safetensors_reader import load_model_dir  # noqa: E402
 
 
@@ -62,7 +63,10 @@ def rms(x, w, eps):
 
 
 class LlamaReference:
-    def __init__(self, model_dir):
+    def __init__(self, model_dir, kv_dtype="auto"):
+        # The KV cache dtype whose rounding noise generate() measures (kv_cache_rounding.py).
+        self.kv_dtype = auto_kv_dtype(model_dir) if kv_dtype == "auto" else kv_dtype
+        self._round_kv = None  # set while measuring: K (after RoPE, as cached), V rounded
         with open(os.path.join(model_dir, "config.json")) as f:
             self.cfg = c = json.load(f)
         self.family = c["model_type"]
@@ -107,6 +111,8 @@ class LlamaReference:
             k = rms(k, w[p + "self_attn.k_norm.weight"], self.eps)
         pos = np.arange(T, dtype=np.float64)
         q, k = self._rotate(q, pos), self._rotate(k, pos)
+        if self._round_kv:
+            k, v = round_kv(k, self._round_kv), round_kv(v, self._round_kv)
         group = self.nh // self.nkv
         out = np.zeros((T, self.nh, self.d))
         i, j = np.arange(T)[:, None], np.arange(T)[None, :]
@@ -139,15 +145,27 @@ class LlamaReference:
             h = h + self._linear(gate / (1.0 + np.exp(-gate)) * up, p + "mlp.down_proj")
         return rms(h, self.w["norm.weight"], self.eps) @ self.lm_head.T
 
+    def _kv_noise(self, ids, logits):
+        """max |logits with a half K/V cache - exact logits| at this step (kv_cache_rounding.py)."""
+        if not is_half(self.kv_dtype):
+            return 0.0
+        self._round_kv = self.kv_dtype
+        try:
+            rounded = self.forward(ids)[-1]
+        finally:
+            self._round_kv = None
+        return float(np.abs(rounded - logits).max())
+
     def prompt_ids(self, prompt):
         return [self.bos] + self.tokenizer.encode(prompt)
 
     def generate(self, prompt, max_new_tokens):
         """dict(prompt_ids, token_ids, margins, text, finish_reason); stops at any eos id."""
         pids = self.prompt_ids(prompt)
-        ids, out, margins = list(pids), [], []
+        ids, out, margins, noise = list(pids), [], [], []
         for _ in range(max_new_tokens):
             logits = self.forward(ids)[-1]
+            noise.append(self._kv_noise(ids, logits))
             best = int(np.argmax(logits))
             margins.append(float(logits[best] - np.partition(logits, -2)[-2]))
             out.append(best)
@@ -155,7 +173,7 @@ class LlamaReference:
             if best in self.eos:
                 break
         finish = "stop" if out and out[-1] in self.eos else "length"
-        return {"prompt_ids": pids, "token_ids": out, "margins": margins,
+        return {"prompt_ids": pids, "token_ids": out, "margins": margins, "kv_noise": noise,
                 "text": self.tokenizer.decode(out), "finish_reason": finish}
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpt2_tokenizer import GPT2Tokenizer  # noqa: E402
+from kv_cache_rounding import auto_kv_dtype, is_half, round_kv  # noqa: E402
 from safetensors_reader import load_model_dir  # noqa: E402
 
 LN_EPS = 1e-5
@@ -37,7 +38,10 @@ def layer_norm(x, w, b):
 
 
 class OPTReference:
-    def __init__(self, model_dir):
+    def __init__(self, model_dir, kv_dtype="auto"):
+        # The KV cache dtype whose rounding noise generate() measures (kv_cache_rounding.py).
+        self.kv_dtype = auto_kv_dtype(model_dir) if kv_dtype == "auto" else kv_dtype
+        self._round_kv = None  # set while measuring: K, V rounded to this dtype
         with open(os.path.join(model_dir, "config.json")) as f:
             self.cfg = json.load(f)
         c = self.cfg
@@ -105,6 +109,8 @@ class OPTReference:
 
         q = proj("q_proj") * hd ** -0.5
         k, v = proj("k_proj"), proj("v_proj")
+        if self._round_kv:
+            k, v = round_kv(k, self._round_kv), round_kv(v, self._round_kv)
         q, k, v = (a.reshape(B, T, nh, hd).transpose(0, 2, 1, 3) for a in (q, k, v))
         scores = q @ k.transpose(0, 1, 3, 2)  # [B, nh, T, T]
         causal = np.tril(np.ones((T, T), dtype=bool))
@@ -157,10 +163,12 @@ class OPTReference:
 
     def greedy(self, prompt_ids, max_new_tokens):
         """Greedy decoding, whole sequence recomputed each step. Stops after max_new_tokens or
-        once eos is generated (eos included). Returns (generated ids, top-1 margins per step)."""
-        ids, out, margins = list(prompt_ids), [], []
+        once eos is generated (eos included). Returns (generated ids, top-1 margins per step,
+        half-cache logit noise per step: kv_cache_rounding.py; zeros for an f32 cache)."""
+        ids, out, margins, noise = list(prompt_ids), [], [], []
         for _ in range(max_new_tokens):
             logits = self.forward(np.array([ids]))[0, -1]
+            noise.append(self._kv_noise(ids, logits))
             best = int(np.argmax(logits))
             second = np.partition(logits, -2)[-2]
             out.append(best)
@@ -168,14 +176,24 @@ class OPTReference:
             ids.append(best)
             if best == self.eos:
                 break
-        return out, margins
+        return out, margins, noise
+
+    def _kv_noise(self, ids, logits):
+        if not is_half(self.kv_dtype):
+            return 0.0
+        self._round_kv = self.kv_dtype
+        try:
+            rounded = self.forward(np.array([ids]))[0, -1]
+        finally:
+            self._round_kv = None
+        return float(np.abs(rounded - logits).max())
 
     def generate(self, prompt, max_new_tokens):
         """dict(prompt_ids, token_ids, margins, text, finish_reason) for a text prompt."""
         pids = self.prompt_ids(prompt)
-        toks, margins = self.greedy(pids, max_new_tokens)
+        toks, margins, noise = self.greedy(pids, max_new_tokens)
         finish = "stop" if toks and toks[-1] == self.eos else "length"
-        return {"prompt_ids": pids, "token_ids": toks, "margins": margins,
+        return {"prompt_ids": pids, "token_ids": toks, "margins": margins, "kv_noise": noise,
                 "text": self.tokenizer.decode(toks), "finish_reason": finish}
 
 

@@ -4,9 +4,9 @@
 // as a whole fp32 matrix; a q4/q8 weight goes to quant's fused dequant-GEMM (quant/gemm_cpu.h:
 // in-register dequantization for decode shapes, dequantized tiles + GEMM otherwise). The
 // instruction set is detected once when the backend is made (or forced, for tests); the thread
-// count is --threads (default: every core the process may use). Attention
-// reads an fp32 or a q4/q8-compressed KV cache; a compressed one is dequantized a slot row at a
-// time (cpu_attention_packed.cpp).
+// count is --threads (default: every core the process may use). Attention reads an f16, bf16 or
+// fp32 KV cache (half rows widened as they are read, cpu_attention_head.h) or a q4/q8-compressed
+// one, dequantized a slot row at a time (cpu_attention_packed.cpp).
 #pragma once
 
 #include <memory>
@@ -59,5 +59,10 @@ class CpuBackend final : public Backend {
   int threads_;
   std::unique_ptr<quant::ComputePool> pool_;  // threads_ - 1 sleeping workers for the kernels
 };
+
+// Attention over a dense (f32, f16, bf16) cache whose slot 0 is global slot `slot_offset`
+// (0: a whole cache), with each head's max score and sum of exponentials written to max and sum
+// ([B, T, heads]) when they are not null (cpu_attention_partial.cpp).
+void dense_attention_cpu(const AttentionArgs& a, int64_t slot_offset, float* max, float* sum);
 
 }  // namespace strata

@@ -11,6 +11,11 @@
 // q broadcast from shared memory), the warp takes the tile max and sum with shuffles, rescales its
 // running output (lane owns dims lane, lane + 32, ...) and accumulates p_j v_j.
 // fp32 throughout, expf (not __expf): results within fp32 rounding of the float64 reference.
+// The cache's elements are widened (f16, bf16: exact) or dequantized (q4, q8: the scalar
+// reference's fmaf(code, scale, min), bit-identical) as they are staged into the fp32 tile, so
+// the arithmetic after staging is the same for every storage and no fp32 copy of the cache
+// exists. Half and packed storage are compiled for sm_75/sm_90 but not yet run on a GPU (no
+// session had one): tests/ops checks them against float64 wherever a GPU answers.
 // Grouped-query heads: the block of query head h stages the tiles of KV head h / (heads /
 // kv_heads), so the heads of a group each read it (once per head, as without grouping; sharing
 // the tile across a group is left for when a profile says it matters). A sliding window starts
@@ -22,6 +27,7 @@
 #include "common/error.h"
 #include "engine/backend/cuda/cuda_check.h"
 #include "engine/backend/cuda/cuda_elem.cuh"
+#include "quant/group_codec.h"
 
 namespace strata::cuda::kernels {
 namespace {
@@ -48,7 +54,26 @@ constexpr size_t shared_floats(int chunks) {
   return kKeysPerTile * (dp + 1) + kKeysPerTile * dp + kQueriesPerBlock * dp + kKeysPerTile;
 }
 
-template <int kChunks>  // ceil(head_dim / 32)
+// Element c of KV head `kv_head` of cache row `slot` (= b * slots + s) as fp32.
+template <KvStorage kStorage>
+__device__ inline float load_kv(const void* cache, int64_t slot, int64_t kv_heads,
+                                int64_t kv_head, int64_t d, int32_t group, int64_t c) {
+  const int64_t row = slot * kv_heads + kv_head;  // one head's row of d elements
+  if constexpr (kStorage == KvStorage::f32) {
+    return static_cast<const float*>(cache)[row * d + c];
+  } else if constexpr (kStorage == KvStorage::f16) {
+    return __half2float(static_cast<const __half*>(cache)[row * d + c]);
+  } else if constexpr (kStorage == KvStorage::bf16) {
+    return __uint_as_float(uint32_t(static_cast<const uint16_t*>(cache)[row * d + c]) << 16);
+  } else {
+    const quant::QuantFormat f{kStorage == KvStorage::q4 ? quant::QuantBits::k4
+                                                         : quant::QuantBits::k8,
+                               group, quant::GroupAxis::kCols};
+    return quant::dequantize_element(f, static_cast<const uint8_t*>(cache), d, row, c);
+  }
+}
+
+template <int kChunks, KvStorage kStorage>  // kChunks = ceil(head_dim / 32)
 __global__ void __launch_bounds__(kWarps * 32) flash_attention_kernel(FlashAttentionParams p) {
   constexpr int kDp = 32 * kChunks;
   extern __shared__ float smem[];
@@ -61,7 +86,7 @@ __global__ void __launch_bounds__(kWarps * 32) flash_attention_kernel(FlashAtten
   const int warp = int(threadIdx.x) / 32, lane = int(threadIdx.x) % 32;
   const int64_t e = p.hidden, d = e / p.heads, T = p.queries, S = p.slots;
   const int64_t kv_heads = p.kv_heads > 0 ? p.kv_heads : p.heads;
-  const int64_t kv_e = kv_heads * d, kv_col = (h / (p.heads / kv_heads)) * d;
+  const int64_t kv_head = h / (p.heads / kv_heads);
 
   for (int i = threadIdx.x; i < kQueriesPerBlock * kDp; i += kWarps * 32) {
     const int64_t t = t0 + i / kDp, c = i % kDp;
@@ -98,9 +123,9 @@ __global__ void __launch_bounds__(kWarps * 32) flash_attention_kernel(FlashAtten
       const int j = i / kDp, c = i % kDp;
       float kv = 0.0f, vv = 0.0f;
       if (visible[j] != 0.0f && c < d) {
-        const int64_t at = (b * S + s0 + j) * kv_e + kv_col + c;
-        kv = p.k[at];
-        vv = p.v[at];
+        const int64_t slot = b * S + s0 + j;
+        kv = load_kv<kStorage>(p.k, slot, kv_heads, kv_head, d, p.kv_group_size, c);
+        vv = load_kv<kStorage>(p.v, slot, kv_heads, kv_head, d, p.kv_group_size, c);
       }
       ks[j * (kDp + 1) + c] = kv;
       vs[j * kDp + c] = vv;
@@ -160,15 +185,25 @@ __global__ void __launch_bounds__(kWarps * 32) flash_attention_kernel(FlashAtten
   }
 }
 
-template <int kChunks>
+template <int kChunks, KvStorage kStorage>
 void launch(const FlashAttentionParams& p, Stream stream) {
   const size_t bytes = shared_floats(kChunks) * sizeof(float);
   static_assert(shared_floats(kMaxHeadDim / 32) * sizeof(float) <= 48 * 1024,
                 "attention tiles must fit the default 48 KiB of shared memory (sm_75)");
   const int64_t blocks = (p.queries + kQueriesPerBlock - 1) / kQueriesPerBlock;
   const dim3 grid(unsigned(blocks), unsigned(p.heads), unsigned(p.batch));
-  flash_attention_kernel<kChunks><<<grid, kWarps * 32, bytes, stream>>>(p);
+  flash_attention_kernel<kChunks, kStorage><<<grid, kWarps * 32, bytes, stream>>>(p);
   STRATA_CUDA_CHECK_LAUNCH("flash_attention_kernel");
+}
+
+template <KvStorage kStorage>
+void launch_for_head_dim(const FlashAttentionParams& p, int64_t d, Stream stream) {
+  switch ((d + 31) / 32) {
+    case 1: return launch<1, kStorage>(p, stream);
+    case 2: return launch<2, kStorage>(p, stream);
+    case 3: return launch<3, kStorage>(p, stream);
+    default: return launch<4, kStorage>(p, stream);
+  }
 }
 
 }  // namespace
@@ -190,12 +225,18 @@ void flash_attention(const FlashAttentionParams& p, Stream stream) {
   if (p.batch == 0 || p.queries == 0) return;
   STRATA_CHECK((p.queries + kQueriesPerBlock - 1) / kQueriesPerBlock <= INT32_MAX,
                "attention: ", p.queries, " queries exceed one grid");
-  switch ((d + 31) / 32) {
-    case 1: return launch<1>(p, stream);
-    case 2: return launch<2>(p, stream);
-    case 3: return launch<3>(p, stream);
-    default: return launch<4>(p, stream);
+  if (p.kv_storage == KvStorage::q4 || p.kv_storage == KvStorage::q8) {
+    STRATA_CHECK(p.kv_group_size >= 8 && p.kv_group_size % 8 == 0, "attention: packed KV group ",
+                 p.kv_group_size, " is not a multiple of 8");
   }
+  switch (p.kv_storage) {
+    case KvStorage::f32: return launch_for_head_dim<KvStorage::f32>(p, d, stream);
+    case KvStorage::f16: return launch_for_head_dim<KvStorage::f16>(p, d, stream);
+    case KvStorage::bf16: return launch_for_head_dim<KvStorage::bf16>(p, d, stream);
+    case KvStorage::q4: return launch_for_head_dim<KvStorage::q4>(p, d, stream);
+    case KvStorage::q8: return launch_for_head_dim<KvStorage::q8>(p, d, stream);
+  }
+  throw Error(str_cat("attention: unknown KV storage ", int(p.kv_storage)));
 }
 
 }  // namespace strata::cuda::kernels

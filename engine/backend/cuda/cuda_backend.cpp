@@ -35,6 +35,19 @@ cuda::kernels::ElemType elem_type(DType t, const char* what) {
   throw Error(str_cat(what, " of dtype ", dtype_name(t), " is not supported by the CUDA backend"));
 }
 
+// The kernel's storage of a KV cache tensor (Backend::attention checked its shape and format).
+cuda::kernels::KvStorage kv_storage(DType t) {
+  switch (t) {
+    case DType::f32: return cuda::kernels::KvStorage::f32;
+    case DType::f16: return cuda::kernels::KvStorage::f16;
+    case DType::bf16: return cuda::kernels::KvStorage::bf16;
+    case DType::q4: return cuda::kernels::KvStorage::q4;
+    case DType::q8: return cuda::kernels::KvStorage::q8;
+    default: break;
+  }
+  throw Error(str_cat("a KV cache of dtype ", dtype_name(t), " is not supported by CUDA attention"));
+}
+
 }  // namespace
 
 CudaBackend::CudaBackend(CudaBackendOptions options)
@@ -177,8 +190,10 @@ void CudaBackend::run_attention(const AttentionArgs& a, int64_t slot_offset, flo
     p.key_valid = mask;
   }
   p.q = a.q.data<float>();
-  p.k = a.k_cache.data<float>();
-  p.v = a.v_cache.data<float>();
+  p.k = a.k_cache.data();
+  p.v = a.v_cache.data();
+  p.kv_storage = kv_storage(a.k_cache.dtype());
+  if (is_quantized(a.k_cache.dtype())) p.kv_group_size = a.k_cache.group_size();
   p.out = a.out.data<float>();
   p.max = max;
   p.sum = sum;
@@ -196,11 +211,8 @@ void CudaBackend::run_attention(const AttentionArgs& a, int64_t slot_offset, flo
 }
 
 void CudaBackend::do_attention(const AttentionArgs& a) {
-  for (const Tensor* t : {&a.q, &a.k_cache, &a.v_cache, &a.out}) {
-    STRATA_CHECK(t->dtype() == DType::f32,
-                 "CUDA attention takes f32 tensors (no packed q4/q8 KV cache yet), got ",
-                 t->shape_string());
-  }
+  // Backend::attention checked the shapes: q and out f32; K and V alike, f32, f16, bf16 or
+  // packed q4/q8 (read as such by the kernel, cuda_attention.cu).
   run_attention(a, 0, nullptr, nullptr);
 }
 

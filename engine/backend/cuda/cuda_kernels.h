@@ -71,20 +71,30 @@ void rope(const RopeParams& p, Stream stream);
 // out[i] = gate[i] / (1 + exp(-gate[i])) * up[i] for i < n; out may alias gate or up.
 void silu_mul(const float* gate, const float* up, float* out, int64_t n, Stream stream);
 
+// How a KV cache's elements are stored (Backend::attention, engine/models/kv_format.h): dense
+// f32, f16 or bf16 [batch, slots, kv_heads * head_dim], read with one widening load per element;
+// or packed q4/q8 [batch, slots, kv_heads, head_dim], one kCols row of head_dim per (slot, KV
+// head), groups of kv_group_size along head_dim (quant/format.h), dequantized as each element is
+// staged (quant/group_codec.h dequantize_element: the scalar reference's fmaf(code, scale, min)).
+enum class KvStorage : int { f32, f16, bf16, q4, q8 };
+
 // Tiled online-softmax attention (FlashAttention, Dao et al. 2022): for sequence b, query head h
 // (reading KV head h / (heads / kv_heads)) and query t at global slot p = first_query_slot + t,
 // softmax over part slots s with key_valid[b, s] whose global slot g = slot_offset + s has
 // g <= p and, with a window, g > p - window; scores live only per tile of 32 keys, never as a
 // [T, S] matrix.
 //   q, out: [batch, queries, hidden = heads * head_dim]; k, v: [batch, slots, kv_heads *
-//   head_dim]; key_valid: [batch, slots]
+//   head_dim] in kv_storage (above; packed rows must start 4-byte aligned); key_valid:
+//   [batch, slots]
 //   max, sum (optional, both or neither): [batch, queries, heads], the partial state of
 //   attention_merge.h (-inf / 0 for a query that sees no slot; its out is 0).
 inline constexpr int64_t kMaxHeadDim = 128;
 struct FlashAttentionParams {
   const float* q = nullptr;
-  const float* k = nullptr;
-  const float* v = nullptr;
+  const void* k = nullptr;
+  const void* v = nullptr;
+  KvStorage kv_storage = KvStorage::f32;
+  int32_t kv_group_size = 0;  // q4/q8: elements per group along head_dim
   const uint8_t* key_valid = nullptr;
   float* out = nullptr;
   float* max = nullptr;

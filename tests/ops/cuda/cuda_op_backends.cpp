@@ -14,7 +14,6 @@ OpBackend cuda_entry(std::string name, std::unique_ptr<Backend> backend) {
   e.arithmetic = Arithmetic::cuda;
   e.fused_quant_max_m = cuda.options().fused_quant_max_m;
   e.max_head_dim = 128;  // cuda_kernels.h kMaxHeadDim
-  e.packed_kv_attention = false;
   e.attention_partial = [&cuda](const AttentionPartialArgs& a) { cuda.attention_partial(a); };
   e.merge = [&cuda](const AttentionPartial& into, const AttentionPartial& other, int64_t heads) {
     cuda.merge_attention_partials(into, other, heads);

@@ -5,6 +5,7 @@ Shapes: token ids [B, T]; hidden states [B, T, H]; q/k/v [B, heads, T, head_dim]
 layer l is k_cache[l], v_cache[l]: [B, heads, prompt + gen, head_dim], filled in place.
 """
 
+import ctypes
 import time
 
 import torch
@@ -12,6 +13,18 @@ import torch.nn.functional as F
 
 POS_OFFSET = 2  # transformers modeling_opt: positions = cumsum(mask) - 1 + 2
 LN_EPS = 1e-5
+
+
+def openblas_corename():
+    """The kernel family OpenBLAS runs in this process ("Cooperlake", "Haswell", ...; it follows
+    OPENBLAS_CORETYPE, else the library's own CPU detection), or "" without OpenBLAS. Debian's
+    libblas.so.3 that torch links is a wrapper over the same libopenblas.so.0."""
+    try:
+        lib = ctypes.CDLL("libopenblas.so.0")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return lib.openblas_get_corename().decode()
+    except (OSError, AttributeError):
+        return ""
 
 
 class Linear:

@@ -96,7 +96,7 @@ def main(argv=None):
     import torch
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from hf_weights import WeightsError, read_checkpoint
-    from opt_forward import OPTForward
+    from opt_forward import OPTForward, openblas_corename
 
     torch.set_num_threads(a.threads)
     cfg = load_config(a.model)
@@ -135,6 +135,7 @@ def main(argv=None):
     out = {
         "engine": "torch", "torch": torch.__version__, "threads": a.threads, "linear": a.linear,
         "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "") or "library default",
+        "openblas_corename": openblas_corename(),
         "model": a.model, "block_size": batch, "prompt_len": prompt_len, "gen_len": a.gen_len,
         "generated_tokens": generated, "load_seconds": load_seconds,
         "prefill_seconds": run["prefill_seconds"], "decode_seconds": run["decode_seconds"],

@@ -13,8 +13,8 @@ make_opt_checkpoint.py, written once under WORK/models):
 Torch runs twice per pair: with the BLAS library's default kernel (OPENBLAS_CORETYPE unset,
 nn.Linear's path) and with the best configuration measured at the start of the section (each
 OPENBLAS_CORETYPE this CPU can run, and oneDNN's inner product, timed on the cases' GEMM shapes
-by torch_gemm_rate.py; --torch-best CORETYPE:blas|onednn skips that). When the best is the
-default, one torch run per pair serves both. Strata runs with OPENBLAS_CORETYPE unset.
+by torch_gemm_rate.py, best of CALIBRATION_ROUNDS rounds; --torch-best CORETYPE:blas|onednn
+skips that). When the best is the default, one torch run per pair serves both. Strata runs with OPENBLAS_CORETYPE unset.
 
 A pair is one run of each engine configuration, back to back (a: strata, torch default, torch
 best; b/c: strata b, torch default, strata c, torch best); --pairs N for a, --pairs-large N for
@@ -43,7 +43,7 @@ CASES = {
           "batch": 8, "prompt": 512, "gen": 32, "percent": [0, 0, 100, 0, 100, 0],
           "torch_of": "b"},
 }
-CALIBRATION_ROUNDS = 2
+CALIBRATION_ROUNDS = 3
 FORMULAS = ("prefill GFLOP/s = (2*B*P*L*(4H^2 + 2HF) + 2*B*L*P^2*H + 2*B*V*H) / prefill "
             "seconds (decoder linears on every prompt token, causal attention scores and "
             "values, lm_head on the last position); decode weight GB/s = (G-1) * W / decode "
@@ -114,11 +114,11 @@ def calibrate(args, threads, cases, log):
         shape = (min(CASES[c]["batch"] * CASES[c]["prompt"], 2048), g["H"], g["F"])
         if shape not in shapes:
             shapes.append(shape)
-    # Two rounds over the candidates, best of each: on a shared machine one slow moment
-    # should not decide.
+    # Rounds over the candidates, the order reversed every other round, best of each: on a
+    # shared machine a slow moment hits one candidate, not the choice.
     table = {}
-    for _ in range(CALIBRATION_ROUNDS):
-        for coretype, linear in candidates():
+    for round_ in range(CALIBRATION_ROUNDS):
+        for coretype, linear in candidates()[::1 if round_ % 2 == 0 else -1]:
             j = _last_json([sys.executable, os.path.join(HERE, "torch_gemm_rate.py"),
                             "--threads", threads, "--linear", linear, "--reps", 4] +
                            [",".join(map(str, s)) for s in shapes], _env(coretype))

@@ -105,9 +105,32 @@ def candidates():
     return out
 
 
+def add_calibration(table, j):
+    """Folds one torch_gemm_rate.py result into table (keyed by (coretype, linear)), keeping
+    each candidate's best; its time is the sum over the shapes (each shape counts by its time,
+    not its rate)."""
+    coretype = "" if j["openblas_coretype"] == "library default" else j["openblas_coretype"]
+    rates = [r["flops_per_s"] for r in j["shapes"]]
+    seconds = sum(2.0 * r["m"] * r["k"] * r["n"] / r["flops_per_s"] for r in j["shapes"])
+    row = table.setdefault((coretype, j["linear"]), {
+        "coretype": coretype, "linear": j["linear"], "corename": j["openblas_corename"],
+        "seconds": seconds, "flops_per_s": rates,
+        "shapes": ["x".join(str(r[d]) for d in "mkn") for r in j["shapes"]]})
+    if seconds < row["seconds"]:
+        row.update(seconds=seconds, flops_per_s=rates)
+
+
+def conclude_calibration(table):
+    rows = list(table.values())
+    best = min(rows, key=lambda r: r["seconds"])
+    peaks = {shape: max(r["flops_per_s"][i] for r in rows)
+             for i, shape in enumerate(best["shapes"])}
+    return {"table": rows, "best": (best["coretype"], best["linear"]),
+            "gemm_peak_flops_per_s": peaks}
+
+
 def calibrate(args, threads, cases, log):
-    """Times each candidate on the prefill GEMM shapes of the cases; the best is the fastest
-    by the sum of seconds over the shapes (each shape counts by its time, not its rate)."""
+    """Times each candidate on the prefill GEMM shapes of the cases; the best is the fastest."""
     shapes = []
     for c in cases:  # fc1 of the case's prefill: [B*P, H] x [F, H]^T, rows capped at 2048
         g = _geometry(CASES[c]["geometry"])
@@ -122,19 +145,9 @@ def calibrate(args, threads, cases, log):
             j = _last_json([sys.executable, os.path.join(HERE, "torch_gemm_rate.py"),
                             "--threads", threads, "--linear", linear, "--reps", 4] +
                            [",".join(map(str, s)) for s in shapes], _env(coretype))
-            rates = [r["flops_per_s"] for r in j["shapes"]]
-            seconds = sum(2.0 * m * k * n / f for (m, k, n), f in zip(shapes, rates))
-            row = table.setdefault((coretype, linear), {
-                "coretype": coretype, "linear": linear, "corename": j["openblas_corename"],
-                "seconds": seconds, "flops_per_s": rates})
-            if seconds < row["seconds"]:
-                row.update(seconds=seconds, flops_per_s=rates)
+            add_calibration(table, j)
             print(json.dumps({"section": "peers", "calibration": j}), file=log, flush=True)
-    table = list(table.values())
-    best = min(table, key=lambda r: r["seconds"])
-    peaks = [max(r["flops_per_s"][i] for r in table) for i in range(len(shapes))]
-    return {"shapes": shapes, "table": table, "best": (best["coretype"], best["linear"]),
-            "gemm_peak_flops_per_s": dict(zip(["x".join(map(str, s)) for s in shapes], peaks))}
+    return conclude_calibration(table)
 
 
 def read_profile(cache_home):
@@ -254,7 +267,7 @@ def markdown(summary):
     for r in summary["cases"]:
         for eng in ("strata", "torch_default", "torch_best"):
             f = r[eng]
-            runs = ", ".join(f"{v:.1f}" for v in r["total_runs"][eng])
+            runs = ", ".join(f"{v:.3g}" for v in r["total_runs"][eng])
             lines.append(f"| {r['case']} | {eng} | {f['prefill']:.1f} | {f['decode']:.2f} | "
                          f"{f['total']:.2f} | {f['prefill_gflops']:.1f} | "
                          f"{f['decode_weight_gbps']:.2f} | {runs} |")
@@ -300,10 +313,11 @@ def peers_section(args, results, uptime):
         make_opt_checkpoint.make_checkpoint(models[c], g)
     models["b"] = models.get("b") or models.get("c")
     profile = read_profile(os.environ["XDG_CACHE_HOME"])
-    calib = ({"best": parse_best(args.torch_best), "table": [], "shapes": [],
-              "gemm_peak_flops_per_s": {}} if args.torch_best else
+    calib = ({"best": parse_best(args.torch_best), "table": [], "gemm_peak_flops_per_s": {}}
+             if args.torch_best else
              calibrate(args, threads, cases, sys.stdout))
     best_is_default = calib["best"] == ("", "blas")
+    print(json.dumps({"section": "peers", "torch_best": calib["best"]}), flush=True)
     runs = {}
     for group, steps in schedule(cases, best_is_default):
         pairs = args.pairs if group == ["a"] else args.pairs_large
@@ -325,3 +339,46 @@ def peers_section(args, results, uptime):
     results["peers"] = summarize(runs, cases, calib, profile, best_is_default)
     results["peers"]["threads"] = threads
     print(markdown(results["peers"]), flush=True)
+
+
+def summarize_log(log_path, cache_home):
+    """The summary and table of a peers run from its stdout (also an interrupted one: every
+    finished run counts; the torch best is the logged one, else the logged calibration's)."""
+    runs, table, best = {}, {}, None
+    with open(log_path) as f:
+        for line in f:
+            if not line.startswith("{"):
+                continue
+            j = json.loads(line)
+            if j.get("section") != "peers":
+                continue
+            if "calibration" in j:
+                add_calibration(table, j["calibration"])
+            elif "torch_best" in j:
+                best = tuple(j["torch_best"])
+            elif "engine" in j:
+                runs.setdefault((j["engine"], j["case"]), []).append(j["figures"])
+    calib = conclude_calibration(table) if table else {"table": [], "gemm_peak_flops_per_s": {}}
+    calib["best"] = best or calib.get("best", ("", "blas"))
+    best_is_default = calib["best"] == ("", "blas")
+    cases = [c for c in CASES if ("strata", c) in runs and
+             ("torch_default", CASES[c].get("torch_of", c)) in runs and
+             (best_is_default or ("torch_best", CASES[c].get("torch_of", c)) in runs)]
+    return summarize(runs, cases, calib, read_profile(cache_home), best_is_default)
+
+
+def main(argv=None):
+    import argparse
+    p = argparse.ArgumentParser(description="The table of a `bench_cpu.py --only peers` log")
+    p.add_argument("log", help="the stdout of scripts/bench_cpu.py --only peers")
+    p.add_argument("--work", default="/var/tmp/strata-bench",
+                   help="its --work (the profile is read from WORK/cache)")
+    a = p.parse_args(argv)
+    summary = summarize_log(a.log, os.path.join(a.work, "cache"))
+    print(json.dumps({"peers": summary}))
+    print(markdown(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

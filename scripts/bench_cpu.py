@@ -2,7 +2,9 @@
 """Reruns the figures of docs/benchmarks.md on this machine, CPU backend (no GPU needed).
 
     scripts/bench_cpu.py [--strata build-bench/cli/strata] [--work /var/tmp/strata-bench]
-                         [--reps 3] [--only io,overlap,predict,t4,ab] [--baseline OTHER]
+                         [--reps 3] [--only io,overlap,predict,t4,ab,peers] [--baseline OTHER]
+                         [--cases a,b,c] [--pairs 3] [--pairs-large 2] [--threads N]
+                         [--torch-best CORETYPE:blas|onednn]
 
 Every section runs in the same invocation, so its ratios are against a baseline measured
 minutes apart on the same machine and file system:
@@ -18,6 +20,13 @@ minutes apart on the same machine and file system:
            policy, by this binary and OTHER (e.g. a build of the previous commit) in turn, A B A
            B ..., so a change is measured before and after in one run; ratio this / OTHER
            of the best runs, and the median of the pairs' ratios (the robust figure).
+  peers    (not in the default set; needs Debian's python3-torch) Strata next to PyTorch eager
+           (scripts/peers/torch_opt.py) on the same Hugging Face weights, alternately: (a)
+           OPT-125m batch 16 128/16 in memory, (b) OPT-1.3b batch 8 512/32 in memory, (c) (b)
+           with the weights on disk; torch with its BLAS library's default kernel and with the
+           best one measured here; medians over --pairs (a) / --pairs-large (b, c) pairs,
+           ratios, achieved GFLOP/s and GB/s next to the measured peaks; a markdown table at
+           the end (scripts/peers/side_by_side.py says how).
 Each measurement is repeated --reps times; the best (highest throughput) is kept, as the
 machine may be shared. `uptime` is printed before each section. Results: one JSON line per
 measurement on stdout, a summary table at the end.
@@ -192,6 +201,12 @@ def ab_section(args, results):
         print(json.dumps({"section": "ab", "policy": name, **results["ab"][name]}), flush=True)
 
 
+def peers_section(args, results):
+    sys.path.insert(0, os.path.join(SOURCE, "scripts", "peers"))
+    import side_by_side
+    side_by_side.peers_section(args, results, uptime)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--strata", default=os.path.join(SOURCE, "build-bench", "cli", "strata"))
@@ -199,6 +214,13 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--only", default="io,overlap,predict,t4")
     ap.add_argument("--baseline", help="another strata binary for the ab section")
+    ap.add_argument("--cases", default="a,b,c", help="peers: which of the cases a, b, c")
+    ap.add_argument("--pairs", type=int, default=3, help="peers: pairs of runs for case a")
+    ap.add_argument("--pairs-large", type=int, default=2, help="peers: pairs for cases b, c")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="peers: threads for both engines (default: every core)")
+    ap.add_argument("--torch-best", default="",
+                    help="peers: torch's best as CORETYPE:blas|onednn instead of measuring it")
     args = ap.parse_args()
     args.off = os.path.join(args.work, "offload")
     os.makedirs(args.off, exist_ok=True)
@@ -206,12 +228,12 @@ def main():
     results = {"machine": machine(args.work)}
     print(json.dumps({"machine": results["machine"]}), flush=True)
     sections = args.only.split(",")
-    if {"io", "overlap", "predict", "ab"} & set(sections):
+    if {"io", "overlap", "predict", "ab", "peers"} & set(sections):
         print("# profile:", uptime(), flush=True)
         sh([args.strata, "profile", "--offload-dir", args.off, "--backend", "cpu", "--quiet"])
     for name in sections:
         {"io": io_section, "overlap": overlap_section, "predict": predict_section,
-         "t4": t4_section, "ab": ab_section}[name](args, results)
+         "t4": t4_section, "ab": ab_section, "peers": peers_section}[name](args, results)
     print(json.dumps({"summary": results}), flush=True)
 
 

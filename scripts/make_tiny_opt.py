@@ -20,7 +20,8 @@ Weights are random and deterministic from --seed, scaled so that greedy logits a
 tokens <s>, <pad> and <unk> are shrunk so that greedy generation practically never emits them.
 
 Only the standard library, numpy and the `regex` module are used. Importable: make_model(),
-build_tensors(), write_safetensors(), encode_tensor() are used by tests/e2e.
+build_tensors(), write_safetensors(), encode_tensor() are used by tests/e2e; iter_tensors() and
+make_config() by scripts/peers/make_opt_checkpoint.py.
 """
 
 import argparse
@@ -177,6 +178,12 @@ def build_tensors(cfg, n_tokens, seed, eos_scale=1.0):
     n_tokens: how many vocabulary rows have a token; rows n_tokens..vocab_size-1 are zero.
     eos_scale: scale of the eos row of embed_tokens / lm_head (> 1: greedy emits eos more often).
     """
+    return collections.OrderedDict(iter_tensors(cfg, n_tokens, seed, eos_scale))
+
+
+def iter_tensors(cfg, n_tokens, seed, eos_scale=1.0):
+    """build_tensors one tensor at a time, (name, float32 array) in storage order, so that a
+    checkpoint of a real geometry (billions of values) is written without holding it all."""
     rng = np.random.default_rng(seed)
     V, H, P = cfg["vocab_size"], cfg["hidden_size"], cfg["word_embed_proj_dim"]
     F, L = cfg["ffn_dim"], cfg["num_hidden_layers"]
@@ -187,8 +194,8 @@ def build_tensors(cfg, n_tokens, seed, eos_scale=1.0):
         return (rng.standard_normal(shape) * std).astype(f32)
 
     def ln(prefix):
-        t[prefix + ".weight"] = (1.0 + normal((H,), 0.1)).astype(f32)
-        t[prefix + ".bias"] = normal((H,), 0.05)
+        yield prefix + ".weight", (1.0 + normal((H,), 0.1)).astype(f32)
+        yield prefix + ".bias", normal((H,), 0.05)
 
     def token_rows(shape):
         # logits = h . row with h ~ unit per element, so std 2.5/sqrt(P) gives logit std ~2.5.
@@ -199,30 +206,28 @@ def build_tensors(cfg, n_tokens, seed, eos_scale=1.0):
         w[EOS_ID] *= eos_scale
         return w
 
-    t = collections.OrderedDict()
     d = "model.decoder."
-    t[d + "embed_tokens.weight"] = token_rows((V, P))
-    t[d + "embed_positions.weight"] = normal((cfg["max_position_embeddings"] + 2, H), pos_std)
+    yield d + "embed_tokens.weight", token_rows((V, P))
+    yield d + "embed_positions.weight", normal((cfg["max_position_embeddings"] + 2, H), pos_std)
     if P != H:
-        t[d + "project_in.weight"] = normal((H, P), 1.0 / math.sqrt(P))
-        t[d + "project_out.weight"] = normal((P, H), 1.0 / math.sqrt(H))
+        yield d + "project_in.weight", normal((H, P), 1.0 / math.sqrt(P))
+        yield d + "project_out.weight", normal((P, H), 1.0 / math.sqrt(H))
     if cfg["do_layer_norm_before"] and not cfg["_remove_final_layer_norm"]:
-        ln(d + "final_layer_norm")
+        yield from ln(d + "final_layer_norm")
     for i in range(L):
         p = f"{d}layers.{i}."
         for name in ("q_proj", "k_proj", "v_proj", "out_proj"):
             gain = out_gain if name == "out_proj" else 1.0
-            t[p + f"self_attn.{name}.weight"] = normal((H, H), gain / math.sqrt(H))
-            t[p + f"self_attn.{name}.bias"] = normal((H,), 0.05)
-        ln(p + "self_attn_layer_norm")
-        t[p + "fc1.weight"] = normal((F, H), 1.0 / math.sqrt(H))
-        t[p + "fc1.bias"] = normal((F,), 0.05)
-        t[p + "fc2.weight"] = normal((H, F), out_gain * math.sqrt(2.0 / F))
-        t[p + "fc2.bias"] = normal((H,), 0.05)
-        ln(p + "final_layer_norm")
+            yield p + f"self_attn.{name}.weight", normal((H, H), gain / math.sqrt(H))
+            yield p + f"self_attn.{name}.bias", normal((H,), 0.05)
+        yield from ln(p + "self_attn_layer_norm")
+        yield p + "fc1.weight", normal((F, H), 1.0 / math.sqrt(H))
+        yield p + "fc1.bias", normal((F,), 0.05)
+        yield p + "fc2.weight", normal((H, F), out_gain * math.sqrt(2.0 / F))
+        yield p + "fc2.bias", normal((H,), 0.05)
+        yield from ln(p + "final_layer_norm")
     if not cfg["tie_word_embeddings"]:
-        t["lm_head.weight"] = token_rows((V, P))
-    return t
+        yield "lm_head.weight", token_rows((V, P))
 
 
 def float32_to_bf16_bits(a):

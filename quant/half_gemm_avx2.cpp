@@ -44,8 +44,11 @@ struct Kernel {
     int64_t p = 0;
     for (; p + 8 <= k; p += 8) {
       __m256 wv[NB];
-      for (int j = 0; j < NB; ++j)
+      for (int j = 0; j < NB; ++j) {
+        if (p % 32 == 0)  // one prefetch per 64-byte line (see half_gemm_avx512.cpp)
+          _mm_prefetch(reinterpret_cast<const char*>(w + (NB + j) * ldw + p), _MM_HINT_T0);
         wv[j] = widen8<T>(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + j * ldw + p)));
+      }
       for (int i = 0; i < MB; ++i) {
         const __m256 xv = _mm256_loadu_ps(x + i * ldx + p);
         for (int j = 0; j < NB; ++j) acc[i][j] = _mm256_fmadd_ps(xv, wv[j], acc[i][j]);

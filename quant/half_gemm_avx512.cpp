@@ -39,8 +39,15 @@ struct Kernel {
     int64_t p = 0;
     for (; p + 16 <= k; p += 16) {
       __m512 wv[NB];
-      for (int j = 0; j < NB; ++j)
+      for (int j = 0; j < NB; ++j) {
+        // The next block's rows at the same columns. A block reads NB rows of k halves in
+        // parallel, rows of 1.5 KiB at OPT-125m's k = 768: the hardware prefetcher ramps up
+        // on each short stream too late, and decode-shaped products reached 8-16 GB/s instead
+        // of the ~20 GB/s of 4 KiB rows. Prefetching one block ahead gave 1.0-2.1x (median
+        // ~1.2x) at m = 1-8 on OPT-125m's and OPT-1.3b's shapes (docs/benchmarks.md section 9).
+        _mm_prefetch(reinterpret_cast<const char*>(w + (NB + j) * ldw + p), _MM_HINT_T0);
         wv[j] = widen16<T>(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + j * ldw + p)));
+      }
       for (int i = 0; i < MB; ++i) {
         const __m512 xv = _mm512_loadu_ps(x + i * ldx + p);
         for (int j = 0; j < NB; ++j) acc[i][j] = _mm512_fmadd_ps(xv, wv[j], acc[i][j]);

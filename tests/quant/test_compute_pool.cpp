@@ -2,6 +2,7 @@
 // workers sleep and wake between runs), and a pool of one thread runs everything on the caller.
 #include <catch2/catch.hpp>
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -42,4 +43,24 @@ TEST_CASE("compute pool uses its workers and the caller", "[quant]") {
   });
   CHECK(seen.size() >= 2);
   CHECK_THROWS_AS(ComputePool(0), strata::Error);
+}
+
+// After kSpinSeconds idle the workers sleep; the next run must wake them (a lost wake-up would
+// leave the caller alone: the tasks below each wait for a second thread to start).
+TEST_CASE("compute pool wakes workers that went to sleep", "[quant]") {
+  ComputePool pool(3);
+  for (int round = 0; round < 5; ++round) {
+    CAPTURE(round);
+    std::this_thread::sleep_for(std::chrono::duration<double>(ComputePool::kSpinSeconds * 20));
+    std::mutex m;
+    std::set<std::thread::id> seen;
+    std::atomic<int> started{0};
+    pool.run(2, [&](int64_t) {
+      started.fetch_add(1);
+      for (int spin = 0; started.load() < 2 && spin < 100000000; ++spin) std::this_thread::yield();
+      std::lock_guard<std::mutex> lock(m);
+      seen.insert(std::this_thread::get_id());
+    });
+    REQUIRE(seen.size() == 2);
+  }
 }

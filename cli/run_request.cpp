@@ -45,7 +45,10 @@ RunRequest make_run_request(const ExecutionFlags& flags, int64_t batch_size, Bac
   r.offload_dir = flags.offload_dir;
   r.backend = backend;
   r.cpu_threads = flags.threads;
-  if (r.policy.planned()) r.profile_cache = cached_profile_path(backend);
+  if (r.policy.planned()) {
+    r.profile_cache = cached_profile_path(backend);
+    r.profile_chosen = profile_path_chosen();
+  }
   // Resolved now only when a store may be needed; HOME may be unset for in-memory runs.
   if (!flags.offload_dir.empty() || std::getenv("XDG_CACHE_HOME") || std::getenv("HOME")) {
     r.store_cache = store_cache_root(flags.offload_dir);

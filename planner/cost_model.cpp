@@ -24,20 +24,18 @@ constexpr double kDiskBlockBytes = 4096.0;
 // One GEMM pass over a weight matrix of `weight_bytes` for `rows` token rows at `flops` (the
 // phase's rate), plus one read of the stored weights (fused dequant reads stored bytes).
 // Overlapped passes (one kernel streams the weights while it multiplies) take the longer of the
-// two. Serial passes (the CPU backend converts weight tiles to fp32, then runs sgemm) add them,
-// and their multiply is a function of the row count alone: at least the probed decode-shaped
-// multiply (kDecodeProbeRows rows: a skinny sgemm streams the converted tile the same for any
-// fewer rows), at most the prefill-shaped rate.
+// two. Serial passes (hardware_profile.h: the CPU backend) add them, and their multiply runs at
+// the rate of the kernel the row count gets: the decode-shaped one up to kDecodeKernelMaxRows
+// rows, the prefill-shaped one above.
 double gemm_seconds(const HardwareProfile& hw, double rows, double flops_per_row,
                     double weight_bytes, double flops) {
   const double weights = weight_bytes / hw.device_memory_bytes_per_s;
   if (hw.gemm_weight_pass == GemmWeightPass::kOverlapped) {
     return std::max(rows * flops_per_row / flops, weights);
   }
-  const double multiply =
-      std::max(rows * flops_per_row / hw.device_gemm_prefill_flops,
-               double(kDecodeProbeRows) * flops_per_row / hw.device_gemm_decode_flops);
-  return multiply + weights;
+  const double rate = rows <= double(kDecodeKernelMaxRows) ? hw.device_gemm_decode_flops
+                                                           : hw.device_gemm_prefill_flops;
+  return rows * flops_per_row / rate + weights;
 }
 
 class StageBuilder {

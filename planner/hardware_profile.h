@@ -10,17 +10,31 @@
 namespace strata {
 
 // How a GEMM's two costs — reading (and decoding) the weights, and the multiply — combine.
-// kOverlapped: one kernel streams the weights while it multiplies (cuBLAS, the fused dequant
-// GEMM), so a GEMM takes the longer of the two. kSerial: the weights are first converted to
-// fp32 tiles and then multiplied (the CPU backend's f16/bf16 path), so the two add.
+// kOverlapped: the weight stream hides behind the multiply or the other way round (cuBLAS, the
+// fused dequant GEMM on a GPU), so a GEMM takes the longer of the two. kSerial: the two add. The
+// CPU backend's decode kernel widens f16 weights in registers inside the multiply, but its loads,
+// widening and FMAs share each core's issue slots: at 1-32 rows its time is the one-row weight
+// pass plus the rows' multiply within ~15% (docs/benchmarks.md section 9), while the max of the
+// two was 15-30% optimistic; its prefill path widens tiles, then multiplies.
 enum class GemmWeightPass { kOverlapped, kSerial };
 const char* to_string(GemmWeightPass pass);
 
 // Rows of the decode-shaped product `strata profile` times (device_gemm_decode_flops).
 constexpr int64_t kDecodeProbeRows = 8;
+// With kSerial passes, products of up to this many rows multiply at the decode-shaped rate and
+// wider ones at the prefill-shaped rate: the CPU backend's in-register kernel takes up to 32 rows
+// (quant::kHalfDirectMaxM), wider products go to oneDNN.
+constexpr int64_t kDecodeKernelMaxRows = 32;
+
+// What the probes of this Strata measure. A cached profile written by an older probe (or with no
+// version: hand-written, or before versions) is measured again by `run`/`bench`/`plan`, since
+// its figures mean something else (e.g. version 1 timed an fp32 KV cache and a serial
+// convert-then-sgemm weight pass). Bumped whenever a probe changes what it measures.
+constexpr int kProbeVersion = 2;
 
 struct HardwareProfile {
   std::string name;
+  int probe_version = 0;  // kProbeVersion when `strata profile` wrote it; 0: unknown / by hand
   // Links (pinned host memory; the disk through the executor's io_uring O_DIRECT path).
   double host_to_device_bytes_per_s = 0;
   double device_to_host_bytes_per_s = 0;
@@ -30,9 +44,8 @@ struct HardwareProfile {
   // (gpu_batch_size * prompt_len rows) and decode (gpu_batch_size rows). A GEMM also spends its
   // weight bytes / device_memory_bytes_per_s reading the weights: with kOverlapped passes the
   // GEMM takes the max of the two (decode with small batches is memory bound), with kSerial
-  // passes their sum, and the FLOP rates are then those of the multiply alone (docs/planner.md
-  // section 3: a serial multiply of r rows takes max(r / prefill rate, kDecodeProbeRows /
-  // decode rate) per FLOP of one row).
+  // passes their sum, and the FLOP rates are then those of the multiply alone (weights in
+  // cache), the decode rate for up to kDecodeKernelMaxRows rows (docs/planner.md section 3).
   double device_gemm_prefill_flops = 0;
   double device_gemm_decode_flops = 0;
   double device_memory_bytes_per_s = 0;

@@ -35,11 +35,13 @@ const Field kFields[] = {
 constexpr const char* kActivationKey = "activation_bytes_per_element";
 constexpr const char* kGemmPassKey = "gemm_weight_pass";
 constexpr const char* kIoShareKey = "io_compute_share";
+constexpr const char* kProbeVersionKey = "probe_version";
 
 std::string known_keys() {
   std::string s = "name";
   for (const Field& f : kFields) s += std::string(", ") + f.key;
-  return s + ", " + kActivationKey + ", " + kGemmPassKey + ", " + kIoShareKey;
+  return s + ", " + kActivationKey + ", " + kGemmPassKey + ", " + kIoShareKey + ", " +
+         kProbeVersionKey;
 }
 
 GemmWeightPass read_gemm_pass(YamlReader& r) {
@@ -50,10 +52,17 @@ GemmWeightPass read_gemm_pass(YamlReader& r) {
   r.fail(kGemmPassKey, "expected overlapped or serial, got '" + text + "'");
 }
 
+int read_probe_version(YamlReader& r) {
+  const int64_t v = r.integer(kProbeVersionKey);
+  if (v < 0 || v > 1000000) r.fail(kProbeVersionKey, "expected a version number, got " + std::to_string(v));
+  return int(v);
+}
+
 HardwareProfile read_profile(const YAML::Node& root, const std::string& source) {
   YamlReader r(root, source);
   HardwareProfile p;
   if (r.has("name")) p.name = r.text("name");
+  if (r.has(kProbeVersionKey)) p.probe_version = read_probe_version(r);
   for (const Field& f : kFields) {
     p.*f.member = f.kind == FieldKind::kCapacity ? r.bytes(f.key) : r.number(f.key);
   }
@@ -84,6 +93,7 @@ std::string hardware_profile_to_yaml(const HardwareProfile& p) {
   YAML::Emitter out;
   out << YAML::BeginMap;
   if (!p.name.empty()) out << YAML::Key << "name" << YAML::Value << p.name;
+  if (p.probe_version > 0) out << YAML::Key << kProbeVersionKey << YAML::Value << p.probe_version;
   // Exact numbers (bytes for capacities) so a written profile reads back identical.
   for (const Field& f : kFields) {
     out << YAML::Key << f.key << YAML::Value << shortest_double(p.*f.member);
@@ -121,6 +131,10 @@ void set_hardware_field(HardwareProfile& p, const std::string& key, const std::s
     p.io_compute_share = r.number(key);
     return;
   }
+  if (key == kProbeVersionKey) {
+    p.probe_version = read_probe_version(r);
+    return;
+  }
   for (const Field& f : kFields) {
     if (key != f.key) continue;
     p.*f.member = f.kind == FieldKind::kCapacity ? r.bytes(key) : r.number(key);
@@ -135,6 +149,7 @@ std::vector<std::string> hardware_field_names() {
   names.emplace_back(kActivationKey);
   names.emplace_back(kGemmPassKey);
   names.emplace_back(kIoShareKey);
+  names.emplace_back(kProbeVersionKey);
   return names;
 }
 

@@ -2,6 +2,7 @@
 // One key per field, named as in HardwareProfile without the `_bytes` suffix for capacities:
 //
 //   name: t4-flexgen
+//   probe_version: 2                       # optional: which probes measured it (kProbeVersion)
 //   host_to_device_bytes_per_s: 13840573153
 //   ...                                    # every rate in bytes/s or FLOP/s
 //   activation_bytes_per_element: 2
@@ -9,8 +10,8 @@
 //   io_compute_share: 0                    # optional
 //   device_capacity: 15 GiB                # capacities: bytes, or a number with a unit
 //
-// Every field except `name`, `gemm_weight_pass` (default overlapped) and `io_compute_share`
-// (default 0) is required; errors name the file, the line and the field; unknown
+// Every field except `name`, `probe_version` (default 0: unknown), `gemm_weight_pass` (default
+// overlapped) and `io_compute_share` (default 0) is required; errors name the file, the line and the field; unknown
 // keys are rejected by name. set_hardware_field() applies one `key=value` override (CLI flags).
 #pragma once
 

@@ -43,18 +43,21 @@ std::string percent_text(const Policy& p) {
 }
 
 MachineProfile machine_profile(const fs::path& cache_path, const fs::path& scratch_dir,
-                               std::ostream* log, BackendKind backend_kind, int cpu_threads) {
+                               std::ostream* log, BackendKind backend_kind, int cpu_threads,
+                               bool remeasure_stale) {
   MachineProfile m;
   m.path = cache_path;
+  std::string why = "no hardware profile for this machine";
   if (fs::exists(m.path)) {
     m.profile = read_hardware_profile_yaml(m.path.string());
-    return m;
+    if (!remeasure_stale || m.profile.probe_version >= kProbeVersion) return m;
+    // Its figures mean what an older probe measured (hardware_profile.h, kProbeVersion).
+    why = "the cached hardware profile was measured by an older strata";
   }
   STRATA_CHECK_INPUT(fs::is_directory(scratch_dir), scratch_dir.string(),
                      ": no such directory for the hardware probe's test file");
   if (log != nullptr) {
-    *log << "strata: no hardware profile for this machine; measuring one as strata profile does "
-            "(well under a minute) into "
+    *log << "strata: " << why << "; measuring one as strata profile does (well under a minute) into "
          << m.path.string() << std::endl;
   }
   const std::unique_ptr<Backend> backend = make_backend(backend_kind, {}, cpu_threads);

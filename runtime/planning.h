@@ -21,11 +21,14 @@ struct MachineProfile {
   bool measured_now = false;
 };
 
-// The profile cached at `cache_path`; when there is none, measured now on `backend` with
-// `strata profile`'s probe (test file in scratch_dir), written there, and one line says so.
+// The profile cached at `cache_path`; when there is none, or (with `remeasure_stale`) the cached
+// one was written by an older probe (HardwareProfile::probe_version), measured now on `backend`
+// with `strata profile`'s probe (test file in scratch_dir), written there, and one line says so.
+// A profile the user chose ($STRATA_PROFILE) is used as it is: pass remeasure_stale = false.
 MachineProfile machine_profile(const std::filesystem::path& cache_path,
                                const std::filesystem::path& scratch_dir, std::ostream* log,
-                               BackendKind backend, int cpu_threads = 0);
+                               BackendKind backend, int cpu_threads = 0,
+                               bool remeasure_stale = true);
 
 // The profile with the capacities given by hand in place of its own.
 HardwareProfile with_capacities(HardwareProfile profile, const TierCapacities& given);

@@ -34,7 +34,7 @@ RunPlan plan_run(const ModelSource& source, const RunRequest& request) {
     const std::filesystem::path scratch =
         r.offload_dir.empty() ? std::filesystem::temp_directory_path() : r.offload_dir;
     const MachineProfile machine = machine_profile(r.profile_cache, scratch, r.log, r.backend,
-                                                     r.cpu_threads);
+                                                     r.cpu_threads, !r.profile_chosen);
     out.plan = plan_auto(planned_model(source), r.policy, machine, r.capacities, r.workload);
     e.options.policy = out.plan->policy;
     e.options.capacities = out.plan->capacities;  // the executor is held to what was planned

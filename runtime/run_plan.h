@@ -19,6 +19,7 @@ struct RunRequest {
   BackendKind backend = BackendKind::cpu;
   int cpu_threads = 0;                    // --threads; 0: every core the process may use
   std::filesystem::path profile_cache;    // this machine's profile for the backend
+  bool profile_chosen = false;            // profile_cache is the user's ($STRATA_PROFILE): as is
   std::filesystem::path store_cache;      // converted stores
   Workload workload;                      // longest prompt, most new tokens, request count
   std::ostream* log = nullptr;            // notices, warnings, conversion progress

@@ -110,7 +110,8 @@ int run_bench(BenchFlags& f) {
                                               ? std::filesystem::temp_directory_path()
                                               : f.execution.offload_dir;
     const MachineProfile machine =
-        machine_profile(cached_profile_path(choice.kind), scratch, log, choice.kind);
+        machine_profile(cached_profile_path(choice.kind), scratch, log, choice.kind, 0,
+                        !profile_path_chosen());
     predicted.profile_path = machine.path;
     predicted.prediction =
         predict_policy(planned_model(source), with_capacities(machine.profile, request.capacities),

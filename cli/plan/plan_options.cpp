@@ -24,7 +24,14 @@ HardwareProfile load_profile(const std::string& hardware, std::string* notice) {
     return read_hardware_profile_yaml(hardware);
   }
   const std::filesystem::path cached = cached_profile_path();
-  if (std::filesystem::exists(cached)) return read_hardware_profile_yaml(cached.string());
+  if (std::filesystem::exists(cached)) {
+    HardwareProfile p = read_hardware_profile_yaml(cached.string());
+    if (notice && !profile_path_chosen() && p.probe_version < kProbeVersion) {
+      *notice = cached.string() + " was measured by an older strata (run strata profile to "
+                "measure it again); planning with it as it is";
+    }
+    return p;
+  }
   if (notice) {
     *notice = "no hardware profile for this machine (run strata profile); planning with "
               "FlexGen's T4 figures (--hardware t4-flexgen)";
@@ -38,6 +45,11 @@ void set_capacity(double& field, const std::string& text, const char* flag) {
 }
 
 }  // namespace
+
+bool profile_path_chosen() {
+  const char* chosen = std::getenv("STRATA_PROFILE");
+  return chosen != nullptr && *chosen != '\0';
+}
 
 std::filesystem::path cached_profile_path(BackendKind backend) {
   if (const char* chosen = std::getenv("STRATA_PROFILE"); chosen && *chosen) return chosen;

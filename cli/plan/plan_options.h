@@ -36,9 +36,11 @@ struct PlanCliOptions {
 // Where `strata profile` caches this machine's profile for a backend: $STRATA_PROFILE when set
 // (one profile shared by identical machines, or a fixed one for tests), else
 // $XDG_CACHE_HOME/strata (or ~/.cache/strata)/hardware-HOSTNAME-BACKEND.yaml (cpu or cuda: the
-// two measure different devices). (Profiles cached before the backend was in the name lack
-// gemm_weight_pass and are measured again.)
+// two measure different devices). A cached profile from an older probe (probe_version below
+// kProbeVersion) is measured again by run and bench.
 std::filesystem::path cached_profile_path(BackendKind backend = BackendKind::cpu);
+// Whether $STRATA_PROFILE chose the profile: then it is used as it is, never measured again.
+bool profile_path_chosen();
 
 // The model, hardware and capacity options (not the workload ones, which `run` takes from its
 // requests).

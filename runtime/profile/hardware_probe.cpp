@@ -50,20 +50,33 @@ void probe_links(DeviceMemory& memory, const ProbeShapes& shapes, HardwareProfil
   say("host memory: memcpy " + format_gib(host_copy) + "/s");
 }
 
-// GEMM rates on the backend's device. cuBLAS streams the weights while it multiplies, and so
-// does the CPU backend since its f16/bf16 weights are widened in registers inside the multiply
-// (quant/half_gemm.h; issue 15 point 2): a GEMM takes the longer of the two
-// (GemmWeightPass::kOverlapped), and the rates are whole products'. kSerial (the CPU backend's
-// former convert-then-sgemm) is kept for profiles measured before.
+// GEMM rates on the backend's device. cuBLAS streams the weights while it multiplies: a GEMM
+// takes the longer of the two (GemmWeightPass::kOverlapped) and the rates are whole products'.
+// The CPU backend widens f16 weights in registers inside the multiply, but the loads, widening
+// and FMAs share each core, so its two costs add (kSerial, hardware_profile.h): the weight pass
+// is the one-row product less its multiply at the decode-shaped rate, and the decode-shaped
+// rate is the multiply's own (one [weight_n, weight_k] matrix, run again and again: from cache).
 void probe_device_gemm(Backend& be, const ProbeShapes& s, HardwareProfile& p, const Say& say) {
-  p.gemm_weight_pass = GemmWeightPass::kOverlapped;
-  p.device_memory_bytes_per_s = gemm_weight_bytes_per_s(be, s.weight_n, s.weight_k);
-  say("GEMM weight pass (one row, f16 weights, from memory): " +
-      format_gib(p.device_memory_bytes_per_s) + "/s of weights, overlapped with the multiply");
+  const double one_row = gemm_weight_bytes_per_s(be, s.weight_n, s.weight_k);
   p.device_gemm_prefill_flops = gemm_flops(be, s.prefill_m, s.prefill_n, s.prefill_k);
   p.device_gemm_decode_flops = gemm_flops(be, kDecodeProbeRows, s.weight_n, s.weight_k, 15);
   say("GEMM: prefill-shaped " + gflops(p.device_gemm_prefill_flops) + ", decode-shaped " +
       gflops(p.device_gemm_decode_flops));
+  if (be.kind() != BackendKind::cpu) {
+    p.gemm_weight_pass = GemmWeightPass::kOverlapped;
+    p.device_memory_bytes_per_s = one_row;
+    say("GEMM weight pass (one row, f16 weights, from memory): " + format_gib(one_row) +
+        "/s of weights, overlapped with the multiply");
+    return;
+  }
+  p.gemm_weight_pass = GemmWeightPass::kSerial;
+  // A one-row product of f16 weights does one FLOP per weight byte; keep at least a tenth of its
+  // time as the pass, should a noisy decode-rate measurement claim more.
+  const double pass_seconds_per_byte =
+      std::max(1.0 / one_row - 1.0 / p.device_gemm_decode_flops, 0.1 / one_row);
+  p.device_memory_bytes_per_s = 1.0 / pass_seconds_per_byte;
+  say("GEMM weight pass (f16 weights, from memory): " + format_gib(p.device_memory_bytes_per_s) +
+      "/s of weights, then the multiply (one-row products: " + format_gib(one_row) + "/s)");
 }
 
 // cpu_flops and host (cpu_attention) decode attention: on the CPU backend the device figures
@@ -173,6 +186,7 @@ HardwareProfile probe_hardware(Backend& be, const ProbeOptions& o) {
 
   // Strata's backends keep activations in fp32 on either device (backend.h).
   p.activation_bytes_per_element = 4;
+  p.probe_version = kProbeVersion;
   set_capacities(be, o, p, say);
   validate(p);
   return p;

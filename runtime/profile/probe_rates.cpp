@@ -41,6 +41,14 @@ MemoryBlock device_random(DeviceMemory& memory, size_t count, uint32_t seed) {
   return device_filled(memory, count, random_pattern(count, seed));
 }
 
+// The same, as f16 (weights, and the KV cache's default elements).
+MemoryBlock device_random_f16(DeviceMemory& memory, size_t count, uint32_t seed) {
+  const std::vector<float> pattern = random_pattern(count, seed);
+  std::vector<uint16_t> halves(pattern.size());
+  for (size_t i = 0; i < pattern.size(); ++i) halves[i] = f32_to_f16(pattern[i]);
+  return device_filled(memory, count, halves);
+}
+
 }  // namespace
 
 CopyRates copy_rates(DeviceMemory& memory, void* host, size_t bytes) {
@@ -65,11 +73,8 @@ double memcpy_bytes_per_s(size_t bytes) {
 
 F16Product::F16Product(Backend& be, int64_t m, int64_t n, int64_t k, uint32_t seed) : be_(be) {
   DeviceMemory& memory = be.memory();
-  const std::vector<float> w = random_pattern(size_t(n * k), seed + 1);
-  std::vector<uint16_t> w16(w.size());
-  for (size_t i = 0; i < w.size(); ++i) w16[i] = f32_to_f16(w[i]);
   x_block_ = device_random(memory, size_t(m * k), seed);
-  w_block_ = device_filled(memory, size_t(n * k), w16);
+  w_block_ = device_random_f16(memory, size_t(n * k), seed + 1);
   y_block_ = memory.allocate_device(size_t(m * n) * sizeof(float));
   x_ = Tensor(x_block_.data(), DType::f32, {m, k}, Place::device);
   w_ = Tensor(w_block_.data(), DType::f16, {n, k}, Place::device);
@@ -110,15 +115,16 @@ double attention_bytes_per_s(Backend& be, const ProbeAttentionShape& shape) {
   DeviceMemory& memory = be.memory();
   const size_t q_count = size_t(b * hidden), kv_count = size_t(b * slots * hidden);
   MemoryBlock q = device_random(memory, q_count, 3);
-  MemoryBlock k = device_random(memory, kv_count, 4);
-  MemoryBlock v = device_random(memory, kv_count, 5);
+  // f16, the default KV cache (--cache-dtype auto) on both backends.
+  MemoryBlock k = device_random_f16(memory, kv_count, 4);
+  MemoryBlock v = device_random_f16(memory, kv_count, 5);
   MemoryBlock out = memory.allocate_device(q_count * sizeof(float));
   // key_valid is host memory on every backend (backend.h; CUDA stages it per call).
   std::vector<uint8_t> valid(size_t(b * slots), 1);
   AttentionArgs a;
   a.q = Tensor(q.data(), DType::f32, {b, 1, hidden}, Place::device);
-  a.k_cache = Tensor(k.data(), DType::f32, {b, slots, hidden}, Place::device);
-  a.v_cache = Tensor(v.data(), DType::f32, {b, slots, hidden}, Place::device);
+  a.k_cache = Tensor(k.data(), DType::f16, {b, slots, hidden}, Place::device);
+  a.v_cache = Tensor(v.data(), DType::f16, {b, slots, hidden}, Place::device);
   a.key_valid = valid.data();
   a.first_query_slot = slots - 1;
   a.num_heads = shape.heads;
@@ -128,7 +134,7 @@ double attention_bytes_per_s(Backend& be, const ProbeAttentionShape& shape) {
     be.attention(a);
     memory.finish(CopyQueue::compute);
   });
-  return 2.0 * double(kv_count) * sizeof(float) / s;
+  return 2.0 * double(kv_count) * sizeof(uint16_t) / s;
 }
 
 }  // namespace strata

@@ -65,8 +65,8 @@ double gemm_flops(Backend& be, int64_t m, int64_t n, int64_t k, int reps = 3);
 // GEMM.
 double gemm_weight_bytes_per_s(Backend& be, int64_t n, int64_t k);
 
-// Decode attention (one query per sequence) over a full fp32 cache in the backend's device
-// memory: KV bytes scanned per second.
+// Decode attention (one query per sequence) over a full f16 cache (the default) in the backend's
+// device memory: KV bytes scanned per second.
 double attention_bytes_per_s(Backend& be, const ProbeAttentionShape& shape);
 
 }  // namespace strata

@@ -167,6 +167,35 @@ def check_profile_measured(ck, tmp, model, offload):
     ck.check(os.path.isfile(common.profile_cache_path(cache)), "the profile is cached")
     ck.check("t4" not in p.stderr.lower(), "no fallback to T4 figures", p.stderr[-600:])
 
+    # A cached profile from an older probe (no probe_version) is measured again, once.
+    path = common.profile_cache_path(cache)
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    ck.check("probe_version:" in text, "the cached profile records its probe version", text[:300])
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("".join(l for l in text.splitlines(True) if not l.startswith("probe_version:")))
+    bench = ["bench", "--model", model, "--prompt-len", 4, "--gen-len", 2, "--offload-dir", offload]
+    p = common.run_strata(bench, timeout=120)
+    ck.check(p.returncode == 0 and "measured by an older strata" in p.stderr,
+             "a stale cached profile is measured again, saying why", common.describe(p))
+    with open(path, encoding="utf-8") as f:
+        ck.check("probe_version:" in f.read(), "the re-measured profile is cached")
+    p = common.run_strata(bench, timeout=120)
+    ck.check(p.returncode == 0 and "measur" not in p.stderr,
+             "an up-to-date cached profile is used as it is", common.describe(p))
+
+    # A profile chosen with STRATA_PROFILE is the user's: used as it is, never rewritten.
+    chosen = os.path.join(tmp, "chosen.yaml")
+    with open(chosen, "w", encoding="utf-8") as f:
+        f.write("".join(l for l in text.splitlines(True) if not l.startswith("probe_version:")))
+    os.environ["STRATA_PROFILE"] = chosen
+    p = common.run_strata(bench, timeout=120)
+    os.environ.pop("STRATA_PROFILE", None)
+    with open(chosen, encoding="utf-8") as f:
+        ck.check(p.returncode == 0 and "measur" not in p.stderr and "probe_version" not in f.read(),
+                 "a STRATA_PROFILE without a probe version is not measured again",
+                 common.describe(p))
+
 
 def main():
     ck = Checker("policy auto")

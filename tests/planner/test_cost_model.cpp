@@ -102,16 +102,17 @@ TEST_CASE("serial GEMM weight passes add to the multiply", "[planner]") {
   in.hardware.gemm_weight_pass = GemmWeightPass::kSerial;
   const Policy p = toy_policy();
   const CostModel model(in, p);
-  // Decode, 2 rows: the multiply is the probed 8-row one, 8*65536/1e11 (above 2*65536/1e12),
-  // + the weight pass 66944/1e10, x 3 micro-batches; + attention.
+  // Decode, 2 rows: the multiply at the decode-shaped rate, 2*65536/1e11, + the weight pass
+  // 66944/1e10, x 3 micro-batches; + attention.
   const Stage& step1 = model.stages()[2];
   CHECK(busy(step1, Resource::kCompute, p) ==
-        Approx(3 * (5.24288e-6 + 6.6944e-6) + 6 * 11 * 256 / 1e10));
-  // Prefill, 20 rows: 20*65536/1e12 is still below the 8-row floor, so the same GEMMs;
-  // + causal attention 6*2*10*11*64/1e12.
+        Approx(3 * (1.31072e-6 + 6.6944e-6) + 6 * 11 * 256 / 1e10));
+  // Prefill, 20 rows: still the decode kernel's (up to kDecodeKernelMaxRows = 32 rows),
+  // 20*65536/1e11; + causal attention 6*2*10*11*64/1e12.
+  static_assert(kDecodeKernelMaxRows == 32);
   const Stage& prefill = model.stages()[0];
   CHECK(busy(prefill, Resource::kCompute, p) ==
-        Approx(3 * (5.24288e-6 + 6.6944e-6) + 6 * 2 * 10 * 11 * 64 / 1e12));
+        Approx(3 * (1.31072e-5 + 6.6944e-6) + 6 * 2 * 10 * 11 * 64 / 1e12));
   // Many rows run at the prefill rate: 2 x 1000 rows of prefill.
   PlanInputs long_prompt = in;
   long_prompt.workload.prompt_len = 1000;

@@ -39,7 +39,22 @@ TEST_CASE("capacities accept units and overrides set one field", "[planner]") {
                     Catch::Contains("'gpu_memory'") && Catch::Contains("device_capacity"));
   CHECK_THROWS_WITH(set_hardware_field(p, "cpu_flops", "fast"),
                     Catch::Contains("cpu_flops") && Catch::Contains("'fast'"));
-  CHECK(hardware_field_names().size() == 18);
+  CHECK(hardware_field_names().size() == 19);
+}
+
+TEST_CASE("probe_version: optional, round-trip, checked", "[planner]") {
+  HardwareProfile p = t4_flexgen_profile();
+  CHECK(p.probe_version == 0);  // published figures, not measured by a probe
+  std::string text = hardware_profile_to_yaml(p);
+  CHECK(text.find("probe_version") == std::string::npos);
+  CHECK(parse_hardware_profile_yaml(text, "hw.yaml").probe_version == 0);
+  set_hardware_field(p, "probe_version", std::to_string(kProbeVersion));
+  text = hardware_profile_to_yaml(p);
+  CHECK(parse_hardware_profile_yaml(text, "hw.yaml").probe_version == kProbeVersion);
+  CHECK_THROWS_WITH(set_hardware_field(p, "probe_version", "-1"),
+                    Catch::Contains("probe_version") && Catch::Contains("-1"));
+  CHECK_THROWS_WITH(set_hardware_field(p, "probe_version", "new"),
+                    Catch::Contains("probe_version") && Catch::Contains("new"));
 }
 
 TEST_CASE("gemm_weight_pass and io_compute_share: optional, round-trip, checked", "[planner]") {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "quant/banded_gemm.h"
 #include "quant/dequantize_cpu.h"
 #include "quant/kernels_avx2.h"
 #include "quant/reference.h"
@@ -32,6 +33,13 @@ void gemm_direct_avx2(const float* x, int64_t m, const QuantMatrix& w, const flo
   });
 }
 
+void add_bias(const float* bias, int64_t m, int64_t n, float* y) {
+  if (bias == nullptr) return;
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) y[i * n + j] += bias[j];
+  }
+}
+
 void gemm_tiled(const float* x, int64_t m, const QuantMatrix& w, const float* bias, float* y,
                 const CpuCompute& cpu) {
   const int64_t n = w.rows, k = w.cols;
@@ -43,11 +51,7 @@ void gemm_tiled(const float* x, int64_t m, const QuantMatrix& w, const float* bi
     // y[:, r0:r0+rows] = x . tile^T  (tile: [rows, k] row-major, i.e. the transposed operand)
     sgemm_nt(x, tile.data(), y + r0, {m, rows, k, n}, cpu.threads);
   }
-  if (bias) {
-    for (int64_t i = 0; i < m; ++i) {
-      for (int64_t j = 0; j < n; ++j) y[i * n + j] += bias[j];
-    }
-  }
+  add_bias(bias, m, n, y);
 }
 
 }  // namespace
@@ -70,6 +74,12 @@ void quant_gemm_cpu(const float* x, int64_t m, const QuantMatrix& w, const float
   }
   if (cpu.isa >= CpuIsa::kAvx2 && w.format.axis == GroupAxis::kCols && m <= kGemmDirectMaxM) {
     gemm_direct_avx2(x, m, w, bias, y, cpu);
+  } else if (m <= kGemmBandMaxM && cpu.threads > 1) {
+    const DecodeRows dequantize = [&](int64_t r0, int64_t r1, float* out) {
+      dequantize_cpu(w, r0, r1, out, cpu.isa);
+    };
+    banded_gemm(x, m, w.rows, w.cols, rows_per_unit(w.format), dequantize, y, w.rows, cpu);
+    add_bias(bias, m, w.rows, y);
   } else {
     gemm_tiled(x, m, w, bias, y, cpu);
   }

@@ -7,9 +7,11 @@
 //
 // Paths: with CpuIsa::kAvx2 or better, a kCols matrix and m <= kGemmDirectMaxM, a direct AVX2
 // kernel dequantizes each weight row in registers (decode), rows split across cpu.threads.
-// Otherwise rows of W are dequantized tile by tile (at most kGemmTileFloats floats, ~1 MiB) into a
-// scratch buffer and multiplied with sgemm_nt (quant/sgemm_cpu.h) per tile (prefill; also every
-// shape on the scalar path).
+// Otherwise, up to kGemmBandMaxM rows with more than one thread, banded_gemm (quant/banded_gemm.h:
+// each thread of the pool dequantizes bands of rows of W into its own scratch and multiplies
+// them there). Above that (prefill; also one thread) rows of W are dequantized tile by tile (at
+// most kGemmTileFloats floats, ~1 MiB) into one scratch buffer and each tile is multiplied with
+// sgemm_nt (quant/sgemm_cpu.h) on all threads.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +22,7 @@
 namespace strata::quant {
 
 inline constexpr int kGemmDirectMaxM = 4;
+inline constexpr int64_t kGemmBandMaxM = 64;
 inline constexpr int64_t kGemmTileFloats = int64_t(1) << 18;
 
 void quant_gemm_cpu(const float* x, int64_t m, const QuantMatrix& w, const float* bias, float* y,

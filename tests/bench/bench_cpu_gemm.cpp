@@ -5,7 +5,7 @@
 //            they pick their own kernels (both loaded with dlopen when installed, so Strata does not
 //            link them), oneDNN's matmul as Strata calls it (quant/sgemm_cpu.h), and Strata's
 //            CpuBackend::linear with f32 and f16 weights (widening included).
-//   decode   m = 1..32 rows against f16, q8 and q4 weights several times the size of the
+//   decode   m = 1..64 rows against f16, q8 and q4 weights several times the size of the
 //            last-level cache: weight bytes per second of CpuBackend::linear on each instruction
 //            set (and the former path: widen a tile, then GEMM), next to the DRAM read rate.
 // Candidates run in turn, round after round, so a noisy neighbour slows all of them alike; each
@@ -227,7 +227,7 @@ void bench_decode(int threads, int rounds) {
   std::printf(
       "| m | weights | path | GB/s of weights, median (best) | of DRAM read | GFLOP/s median "
       "|\n|---|---|---|---|---|---|\n");
-  for (int64_t m : {1, 4, 16, 32}) {
+  for (int64_t m : {1, 4, 16, 32, 64}) {
     const std::vector<float> x = random_floats(size_t(m * k), 1.0f, 3);
     std::vector<float> y(size_t(m * n));
     Tensor xt(const_cast<float*>(x.data()), DType::f32, {m, k});

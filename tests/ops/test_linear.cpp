@@ -134,20 +134,26 @@ TEST_CASE("linear decodes each tile's rows and not the first tile again", "[ops]
   // decoded from the wrong offset gives the wrong constant.
   for_each_backend([](OpBackend& be) {
     const int64_t k = 1024, n = 600;  // the CPU's tiles of 256 rows: 256 + 256 + 88
-    for (DType dt : {DType::f16, DType::bf16}) {
-      CAPTURE(dtype_name(dt));
-      std::vector<float> w_orig(size_t(n * k));
-      for (int64_t j = 0; j < n; ++j)
-        for (int64_t p = 0; p < k; ++p) w_orig[size_t(j * k + p)] = float((j % 200) + 1);
-      const StoredValues w(w_orig, dt);
-      DeviceData dw(*be, w.half), dx(*be, std::vector<float>(size_t(k), 1.0f));
-      DeviceData dy(*be, std::vector<float>(size_t(n), -1.0f));
-      Tensor yt = dy.tensor(DType::f32, {1, n});
-      be->linear(dx.tensor(DType::f32, {1, k}), dw.tensor(dt, {n, k}), Tensor(), yt);
-      const std::vector<float> y = dy.floats();
-      for (int64_t j = 0; j < n; ++j) {
-        CAPTURE(j);
-        REQUIRE(double(y[size_t(j)]) == w.decoded[size_t(j * k)] * double(k));
+    // 1 row: the in-register kernel; 40: the CPU's bands per thread (quant/banded_gemm.h);
+    // 80: its tiles for oneDNN.
+    for (int64_t m : {1, 40, 80}) {
+      for (DType dt : {DType::f16, DType::bf16}) {
+        CAPTURE(m, dtype_name(dt));
+        std::vector<float> w_orig(size_t(n * k));
+        for (int64_t j = 0; j < n; ++j)
+          for (int64_t p = 0; p < k; ++p) w_orig[size_t(j * k + p)] = float((j % 200) + 1);
+        const StoredValues w(w_orig, dt);
+        DeviceData dw(*be, w.half), dx(*be, std::vector<float>(size_t(m * k), 1.0f));
+        DeviceData dy(*be, std::vector<float>(size_t(m * n), -1.0f));
+        Tensor yt = dy.tensor(DType::f32, {m, n});
+        be->linear(dx.tensor(DType::f32, {m, k}), dw.tensor(dt, {n, k}), Tensor(), yt);
+        const std::vector<float> y = dy.floats();
+        for (int64_t i = 0; i < m; ++i) {
+          for (int64_t j = 0; j < n; ++j) {
+            CAPTURE(i, j);
+            REQUIRE(double(y[size_t(i * n + j)]) == w.decoded[size_t(j * k)] * double(k));
+          }
+        }
       }
     }
   });

@@ -20,6 +20,18 @@ constexpr int kCompute = static_cast<int>(Resource::kCompute);
 constexpr double kLogitBytes = 4.0;
 // The executor's O_DIRECT block: KV cache disk transfers are whole blocks of a sequence's rows.
 constexpr double kDiskBlockBytes = 4096.0;
+// Backend ops one decoder layer of one micro-batch runs (OPT: 2 layer norms, 6 linears, 2 K/V
+// row stores, attention, 2 residual adds, the activation; Llama's family runs 17 with RoPE and
+// SiLU·mul for the activation).
+constexpr double kOpsPerLayer = 14;
+// Ops of the LM head stage: final norm, the head's linear, the logits to the sampler.
+constexpr double kOpsPerHead = 3;
+// Activation floats one token's layer reads and writes outside GEMMs and attention, per hidden
+// and per FFN unit (OPT: layer norms 2 x 2h, bias adds on q, k, v, out, fc2 5 x 2h, residual
+// adds 2 x 3h, K/V row stores 3h; fc1's bias and the activation 2 x 2 ffn; Llama's family stays
+// below it).
+constexpr double kElementwiseFloatsPerHidden = 23;
+constexpr double kElementwiseFloatsPerFfn = 4;
 
 // One GEMM pass over a weight matrix of `weight_bytes` for `rows` token rows at `flops` (the
 // phase's rate), plus one read of the stored weights (fused dequant reads stored bytes).
@@ -42,7 +54,21 @@ class StageBuilder {
  public:
   StageBuilder(const PlanInputs& in, const Policy& config, const BlockSizes& z)
       : hw_(in.hardware), config_(config), z_(z), hidden_(static_cast<double>(in.model.hidden)),
-        vocab_(static_cast<double>(in.model.vocab)) {}
+        ffn_(static_cast<double>(in.model.ffn)), vocab_(static_cast<double>(in.model.vocab)) {}
+
+  // The layer's work that is neither a GEMM nor attention, for `rows` token rows per
+  // micro-batch: its ops' fixed costs and its elementwise traffic (HardwareProfile's
+  // device_op_seconds and device_elementwise_bytes_per_s; 0 = not charged).
+  double layer_overhead(double rows) const {
+    const double floats = kElementwiseFloatsPerHidden * hidden_ + kElementwiseFloatsPerFfn * ffn_;
+    return z_.micro * (kOpsPerLayer * hw_.device_op_seconds +
+                       elementwise_seconds(rows * floats * double(hw_.activation_bytes_per_element)));
+  }
+
+  double elementwise_seconds(double bytes) const {
+    return hw_.device_elementwise_bytes_per_s > 0 ? bytes / hw_.device_elementwise_bytes_per_s
+                                                  : 0.0;
+  }
 
   // Weights of layer j+1 prefetched once per layer for all micro-batches: the disk share is read
   // into a host staging slot, then everything not on the device crosses host->device.
@@ -87,7 +113,8 @@ class StageBuilder {
     const double attn_flops = z_.block * 2.0 * s * (s + 1.0) * hidden_;
     const double gemm = z_.micro * gemm_seconds(hw_, z_.batch * s, z_.bytes.layer_flops_per_token,
                                                 z_.layer_weights, hw_.device_gemm_prefill_flops);
-    st.busy[kCompute].add(gemm + attn_flops / hw_.device_gemm_prefill_flops);
+    st.busy[kCompute].add(gemm + attn_flops / hw_.device_gemm_prefill_flops +
+                          layer_overhead(z_.batch * s));
     return st;
   }
 
@@ -108,7 +135,8 @@ class StageBuilder {
       // KV of micro-batch k+1 loaded while k computes; attention scans the whole context.
       st.busy[kH2D].add_off_device(K::kCache, cache_bytes / hw_.host_to_device_bytes_per_s);
       add_cache_store(st, 1.0);
-      st.busy[kCompute].add(gemm + scanned / hw_.device_attention_bytes_per_s);
+      st.busy[kCompute].add(gemm + scanned / hw_.device_attention_bytes_per_s +
+                            layer_overhead(z_.batch));
     } else {
       // Attention on the host: q and the new K/V go down, the attention output comes back up.
       // It sits between the qkv and output GEMMs of the same micro-batch, so it adds to compute.
@@ -118,7 +146,7 @@ class StageBuilder {
       st.busy[kH2D].add(up / hw_.host_to_device_bytes_per_s);
       const double host = std::max(scanned / hw_.host_attention_bytes_per_s,
                                    z_.block * 4.0 * (cached + 1.0) * hidden_ / hw_.cpu_flops);
-      st.busy[kCompute].add(gemm + host);
+      st.busy[kCompute].add(gemm + host + layer_overhead(z_.batch));
       // The new K/V crossed in `down`; its disk share is written on from the host.
       add_cache_disk_write(st, 1.0);
     }
@@ -131,8 +159,13 @@ class StageBuilder {
              StageKind::kHead, count, {}};
     add_weight_prefetch(st, z_.head_weights);
     st.busy[kD2H].add(z_.block * vocab_ * kLogitBytes / hw_.device_to_host_bytes_per_s);
-    st.busy[kCompute].add(z_.micro * gemm_seconds(hw_, z_.batch, z_.bytes.head_flops_per_token,
-                                                  z_.head_weights, hw_.device_gemm_decode_flops));
+    // Besides the GEMM: its ops, and the final norm's and the logits' traffic per sequence.
+    const double floats = 2.0 * hidden_ + vocab_;
+    st.busy[kCompute].add(
+        z_.micro * (gemm_seconds(hw_, z_.batch, z_.bytes.head_flops_per_token, z_.head_weights,
+                                 hw_.device_gemm_decode_flops) +
+                    kOpsPerHead * hw_.device_op_seconds +
+                    elementwise_seconds(z_.batch * floats * double(hw_.activation_bytes_per_element))));
     return st;
   }
 
@@ -141,6 +174,7 @@ class StageBuilder {
   const Policy& config_;
   const BlockSizes& z_;
   double hidden_;
+  double ffn_;
   double vocab_;
 };
 

@@ -33,6 +33,14 @@ void validate(const HardwareProfile& p) {
     STRATA_CHECK_INPUT(std::isfinite(value) && value > 0, who, ": ", field, " = ", value,
                        " must be a positive number");
   }
+  STRATA_CHECK_INPUT(std::isfinite(p.device_elementwise_bytes_per_s) &&
+                         p.device_elementwise_bytes_per_s >= 0,
+                     who, ": device_elementwise_bytes_per_s = ", p.device_elementwise_bytes_per_s,
+                     " must be a rate, or 0 (not measured)");
+  STRATA_CHECK_INPUT(std::isfinite(p.device_op_seconds) && p.device_op_seconds >= 0 &&
+                         p.device_op_seconds < 1,
+                     who, ": device_op_seconds = ", p.device_op_seconds,
+                     " must be in [0, 1) (0: not measured)");
   STRATA_CHECK_INPUT(std::isfinite(p.io_compute_share) && p.io_compute_share >= 0 &&
                          p.io_compute_share <= 1,
                      who, ": io_compute_share = ", p.io_compute_share, " must be in [0, 1]");

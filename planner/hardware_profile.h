@@ -65,6 +65,14 @@ struct HardwareProfile {
   // GEMMs use (measured by `strata profile`: GEMMs timed alone and during disk reads); 0 where
   // the disk path does not compete with compute (a GPU).
   double io_compute_share = 0;
+  // The work of a layer that is not a GEMM or attention (layer norms, bias and residual adds,
+  // activations, RoPE, writing the new K/V rows) and the fixed cost of each op the backend runs:
+  // a decode step of a small model at a small batch is hundreds of short ops. Elementwise work is
+  // charged in activation bytes read and written (cost_model.cpp: kElementwiseFloatsPerToken);
+  // each layer of each micro-batch also pays kOpsPerLayer x device_op_seconds. 0 where not
+  // measured (profiles before probe version 2, FlexGen's T4 figures): not charged.
+  double device_elementwise_bytes_per_s = 0;
+  double device_op_seconds = 0;
   // Bytes per element of activations on the compute device: 4 (fp32 on both backends; the
   // profile probe records it; the default 2 is FlexGen's fp16 for its T4 preset).
   int64_t activation_bytes_per_element = 2;

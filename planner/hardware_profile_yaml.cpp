@@ -1,5 +1,7 @@
 #include "planner/hardware_profile_yaml.h"
 
+#include <utility>
+
 #include "common/error.h"
 #include "planner/yaml_reader.h"
 
@@ -36,12 +38,19 @@ constexpr const char* kActivationKey = "activation_bytes_per_element";
 constexpr const char* kGemmPassKey = "gemm_weight_pass";
 constexpr const char* kIoShareKey = "io_compute_share";
 constexpr const char* kProbeVersionKey = "probe_version";
+// Optional numbers, 0 when absent (not measured).
+const std::pair<const char*, double HardwareProfile::*> kOptional[] = {
+    {"device_elementwise_bytes_per_s", &HardwareProfile::device_elementwise_bytes_per_s},
+    {"device_op_seconds", &HardwareProfile::device_op_seconds},
+};
 
 std::string known_keys() {
   std::string s = "name";
   for (const Field& f : kFields) s += std::string(", ") + f.key;
-  return s + ", " + kActivationKey + ", " + kGemmPassKey + ", " + kIoShareKey + ", " +
-         kProbeVersionKey;
+  s += std::string(", ") + kActivationKey + ", " + kGemmPassKey + ", " + kIoShareKey + ", " +
+       kProbeVersionKey;
+  for (const auto& [key, member] : kOptional) s += std::string(", ") + key;
+  return s;
 }
 
 GemmWeightPass read_gemm_pass(YamlReader& r) {
@@ -70,6 +79,9 @@ HardwareProfile read_profile(const YAML::Node& root, const std::string& source) 
   // Optional: profiles written before it existed describe overlapped (GPU-style) GEMMs.
   if (r.has(kGemmPassKey)) p.gemm_weight_pass = read_gemm_pass(r);
   if (r.has(kIoShareKey)) p.io_compute_share = r.number(kIoShareKey);  // optional, default 0
+  for (const auto& [key, member] : kOptional) {
+    if (r.has(key)) p.*member = r.number(key);
+  }
   r.reject_unknown(known_keys());
   try {
     validate(p);
@@ -101,6 +113,9 @@ std::string hardware_profile_to_yaml(const HardwareProfile& p) {
   out << YAML::Key << kActivationKey << YAML::Value << p.activation_bytes_per_element;
   out << YAML::Key << kGemmPassKey << YAML::Value << to_string(p.gemm_weight_pass);
   out << YAML::Key << kIoShareKey << YAML::Value << shortest_double(p.io_compute_share);
+  for (const auto& [key, member] : kOptional) {
+    if (p.*member > 0) out << YAML::Key << key << YAML::Value << shortest_double(p.*member);
+  }
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }
@@ -135,6 +150,11 @@ void set_hardware_field(HardwareProfile& p, const std::string& key, const std::s
     p.probe_version = read_probe_version(r);
     return;
   }
+  for (const auto& [optional_key, member] : kOptional) {
+    if (key != optional_key) continue;
+    p.*member = r.number(key);
+    return;
+  }
   for (const Field& f : kFields) {
     if (key != f.key) continue;
     p.*f.member = f.kind == FieldKind::kCapacity ? r.bytes(key) : r.number(key);
@@ -150,6 +170,7 @@ std::vector<std::string> hardware_field_names() {
   names.emplace_back(kGemmPassKey);
   names.emplace_back(kIoShareKey);
   names.emplace_back(kProbeVersionKey);
+  for (const auto& [key, member] : kOptional) names.emplace_back(key);
   return names;
 }
 

@@ -179,6 +179,14 @@ HardwareProfile probe_hardware(Backend& be, const ProbeOptions& o) {
         std::to_string(int(p.io_compute_share * 100 + 0.5)) + "% of their time (io_compute_share)");
   }
 
+  const ElementwiseRates elementwise = elementwise_rates(be);
+  p.device_op_seconds = elementwise.op_seconds;
+  p.device_elementwise_bytes_per_s = elementwise.bytes_per_s;
+  char op_text[64];
+  std::snprintf(op_text, sizeof op_text, "%.2f us", elementwise.op_seconds * 1e6);
+  say(std::string("ops: ") + op_text + " per call, elementwise " +
+      format_gib(elementwise.bytes_per_s) + "/s of activations read and written");
+
   p.device_attention_bytes_per_s = attention_bytes_per_s(be, shapes.attention);
   say("decode attention: " + format_gib(p.device_attention_bytes_per_s) +
       "/s of KV cache scanned");

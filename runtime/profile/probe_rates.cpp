@@ -108,6 +108,31 @@ double gemm_weight_bytes_per_s(Backend& be, int64_t n, int64_t k) {
   return matrix_bytes * copies / s;
 }
 
+ElementwiseRates elementwise_rates(Backend& be) {
+  DeviceMemory& memory = be.memory();
+  ElementwiseRates r;
+  constexpr int kCalls = 200;
+  MemoryBlock tiny_x = device_random(memory, 64, 6), tiny_y = device_random(memory, 64, 7);
+  const Tensor tx(tiny_x.data(), DType::f32, {1, 64}, Place::device);
+  Tensor ty(tiny_y.data(), DType::f32, {1, 64}, Place::device);
+  r.op_seconds = best_seconds(3, [&] {
+                   for (int i = 0; i < kCalls; ++i) be.add(tx, ty);
+                   memory.finish(CopyQueue::compute);
+                 }) /
+                 kCalls;
+  constexpr int64_t kRows = 1024, kCols = 1024;
+  MemoryBlock big_x = device_random(memory, size_t(kRows * kCols), 8);
+  MemoryBlock big_y = device_random(memory, size_t(kRows * kCols), 9);
+  const Tensor bx(big_x.data(), DType::f32, {kRows, kCols}, Place::device);
+  Tensor by(big_y.data(), DType::f32, {kRows, kCols}, Place::device);
+  const double s = best_seconds(3, [&] {
+    be.add(bx, by);
+    memory.finish(CopyQueue::compute);
+  });
+  r.bytes_per_s = 3.0 * double(kRows * kCols) * sizeof(float) / s;  // x and y read, y written
+  return r;
+}
+
 double attention_bytes_per_s(Backend& be, const ProbeAttentionShape& shape) {
   const int64_t b = shape.batch, slots = shape.slots, hidden = shape.hidden;
   STRATA_CHECK(b > 0 && slots > 0 && hidden % shape.heads == 0, "attention probe shape ", b, "x",

@@ -65,6 +65,15 @@ double gemm_flops(Backend& be, int64_t m, int64_t n, int64_t k, int reps = 3);
 // GEMM.
 double gemm_weight_bytes_per_s(Backend& be, int64_t n, int64_t k);
 
+// A backend op's fixed cost (seconds per call of a 64-element add, in a run of calls) and the
+// rate of elementwise work over activations ([1024, 1024] fp32 adds: bytes read and written per
+// second): what a layer's norms, adds and activations cost (HardwareProfile).
+struct ElementwiseRates {
+  double op_seconds = 0;
+  double bytes_per_s = 0;
+};
+ElementwiseRates elementwise_rates(Backend& be);
+
 // Decode attention (one query per sequence) over a full f16 cache (the default) in the backend's
 // device memory: KV bytes scanned per second.
 double attention_bytes_per_s(Backend& be, const ProbeAttentionShape& shape);

@@ -65,6 +65,8 @@ TEST_CASE("probe_hardware measures through the backend's device memory", "[profi
   CHECK(rate(p.host_attention_bytes_per_s));
   CHECK(rate(p.cpu_flops));
   CHECK(rate(p.dram_bytes_per_s));
+  CHECK(rate(p.device_elementwise_bytes_per_s));
+  CHECK((p.device_op_seconds > 0 && p.device_op_seconds < 1e-2));
   CHECK(rate(p.host_capacity_bytes));
   CHECK(rate(p.disk_capacity_bytes));
   CHECK(p.device_capacity_bytes == o.device_capacity_bytes);

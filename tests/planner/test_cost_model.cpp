@@ -229,5 +229,28 @@ TEST_CASE("LP memory rows agree with the independent check", "[planner]") {
   }
 }
 
+TEST_CASE("ops and elementwise traffic are charged per layer and per head", "[planner]") {
+  const Policy p = toy_policy();
+  const CostModel plain(toy_inputs(), p);
+  PlanInputs in = toy_inputs();
+  in.hardware.device_op_seconds = 1e-6;
+  in.hardware.device_elementwise_bytes_per_s = 1e9;
+  const CostModel charged(in, p);
+  // activation_bytes_per_element 2 (the default); floats per token 23*64 + 4*128 = 1984.
+  const double per_row = 1984.0 * 2 / 1e9;
+  auto extra = [&](int stage) {
+    return busy(charged.stages()[size_t(stage)], Resource::kCompute, p) -
+           busy(plain.stages()[size_t(stage)], Resource::kCompute, p);
+  };
+  // Prefill layer: 3 micro-batches x (14 ops + 2 sequences x 10 tokens of traffic).
+  CHECK(extra(0) == Approx(3 * (14e-6 + 20 * per_row)));
+  // Decode layer: 3 x (14 ops + 2 rows).
+  CHECK(extra(2) == Approx(3 * (14e-6 + 2 * per_row)));
+  // LM head: 3 x (3 ops + 2 sequences x (2*64 + 100 vocab) floats).
+  CHECK(extra(1) == Approx(3 * (3e-6 + 2 * 228.0 * 2 / 1e9)));
+  CHECK(extra(3) == Approx(extra(2)));  // every decode step alike
+  CHECK(predict(in, p).total_seconds > predict(toy_inputs(), p).total_seconds);
+}
+
 }  // namespace
 }  // namespace strata

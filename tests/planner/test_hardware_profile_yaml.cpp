@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/error.h"
 #include "planner/byte_size.h"
@@ -39,7 +40,27 @@ TEST_CASE("capacities accept units and overrides set one field", "[planner]") {
                     Catch::Contains("'gpu_memory'") && Catch::Contains("device_capacity"));
   CHECK_THROWS_WITH(set_hardware_field(p, "cpu_flops", "fast"),
                     Catch::Contains("cpu_flops") && Catch::Contains("'fast'"));
-  CHECK(hardware_field_names().size() == 19);
+  CHECK(hardware_field_names().size() == 21);
+}
+
+TEST_CASE("elementwise rate and op cost: optional, round-trip, checked", "[planner]") {
+  HardwareProfile p = t4_flexgen_profile();
+  CHECK(p.device_elementwise_bytes_per_s == 0);  // not charged
+  CHECK(p.device_op_seconds == 0);
+  std::string text = hardware_profile_to_yaml(p);
+  CHECK(text.find("device_op_seconds") == std::string::npos);
+  set_hardware_field(p, "device_elementwise_bytes_per_s", "8.5e9");
+  set_hardware_field(p, "device_op_seconds", "3e-6");
+  const HardwareProfile back = parse_hardware_profile_yaml(hardware_profile_to_yaml(p), "hw.yaml");
+  CHECK(back.device_elementwise_bytes_per_s == 8.5e9);
+  CHECK(back.device_op_seconds == 3e-6);
+  p.device_op_seconds = -1;
+  CHECK_THROWS_WITH(validate(p), Catch::Contains("device_op_seconds"));
+  p.device_op_seconds = 0;
+  p.device_elementwise_bytes_per_s = std::nan("");
+  CHECK_THROWS_WITH(validate(p), Catch::Contains("device_elementwise_bytes_per_s"));
+  CHECK_THROWS_WITH(parse_hardware_profile_yaml(text + "device_op_seconds: soon\n", "hw.yaml"),
+                    Catch::Contains("hw.yaml") && Catch::Contains("device_op_seconds"));
 }
 
 TEST_CASE("probe_version: optional, round-trip, checked", "[planner]") {

@@ -7,19 +7,31 @@
 #include "quant/banded_gemm.h"
 #include "quant/dequantize_cpu.h"
 #include "quant/kernels_avx2.h"
+#include "quant/quant_kernels_avx512.h"
 #include "quant/reference.h"
 #include "quant/sgemm_cpu.h"
 
 namespace strata::quant {
 namespace {
 
-void gemm_direct_avx2(const float* x, int64_t m, const QuantMatrix& w, const float* bias,
-                      float* y, const CpuCompute& cpu) {
+// The direct kernels: AVX-512 for one row of x and groups of a multiple of 16 elements
+// (quant_kernels_avx512.h says why only one row), AVX2 otherwise.
+void gemm_direct(const float* x, int64_t m, const QuantMatrix& w, const float* bias, float* y,
+                 const CpuCompute& cpu) {
   // Zero-pad x to whole groups so the kernel needs no tail: padded codes are 0 and decode to the
   // group minimum, which then meets x = 0.
-  const int64_t k = w.cols, ldx = groups_per_row(w.format, k) * w.format.group_size;
+  const int64_t k = w.cols, groups = groups_per_row(w.format, k), g = w.format.group_size;
+  const int64_t ldx = groups * g;
   std::vector<float> xpad(size_t(m * ldx), 0.0f);
   for (int64_t i = 0; i < m; ++i) std::copy(x + i * k, x + (i + 1) * k, xpad.data() + i * ldx);
+  const bool avx512 = cpu.isa >= CpuIsa::kAvx512 && g % 16 == 0 && m == 1;
+  std::vector<float> xsum;  // the AVX-512 kernel's group sums of x (quant_kernels_avx512.h)
+  if (avx512) {
+    xsum.assign(size_t(m * groups), 0.0f);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t p = 0; p < ldx; ++p)
+        xsum[size_t(i * groups + p / g)] += xpad[size_t(i * ldx + p)];
+  }
   // Threads split the weight's rows (a row range of a kCols matrix is itself a packed matrix), at
   // least 64 rows each so a small matrix does not pay for a team.
   const int64_t n = w.rows, rb = row_bytes(w.format, k);
@@ -28,7 +40,12 @@ void gemm_direct_avx2(const float* x, int64_t m, const QuantMatrix& w, const flo
     const int64_t j0 = n * t / team, j1 = n * (t + 1) / team;
     if (j0 < j1) {
       const QuantMatrix part{w.format, w.data + j0 * rb, j1 - j0, k};
-      avx2::gemm_small_m(xpad.data(), int(m), ldx, part, bias ? bias + j0 : nullptr, y + j0, n);
+      const float* part_bias = bias ? bias + j0 : nullptr;
+      if (avx512) {
+        avx512::gemv(xpad.data(), xsum.data(), part, part_bias, y + j0);
+      } else {
+        avx2::gemm_small_m(xpad.data(), int(m), ldx, part, part_bias, y + j0, n);
+      }
     }
   });
 }
@@ -73,7 +90,7 @@ void quant_gemm_cpu(const float* x, int64_t m, const QuantMatrix& w, const float
     return;
   }
   if (cpu.isa >= CpuIsa::kAvx2 && w.format.axis == GroupAxis::kCols && m <= kGemmDirectMaxM) {
-    gemm_direct_avx2(x, m, w, bias, y, cpu);
+    gemm_direct(x, m, w, bias, y, cpu);
   } else if (m <= kGemmBandMaxM && cpu.threads > 1) {
     const DecodeRows dequantize = [&](int64_t r0, int64_t r1, float* out) {
       dequantize_cpu(w, r0, r1, out, cpu.isa);

@@ -262,16 +262,20 @@ void bench_decode(int threads, int rounds) {
              }
            }
          }});
-    auto be = std::make_shared<CpuBackend>(CpuBackendOptions{quant::detect_cpu_isa(), threads});
-    for (auto [name, dt, packed] :
-         {std::tuple{"q8", DType::q8, &q8}, std::tuple{"q4", DType::q4, &q4}}) {
-      cands.push_back(
-          {std::string(name) + "|linear (group 64), " +
-               quant::cpu_isa_name(quant::detect_cpu_isa()),
-           [be, packed = packed, dt = dt, &xt, &yt, n, k] {
-             for (auto& w : *packed)
-               be->linear(xt, Tensor::packed(w.data(), TensorFormat{dt, 64}, n, k), Tensor(), yt);
-           }});
+    // q8/q4 on every SIMD level: the direct kernels (m <= 4) differ per level.
+    for (quant::CpuIsa isa : quant::runnable_cpu_isas()) {
+      if (isa == quant::CpuIsa::kScalar) continue;
+      auto be = std::make_shared<CpuBackend>(CpuBackendOptions{isa, threads});
+      for (auto [name, dt, packed] :
+           {std::tuple{"q8", DType::q8, &q8}, std::tuple{"q4", DType::q4, &q4}}) {
+        cands.push_back(
+            {std::string(name) + "|linear (group 64), " + quant::cpu_isa_name(isa),
+             [be, packed = packed, dt = dt, &xt, &yt, n, k] {
+               for (auto& w : *packed)
+                 be->linear(xt, Tensor::packed(w.data(), TensorFormat{dt, 64}, n, k), Tensor(),
+                            yt);
+             }});
+      }
     }
     run_rounds(cands, rounds);
     for (const Candidate& c : cands) {

@@ -1,6 +1,8 @@
 // Fused dequant-GEMM on the CPU against a float64 GEMM over the reference-dequantized weight,
-// for the direct AVX2 kernel (m <= 4), the tiled GEMM path and the scalar path, on 1 and 2 threads.
+// for the direct AVX-512 and AVX2 kernels (m <= 4), the banded and tiled GEMM paths and the
+// scalar path, on 1 and 2 threads.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -18,16 +20,29 @@ struct Expected {
   std::vector<double> y, magnitude;
 };
 
+// The magnitude is sum_t |x_t| (|dq_t| + 2 M_t), M_t the largest |dq| of t's group (kCols, group
+// g; 0 for kRows): the AVX-512 kernel sums scale * sum(code * x) + min * sum(x) per group, whose
+// terms are bounded by |dq| + |min| and |min| <= M (the group's minimum value, rounded down to
+// fp16: 2.01 covers that rounding), rather than by |dq| alone.
 Expected gemm_f64(const std::vector<float>& x, int64_t m, const std::vector<float>& dq, int64_t n,
-                  int64_t k, const float* bias) {
+                  int64_t k, const float* bias, int64_t g) {
   Expected e{std::vector<double>(size_t(m * n)), std::vector<double>(size_t(m * n))};
+  std::vector<double> group_max(size_t(n * k), 0.0);
+  for (int64_t j = 0; g > 0 && j < n; ++j) {
+    for (int64_t t0 = 0; t0 < k; t0 += g) {
+      const int64_t t1 = std::min(k, t0 + g);
+      double mx = 0.0;
+      for (int64_t t = t0; t < t1; ++t) mx = std::max(mx, std::fabs(double(dq[size_t(j * k + t)])));
+      for (int64_t t = t0; t < t1; ++t) group_max[size_t(j * k + t)] = mx;
+    }
+  }
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t j = 0; j < n; ++j) {
       double s = bias ? bias[j] : 0.0, a = bias ? std::fabs(bias[j]) : 0.0;
       for (int64_t t = 0; t < k; ++t) {
-        const double p = double(x[size_t(i * k + t)]) * double(dq[size_t(j * k + t)]);
-        s += p;
-        a += std::fabs(p);
+        const double xt = double(x[size_t(i * k + t)]), wt = double(dq[size_t(j * k + t)]);
+        s += xt * wt;
+        a += std::fabs(xt) * (std::fabs(wt) + 2.01 * group_max[size_t(j * k + t)]);
       }
       e.y[size_t(i * n + j)] = s;
       e.magnitude[size_t(i * n + j)] = a;
@@ -49,7 +64,8 @@ void check_gemm(std::mt19937_64& rng, const QuantFormat& f, int64_t m, int64_t n
   dequantize_ref(qw, 0, n, dq.data());
 
   const float* b = with_bias ? bias.data() : nullptr;
-  const Expected e = gemm_f64(x, m, dq, n, k, b);
+  const int64_t g = f.axis == GroupAxis::kCols ? f.group_size : 0;
+  const Expected e = gemm_f64(x, m, dq, n, k, b, g);
   std::vector<float> y(size_t(m * n) + 1, 1234.0f);
   quant_gemm_cpu(x.data(), m, qw, b, y.data(), cpu);
   // Any fp32 summation order is within (k + 2) u sum|x w| + |bias| (u = 2^-24) of the exact sum.

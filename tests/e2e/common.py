@@ -257,10 +257,19 @@ def check_one_error_line(ck, p, what, must_name=(), exit_code=None):
     return line
 
 
+def current_probe_version():
+    """kProbeVersion of planner/hardware_profile.h: a cached profile from an older probe is
+    measured again, so the canned one claims the current probe."""
+    import re
+    with open(os.path.join(SOURCE_DIR, "planner", "hardware_profile.h"), encoding="utf-8") as f:
+        return int(re.search(r"constexpr int kProbeVersion = (\d+);", f.read()).group(1))
+
+
 # A plausible CPU hardware profile (the fields of planner/hardware_profile_yaml.h), so tests that
 # plan (--policy auto, strata bench) neither probe the machine nor touch the user's cache.
 CANNED_PROFILE = {
     "name": "e2e-canned-cpu",
+    "probe_version": current_probe_version(),
     "host_to_device_bytes_per_s": 10e9,
     "device_to_host_bytes_per_s": 10e9,
     "disk_read_bytes_per_s": 1e9,

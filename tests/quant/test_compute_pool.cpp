@@ -29,38 +29,34 @@ TEST_CASE("compute pool runs each task exactly once per run", "[quant]") {
   }
 }
 
-TEST_CASE("compute pool uses its workers and the caller", "[quant]") {
-  ComputePool pool(3);
+// The threads that ran `tasks` tasks which each wait (boundedly) for a second task to start: any
+// run that finishes with one thread alone shows that no worker took part.
+static std::set<std::thread::id> threads_taking_part(ComputePool& pool, int64_t tasks) {
   std::mutex m;
   std::set<std::thread::id> seen;
-  // Tasks that wait for one another's start force more than one thread to take part.
   std::atomic<int> started{0};
-  pool.run(3, [&](int64_t) {
+  pool.run(tasks, [&](int64_t) {
     started.fetch_add(1);
     for (int spin = 0; started.load() < 2 && spin < 100000000; ++spin) std::this_thread::yield();
     std::lock_guard<std::mutex> lock(m);
     seen.insert(std::this_thread::get_id());
   });
-  CHECK(seen.size() >= 2);
+  return seen;
+}
+
+TEST_CASE("compute pool uses its workers and the caller", "[quant]") {
+  ComputePool pool(3);
+  CHECK(threads_taking_part(pool, 3).size() >= 2);
   CHECK_THROWS_AS(ComputePool(0), strata::Error);
 }
 
 // After kSpinSeconds idle the workers sleep; the next run must wake them (a lost wake-up would
-// leave the caller alone: the tasks below each wait for a second thread to start).
+// leave the caller alone).
 TEST_CASE("compute pool wakes workers that went to sleep", "[quant]") {
   ComputePool pool(3);
   for (int round = 0; round < 5; ++round) {
     CAPTURE(round);
     std::this_thread::sleep_for(std::chrono::duration<double>(ComputePool::kSpinSeconds * 20));
-    std::mutex m;
-    std::set<std::thread::id> seen;
-    std::atomic<int> started{0};
-    pool.run(2, [&](int64_t) {
-      started.fetch_add(1);
-      for (int spin = 0; started.load() < 2 && spin < 100000000; ++spin) std::this_thread::yield();
-      std::lock_guard<std::mutex> lock(m);
-      seen.insert(std::this_thread::get_id());
-    });
-    REQUIRE(seen.size() == 2);
+    REQUIRE(threads_taking_part(pool, 2).size() == 2);
   }
 }

@@ -33,20 +33,29 @@ constexpr double kOpsPerHead = 3;
 constexpr double kElementwiseFloatsPerHidden = 23;
 constexpr double kElementwiseFloatsPerFfn = 4;
 
-// One GEMM pass over a weight matrix of `weight_bytes` for `rows` token rows at `flops` (the
-// phase's rate), plus one read of the stored weights (fused dequant reads stored bytes).
-// Overlapped passes (one kernel streams the weights while it multiplies) take the longer of the
-// two. Serial passes (hardware_profile.h: the CPU backend) add them, and their multiply runs at
-// the rate of the kernel the row count gets: the decode-shaped one up to kDecodeKernelMaxRows
-// rows, the prefill-shaped one above.
+// The prefill-shaped rate for a product of `rows` rows: the smaller probe's below
+// kLargePrefillRows when the profile has it.
+double prefill_flops(const HardwareProfile& hw, double rows) {
+  const bool small = hw.device_gemm_small_prefill_flops > 0 && rows < double(kLargePrefillRows);
+  return small ? hw.device_gemm_small_prefill_flops : hw.device_gemm_prefill_flops;
+}
+
+// One GEMM pass over a weight matrix of `weight_bytes` for `rows` token rows, plus one read of
+// the stored weights (fused dequant reads stored bytes). Overlapped passes (one kernel streams
+// the weights while it multiplies) take the longer of the two, the multiply at the phase's
+// rate (`prefill_shaped`: the prefill rate for the row count; else the decode rate). Serial
+// passes (hardware_profile.h: the CPU backend) add them, and their multiply runs at the rate of
+// the kernel the row count gets: the decode-shaped one up to kDecodeKernelMaxRows rows, the
+// prefill-shaped one above.
 double gemm_seconds(const HardwareProfile& hw, double rows, double flops_per_row,
-                    double weight_bytes, double flops) {
+                    double weight_bytes, bool prefill_shaped) {
   const double weights = weight_bytes / hw.device_memory_bytes_per_s;
   if (hw.gemm_weight_pass == GemmWeightPass::kOverlapped) {
-    return std::max(rows * flops_per_row / flops, weights);
+    const double rate = prefill_shaped ? prefill_flops(hw, rows) : hw.device_gemm_decode_flops;
+    return std::max(rows * flops_per_row / rate, weights);
   }
   const double rate = rows <= double(kDecodeKernelMaxRows) ? hw.device_gemm_decode_flops
-                                                           : hw.device_gemm_prefill_flops;
+                                                           : prefill_flops(hw, rows);
   return rows * flops_per_row / rate + weights;
 }
 
@@ -112,8 +121,8 @@ class StageBuilder {
     // Causal attention: s(s+1)/2 (query, key) pairs x hidden, 2 FLOPs each, for QK^T and PV.
     const double attn_flops = z_.block * 2.0 * s * (s + 1.0) * hidden_;
     const double gemm = z_.micro * gemm_seconds(hw_, z_.batch * s, z_.bytes.layer_flops_per_token,
-                                                z_.layer_weights, hw_.device_gemm_prefill_flops);
-    st.busy[kCompute].add(gemm + attn_flops / hw_.device_gemm_prefill_flops +
+                                                z_.layer_weights, true);
+    st.busy[kCompute].add(gemm + attn_flops / prefill_flops(hw_, z_.batch * s) +
                           layer_overhead(z_.batch * s));
     return st;
   }
@@ -129,7 +138,7 @@ class StageBuilder {
     const double cache_bytes = z_.block * cached * z_.kv_token;  // cached K/V of the block
     st.busy[kRead].add(K::kCache, T::kDisk, cache_bytes / hw_.disk_read_bytes_per_s);
     const double gemm = z_.micro * gemm_seconds(hw_, z_.batch, z_.bytes.layer_flops_per_token,
-                                                z_.layer_weights, hw_.device_gemm_decode_flops);
+                                                z_.layer_weights, false);
     const double scanned = z_.block * (cached + 1.0) * z_.kv_token;
     if (config_.attention == AttentionPlace::kDevice) {
       // KV of micro-batch k+1 loaded while k computes; attention scans the whole context.
@@ -163,7 +172,7 @@ class StageBuilder {
     const double floats = 2.0 * hidden_ + vocab_;
     st.busy[kCompute].add(
         z_.micro * (gemm_seconds(hw_, z_.batch, z_.bytes.head_flops_per_token, z_.head_weights,
-                                 hw_.device_gemm_decode_flops) +
+                                 false) +
                     kOpsPerHead * hw_.device_op_seconds +
                     elementwise_seconds(z_.batch * floats * double(hw_.activation_bytes_per_element))));
     return st;

@@ -37,6 +37,10 @@ void validate(const HardwareProfile& p) {
                          p.device_elementwise_bytes_per_s >= 0,
                      who, ": device_elementwise_bytes_per_s = ", p.device_elementwise_bytes_per_s,
                      " must be a rate, or 0 (not measured)");
+  STRATA_CHECK_INPUT(std::isfinite(p.device_gemm_small_prefill_flops) &&
+                         p.device_gemm_small_prefill_flops >= 0,
+                     who, ": device_gemm_small_prefill_flops = ", p.device_gemm_small_prefill_flops,
+                     " must be a rate, or 0 (not measured)");
   STRATA_CHECK_INPUT(std::isfinite(p.device_op_seconds) && p.device_op_seconds >= 0 &&
                          p.device_op_seconds < 1,
                      who, ": device_op_seconds = ", p.device_op_seconds,

@@ -25,6 +25,12 @@ constexpr int64_t kDecodeProbeRows = 8;
 // wider ones at the prefill-shaped rate: the CPU backend's in-register kernel takes up to 32 rows
 // (quant::kHalfDirectMaxM), wider products go to oneDNN.
 constexpr int64_t kDecodeKernelMaxRows = 32;
+// Rows of the smaller prefill-shaped product `strata profile` times
+// (device_gemm_small_prefill_flops). Products of fewer than kLargePrefillRows rows multiply at
+// that rate when it was measured (a block of 4 sequences of 32 tokens is a 128-row product, and
+// ran at half the 512-row rate on the CPU backend); larger ones at device_gemm_prefill_flops.
+constexpr int64_t kSmallPrefillProbeRows = 128;
+constexpr int64_t kLargePrefillRows = 512;
 
 // What the probes of this Strata measure. A cached profile written by an older probe (or with no
 // version: hand-written, or before versions) is measured again by `run`/`bench`/`plan`, since
@@ -48,6 +54,7 @@ struct HardwareProfile {
   // cache), the decode rate for up to kDecodeKernelMaxRows rows (docs/planner.md section 3).
   double device_gemm_prefill_flops = 0;
   double device_gemm_decode_flops = 0;
+  double device_gemm_small_prefill_flops = 0;  // optional: kSmallPrefillProbeRows rows; 0: unknown
   double device_memory_bytes_per_s = 0;
   GemmWeightPass gemm_weight_pass = GemmWeightPass::kOverlapped;
   // Decode attention is a scan over the KV cache, so its throughput is given in KV bytes scanned

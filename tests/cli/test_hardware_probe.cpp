@@ -60,6 +60,7 @@ TEST_CASE("probe_hardware measures through the backend's device memory", "[profi
   CHECK(rate(p.disk_write_bytes_per_s));
   CHECK(rate(p.device_gemm_prefill_flops));
   CHECK(rate(p.device_gemm_decode_flops));
+  CHECK(rate(p.device_gemm_small_prefill_flops));
   CHECK(rate(p.device_memory_bytes_per_s));
   CHECK(rate(p.device_attention_bytes_per_s));
   CHECK(rate(p.host_attention_bytes_per_s));

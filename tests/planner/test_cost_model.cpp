@@ -252,5 +252,30 @@ TEST_CASE("ops and elementwise traffic are charged per layer and per head", "[pl
   CHECK(predict(in, p).total_seconds > predict(toy_inputs(), p).total_seconds);
 }
 
+TEST_CASE("products of fewer than kLargePrefillRows rows use the small prefill rate", "[planner]") {
+  const Policy p = toy_policy();  // 2 sequences x 10 tokens: 20-row prefill products
+  PlanInputs in = toy_inputs();
+  in.workload.prompt_len = 50;  // 100 rows: above kDecodeKernelMaxRows, below kLargePrefillRows
+  in.model.max_positions = 200;
+  const double plain = busy(CostModel(in, p).stages()[0], Resource::kCompute, p);
+  in.hardware.device_gemm_small_prefill_flops = 0.5e12;  // half the prefill rate
+  const double slower = busy(CostModel(in, p).stages()[0], Resource::kCompute, p);
+  // Overlapped GEMMs: max(100 * 65536 / F, 66944 / 1e10) x 3 micro-batches; attention
+  // 6 * 2 * 50 * 51 * 64 / F as well.
+  const double attention = 6.0 * 2 * 50 * 51 * 64;
+  CHECK(plain == Approx(3 * std::max(100 * 65536 / 1e12, 6.6944e-6) + attention / 1e12));
+  CHECK(slower == Approx(3 * std::max(100 * 65536 / 0.5e12, 6.6944e-6) + attention / 0.5e12));
+  // Serial passes too, above kDecodeKernelMaxRows.
+  in.hardware.gemm_weight_pass = GemmWeightPass::kSerial;
+  CHECK(busy(CostModel(in, p).stages()[0], Resource::kCompute, p) ==
+        Approx(3 * (100 * 65536 / 0.5e12 + 6.6944e-6) + attention / 0.5e12));
+  // From kLargePrefillRows rows on, the prefill rate again.
+  in.workload.prompt_len = 300;  // 600 rows
+  in.model.max_positions = 400;
+  const double large = 6.0 * 2 * 300 * 301 * 64;
+  CHECK(busy(CostModel(in, p).stages()[0], Resource::kCompute, p) ==
+        Approx(3 * (600 * 65536 / 1e12 + 6.6944e-6) + large / 1e12));
+}
+
 }  // namespace
 }  // namespace strata

@@ -1,0 +1,57 @@
+// The row kernels of CPU attention (engine/backend/cpu/cpu_attention_kv_head.cpp): one query's
+// scores against a list of K rows, and the weighted sum of a list of V rows, with f16/bf16 rows
+// widened in registers (vcvtph2ps / a 16-bit shift: exact), never through a widened copy.
+//
+//   rows: row s at data + s * stride elements, d elements each (one KV head of one sequence of a
+//         [B, S, kv_heads * d] cache: stride kv_heads * d; or a [n, d] fp32 scratch: stride d)
+//   slots: the rows to read, in the order given (int32 row indices; caller owns)
+//
+// Paths (isa): kAvx512 (zmm), kAvx2 (ymm + FMA), kScalar (portable). Each dot product keeps 16
+// partial sums (element p into sum p % 16) summed by one fixed tree, and each element of a
+// weighted sum is one running sum in slot order, so a result depends only on the values and the
+// ISA: never on the row's type, stride or address. An f16/bf16 row gives bit for bit what its
+// exact fp32 widening gives (the packed-cache and block paths rely on it).
+#pragma once
+
+#include <cstdint>
+
+#include "quant/cpu_isa.h"
+
+namespace strata::quant {
+
+enum class RowType : uint8_t { kF32, kF16, kBf16 };
+
+struct AttentionRows {
+  const void* data = nullptr;  // row 0 (float or uint16_t elements)
+  RowType type = RowType::kF32;
+  int64_t stride = 0;  // elements from one row to the next
+  int64_t d = 0;       // elements per row
+};
+
+// scores[i] = scale * (q · rows[slots[i]]) for i in [0, count); q: [rows.d] fp32.
+void attention_scores(const float* q, const AttentionRows& rows, const int32_t* slots,
+                      int64_t count, float scale, float* scores, CpuIsa isa);
+
+// out[0, d) = sum over i in [0, count) of weights[i] * rows[slots[i]], in i order.
+void attention_weighted_sum(const float* weights, const AttentionRows& rows, const int32_t* slots,
+                            int64_t count, float* out, CpuIsa isa);
+
+// rows[slot] as fp32 into out[0, d) (exact).
+void attention_row_f32(const AttentionRows& rows, int64_t slot, float* out, CpuIsa isa);
+
+// Internal: the SIMD kernels behind the functions above (attention_rows_avx2.cpp,
+// attention_rows_avx512.cpp, each compiled for its ISA); call only after check_cpu_isa().
+namespace avx2 {
+void attention_scores(const float* q, const AttentionRows& rows, const int32_t* slots,
+                      int64_t count, float scale, float* scores);
+void attention_weighted_sum(const float* weights, const AttentionRows& rows, const int32_t* slots,
+                            int64_t count, float* out);
+}  // namespace avx2
+namespace avx512 {
+void attention_scores(const float* q, const AttentionRows& rows, const int32_t* slots,
+                      int64_t count, float scale, float* scores);
+void attention_weighted_sum(const float* weights, const AttentionRows& rows, const int32_t* slots,
+                            int64_t count, float* out);
+}  // namespace avx512
+
+}  // namespace strata::quant

@@ -1,6 +1,10 @@
 // The portable attention row kernels and the ISA dispatch (attention_rows.h).
 #include "quant/attention_rows.h"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 #include "quant/fp16.h"
 #include "quant/half_kernels.h"
 
@@ -68,6 +72,34 @@ void attention_row_f32(const AttentionRows& rows, int64_t slot, float* out, CpuI
       for (int64_t p = 0; p < rows.d; ++p) out[p] = element(rows, slot, p);
       return;
   }
+}
+
+float attention_scale_max(float* x, const uint8_t* valid, int64_t n, float scale, CpuIsa isa) {
+  switch (isa) {
+    case CpuIsa::kAvx512: return avx512::attention_scale_max(x, valid, n, scale);
+    case CpuIsa::kAvx2: return avx2::attention_scale_max(x, valid, n, scale);
+    case CpuIsa::kScalar: break;
+  }
+  float max = -std::numeric_limits<float>::infinity();
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = valid == nullptr || valid[i] ? x[i] * scale : -std::numeric_limits<float>::infinity();
+    max = std::max(max, x[i]);
+  }
+  return max;
+}
+
+float attention_exp_sum(float* x, int64_t n, float max, CpuIsa isa) {
+  switch (isa) {
+    case CpuIsa::kAvx512: return avx512::attention_exp_sum(x, n, max);
+    case CpuIsa::kAvx2: return avx2::attention_exp_sum(x, n, max);
+    case CpuIsa::kScalar: break;
+  }
+  float total = 0.0f;
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = std::exp(x[i] - max);
+    total += x[i];
+  }
+  return total;
 }
 
 }  // namespace strata::quant

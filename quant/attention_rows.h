@@ -39,6 +39,15 @@ void attention_weighted_sum(const float* weights, const AttentionRows& rows, con
 // rows[slot] as fp32 into out[0, d) (exact).
 void attention_row_f32(const AttentionRows& rows, int64_t slot, float* out, CpuIsa isa);
 
+// The softmax of a row of scores, in two steps:
+// x[i] = scale * x[i] where valid[i] (valid null: every i), -inf elsewhere, for i in [0, n);
+// returns the largest (-inf when none is valid). Exact: a product and a max.
+float attention_scale_max(float* x, const uint8_t* valid, int64_t n, float scale, CpuIsa isa);
+// x[i] = exp(x[i] - max) (0 for -inf), i in [0, n), returning their sum; max finite. kScalar:
+// std::exp, summed in order; AVX2/AVX-512: Cephes' expf polynomial (within 2 ulp of exp in
+// tests/quant/test_attention_rows.cpp), summed in 16 partial sums.
+float attention_exp_sum(float* x, int64_t n, float max, CpuIsa isa);
+
 // Internal: the SIMD kernels behind the functions above (attention_rows_avx2.cpp,
 // attention_rows_avx512.cpp, each compiled for its ISA); call only after check_cpu_isa().
 namespace avx2 {
@@ -46,12 +55,16 @@ void attention_scores(const float* q, const AttentionRows& rows, const int32_t* 
                       int64_t count, float scale, float* scores);
 void attention_weighted_sum(const float* weights, const AttentionRows& rows, const int32_t* slots,
                             int64_t count, float* out);
+float attention_scale_max(float* x, const uint8_t* valid, int64_t n, float scale);
+float attention_exp_sum(float* x, int64_t n, float max);
 }  // namespace avx2
 namespace avx512 {
 void attention_scores(const float* q, const AttentionRows& rows, const int32_t* slots,
                       int64_t count, float scale, float* scores);
 void attention_weighted_sum(const float* weights, const AttentionRows& rows, const int32_t* slots,
                             int64_t count, float* out);
+float attention_scale_max(float* x, const uint8_t* valid, int64_t n, float scale);
+float attention_exp_sum(float* x, int64_t n, float max);
 }  // namespace avx512
 
 }  // namespace strata::quant

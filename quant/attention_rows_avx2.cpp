@@ -8,7 +8,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include <limits>
+
 #include "quant/attention_rows.h"
+#include "quant/cephes_expf.h"
 
 namespace strata::quant::avx2 {
 namespace {
@@ -115,7 +118,76 @@ void weighted_sum_of(const float* w, const AttentionRows& r, const int32_t* slot
   }
 }
 
+// exp(x) for x <= 0 (cephes_expf.h); 0 below kExpMin, -inf included.
+inline __m256 exp_nonpositive(__m256 x) {
+  using namespace cephes;
+  const __m256 tiny = _mm256_cmp_ps(x, _mm256_set1_ps(kExpMin), _CMP_LT_OQ);
+  x = _mm256_max_ps(x, _mm256_set1_ps(kExpMin));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(kLog2e)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Hi), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Lo), r);
+  __m256 p = _mm256_set1_ps(kP[0]);
+  for (int i = 1; i < 6; ++i) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kP[i]));
+  const __m256 y =
+      _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
+  // 2^n for n in [-126, 127]: the exponent field n + 127.
+  const __m256i n_i = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
+  const __m256 two_n = _mm256_castsi256_ps(_mm256_slli_epi32(n_i, 23));
+  return _mm256_andnot_ps(tiny, _mm256_mul_ps(y, two_n));
+}
+
+// Elements [i, i + 8) of x, zero past n (and the lanes that are x's, as a mask).
+inline __m256i lanes_below(int64_t count) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(int(std::min<int64_t>(count, 8))),
+                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
 }  // namespace
+
+float attention_scale_max(float* x, const uint8_t* valid, int64_t n, float scale) {
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  const __m256 s = _mm256_set1_ps(scale), ninf = _mm256_set1_ps(neg_inf);
+  __m256 max = ninf;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 y = _mm256_mul_ps(_mm256_loadu_ps(x + i), s);
+    if (valid != nullptr) {
+      uint64_t bytes;
+      __builtin_memcpy(&bytes, valid + i, 8);
+      const __m256i v = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(int64_t(bytes)));
+      y = _mm256_blendv_ps(y, ninf, _mm256_castsi256_ps(_mm256_cmpeq_epi32(v, _mm256_setzero_si256())));
+    }
+    _mm256_storeu_ps(x + i, y);
+    max = _mm256_max_ps(max, y);
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, max);
+  float top = neg_inf;
+  for (float l : lanes) top = std::max(top, l);
+  for (; i < n; ++i) {
+    x[i] = valid == nullptr || valid[i] ? x[i] * scale : neg_inf;
+    top = std::max(top, x[i]);
+  }
+  return top;
+}
+
+float attention_exp_sum(float* x, int64_t n, float max) {
+  const __m256 top = _mm256_set1_ps(max);
+  __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();  // lanes 0-7 and 8-15
+  for (int64_t i = 0; i < n; i += 16) {
+    for (int half = 0; half < 2; ++half) {
+      const int64_t at = i + 8 * half;
+      if (at >= n) break;
+      const __m256i m = lanes_below(n - at);
+      const __m256 e = exp_nonpositive(_mm256_sub_ps(_mm256_maskload_ps(x + at, m), top));
+      _mm256_maskstore_ps(x + at, m, e);
+      const __m256 add = _mm256_and_ps(e, _mm256_castsi256_ps(m));
+      (half == 0 ? lo : hi) = _mm256_add_ps(half == 0 ? lo : hi, add);
+    }
+  }
+  return reduce16(lo, hi);
+}
 
 void attention_scores(const float* q, const AttentionRows& rows, const int32_t* slots,
                       int64_t count, float scale, float* scores) {

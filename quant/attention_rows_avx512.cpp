@@ -12,7 +12,10 @@
 
 #include <algorithm>
 
+#include <limits>
+
 #include "quant/attention_rows.h"
+#include "quant/cephes_expf.h"
 
 namespace strata::quant::avx512 {
 namespace {
@@ -88,7 +91,53 @@ void weighted_sum_of(const float* w, const AttentionRows& r, const int32_t* slot
   }
 }
 
+// exp(x) for x <= 0 (cephes_expf.h); 0 below kExpMin, -inf included.
+inline __m512 exp_nonpositive(__m512 x) {
+  using namespace cephes;
+  const __mmask16 tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(kExpMin), _CMP_LT_OQ);
+  x = _mm512_max_ps(x, _mm512_set1_ps(kExpMin));
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(kLog2e)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2Hi), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2Lo), r);
+  __m512 p = _mm512_set1_ps(kP[0]);
+  for (int i = 1; i < 6; ++i) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP[i]));
+  const __m512 y =
+      _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+  return _mm512_maskz_scalef_ps(__mmask16(~tiny), y, n);
+}
+
 }  // namespace
+
+float attention_scale_max(float* x, const uint8_t* valid, int64_t n, float scale) {
+  const __m512 neg_inf = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  const __m512 s = _mm512_set1_ps(scale);
+  __m512 max = neg_inf;
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = lanes_from(n - i);
+    __mmask16 keep = m;
+    if (valid != nullptr) {
+      const __m512i v = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, valid + i));
+      keep = _mm512_mask_test_epi32_mask(m, v, v);
+    }
+    const __m512 y = _mm512_mask_mul_ps(neg_inf, keep, _mm512_maskz_loadu_ps(m, x + i), s);
+    _mm512_mask_storeu_ps(x + i, m, y);
+    max = _mm512_max_ps(max, y);
+  }
+  return _mm512_reduce_max_ps(max);
+}
+
+float attention_exp_sum(float* x, int64_t n, float max) {
+  const __m512 top = _mm512_set1_ps(max);
+  __m512 total = _mm512_setzero_ps();
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = lanes_from(n - i);
+    const __m512 e = exp_nonpositive(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), top));
+    _mm512_mask_storeu_ps(x + i, m, e);
+    total = _mm512_mask_add_ps(total, m, total, e);
+  }
+  return _mm512_reduce_add_ps(total);
+}
 
 void attention_scores(const float* q, const AttentionRows& rows, const int32_t* slots,
                       int64_t count, float scale, float* scores) {

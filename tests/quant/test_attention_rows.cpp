@@ -5,10 +5,13 @@
 //     within the bound of any fp32 summation order ((n + 2) u sum |terms|);
 //   - an f16/bf16 row gives bit for bit what its fp32 widening gives, read at another stride
 //     (the contract the CPU attention's half and packed caches rely on);
-//   - attention_row_f32 widens all 65536 codes of each type exactly.
+//   - attention_row_f32 widens all 65536 codes of each type exactly;
+//   - the softmax steps: masked scale and max exactly, exp within 2 ulp of float64 exp (0 where
+//     it underflows), and the sum within the summation bound.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -157,6 +160,59 @@ TEST_CASE("attention_row_f32 widens every f16 and bf16 code exactly", "[quant]")
           REQUIRE(double(out[c]) == want);
           REQUIRE(std::signbit(out[c]) == std::signbit(want));
         }
+      }
+    }
+  }
+}
+
+TEST_CASE("attention softmax kernels: masked scale and max exactly, exp and sum within 2 ulp",
+          "[quant]") {
+  const uint64_t seed = test::fresh_seed();
+  CAPTURE(seed);
+  std::mt19937_64 rng(seed);
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  const double u = std::ldexp(1.0, -24);
+  for (CpuIsa isa : runnable_cpu_isas()) {
+    for (int64_t n : {1, 5, 8, 15, 16, 17, 31, 64, 100, 1000}) {
+      for (bool masked : {false, true}) {
+        CAPTURE(cpu_isa_name(isa), n, masked);
+        const std::vector<float> x0 = test::random_matrix(rng, 1, n, -30, 30);
+        std::vector<uint8_t> valid(static_cast<size_t>(n));
+        for (auto& v : valid) v = rng() % 4 != 0;
+        if (masked && n > 3) valid[0] = valid[size_t(n - 1)] = 0;
+        const float scale = 0.5f + float(rng() % 5) / 4.0f;
+        std::vector<float> x = x0;
+        const float max = attention_scale_max(x.data(), masked ? valid.data() : nullptr, n, scale,
+                                              isa);
+        float want_max = neg_inf;
+        for (int64_t i = 0; i < n; ++i) {
+          const bool keep = !masked || valid[size_t(i)];
+          REQUIRE(x[size_t(i)] == (keep ? x0[size_t(i)] * scale : neg_inf));
+          want_max = std::max(want_max, x[size_t(i)]);
+        }
+        REQUIRE(max == want_max);
+        if (max == neg_inf) continue;  // every element masked
+
+        // exp(x - max) spans the whole range of weights, down past the underflow at -87.3.
+        std::vector<float> y = x;
+        for (int64_t i = 0; i < n; i += 7)
+          if (y[size_t(i)] != neg_inf && y[size_t(i)] != max) y[size_t(i)] = max - float(i % 120);
+        std::vector<float> e = y;
+        const float total = attention_exp_sum(e.data(), n, max, isa);
+        double exact_total = 0;
+        for (int64_t i = 0; i < n; ++i) {
+          // Of the fp32 difference, which every path rounds the same way before its exp.
+          const double want = std::exp(double(y[size_t(i)] - max));
+          CAPTURE(i, y[size_t(i)], max, e[size_t(i)], want);
+          exact_total += want;
+          if (want < 1.2e-38) {  // exp would be subnormal (or -inf's 0): 0 or that value
+            REQUIRE(e[size_t(i)] >= 0.0f);
+            REQUIRE(e[size_t(i)] <= 1.2e-38f);
+          } else {
+            REQUIRE(std::fabs(e[size_t(i)] - want) <= 4 * u * want);  // 2 ulp of fp32
+          }
+        }
+        REQUIRE(std::fabs(total - exact_total) <= double(n + 6) * u * exact_total);
       }
     }
   }

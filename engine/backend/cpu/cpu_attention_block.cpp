@@ -8,7 +8,6 @@
 //   out = P · V                      [n, d]   sgemm_nt into out's rows (row stride heads * d)
 // Masked entries are computed and dropped: a query's output only sums visible slots' rows, with
 // zero weights for the rest (exactly zero contributions), so causality holds bit for bit.
-#include <cmath>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -68,27 +67,20 @@ void attend_kv_head_block(const KvHeadTask& task, int64_t t0, int64_t n) {
     for (int64_t t = 0; t < n; ++t) {
       const VisibleSlots vis = visible_slots(a, geo, offset, t0 + t);
       float* p = sc.s.data() + t * w;
-      float max = neg_inf, total = 0.0f;
-      for (int64_t s = vis.begin; s < vis.end; ++s) {
-        if (!valid[s]) continue;
-        p[s - lo] *= a.scale;
-        max = std::max(max, p[s - lo]);
-      }
+      // Slots outside [vis.begin, vis.end) get weight 0; inside, invalid ones -inf, so exp 0.
+      float* visible = p + (vis.begin - lo);
+      const int64_t n_visible = vis.end - vis.begin;
+      const float max =
+          quant::attention_scale_max(visible, valid + vis.begin, n_visible, a.scale, task.isa);
+      float total = 0.0f;
       if (max == neg_inf) {  // a padding query: zero weights, so its output is zero
         std::fill(p, p + w, 0.0f);
       } else {
-        std::fill(p, p + (vis.begin - lo), 0.0f);
-        for (int64_t s = vis.begin; s < vis.end; ++s) {
-          if (!valid[s]) {
-            p[s - lo] = 0.0f;
-            continue;
-          }
-          p[s - lo] = std::exp(p[s - lo] - max);
-          total += p[s - lo];
-        }
-        std::fill(p + (vis.end - lo), p + w, 0.0f);
+        std::fill(p, visible, 0.0f);
+        total = quant::attention_exp_sum(visible, n_visible, max, task.isa);
+        std::fill(visible + n_visible, p + w, 0.0f);
         const float inv_total = 1.0f / total;
-        for (int64_t s = vis.begin; s < vis.end; ++s) p[s - lo] *= inv_total;
+        for (int64_t i = 0; i < n_visible; ++i) visible[i] *= inv_total;
       }
       const int64_t at = at0 + t * geo.heads;
       if (task.part->max != nullptr) task.part->max[at] = max;

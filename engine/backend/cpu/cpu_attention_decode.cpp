@@ -1,8 +1,7 @@
 // The rows path of CPU attention (cpu_attention_head.h), for fewer than kBlockQueries new
 // positions: per query and head, the scores of the visible slots (quant's row kernels: one
-// vectorized dot product per slot, f16/bf16 rows widened in registers), softmax over them in slot
-// order, then their weighted sum of V rows in slot order.
-#include <cmath>
+// vectorized dot product per slot, f16/bf16 rows widened in registers), their softmax, then the
+// weighted sum of their V rows in slot order.
 #include <limits>
 #include <vector>
 
@@ -53,11 +52,8 @@ void attend_kv_head_rows(const KvHeadTask& task) {
       } else {
         float* p = sc.scores.data();
         quant::attention_scores(q, k, sc.slots.data(), count, a.scale, p, task.isa);
-        for (int64_t i = 0; i < count; ++i) max = std::max(max, p[i]);
-        for (int64_t i = 0; i < count; ++i) {
-          p[i] = std::exp(p[i] - max);
-          total += p[i];
-        }
+        max = quant::attention_scale_max(p, nullptr, count, 1.0f, task.isa);
+        total = quant::attention_exp_sum(p, count, max, task.isa);
         const float inv_total = 1.0f / total;
         for (int64_t i = 0; i < count; ++i) p[i] *= inv_total;
         quant::attention_weighted_sum(p, v, sc.slots.data(), count, out, task.isa);

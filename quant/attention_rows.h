@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "quant/cpu_isa.h"
 
@@ -47,6 +48,35 @@ float attention_scale_max(float* x, const uint8_t* valid, int64_t n, float scale
 // std::exp, summed in order; AVX2/AVX-512: Cephes' expf polynomial (within 2 ulp of exp in
 // tests/quant/test_attention_rows.cpp), summed in 16 partial sums.
 float attention_exp_sum(float* x, int64_t n, float max, CpuIsa isa);
+
+// Internal: calls f(std::integral_constant<RowType, T>{}) with T = type, for the kernels
+// templated on their row type.
+template <typename F>
+inline void with_row_type(RowType type, F&& f) {
+  switch (type) {
+    case RowType::kF16: return f(std::integral_constant<RowType, RowType::kF16>{});
+    case RowType::kBf16: return f(std::integral_constant<RowType, RowType::kBf16>{});
+    case RowType::kF32: return f(std::integral_constant<RowType, RowType::kF32>{});
+  }
+}
+
+// Internal: the scores' loop of the SIMD kernels, four rows side by side (hiding the FMA latency;
+// each row's operations are those it gets alone), then one at a time:
+// dots(std::integral_constant<int, R>{}, offsets, out) scores R rows at element offsets[0, R).
+template <typename Dots>
+inline void scores_four_rows_at_a_time(const AttentionRows& r, const int32_t* slots, int64_t count,
+                                       float* scores, Dots&& dots) {
+  int64_t i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const int64_t o[4] = {slots[i] * r.stride, slots[i + 1] * r.stride, slots[i + 2] * r.stride,
+                          slots[i + 3] * r.stride};
+    dots(std::integral_constant<int, 4>{}, o, scores + i);
+  }
+  for (; i < count; ++i) {
+    const int64_t o = slots[i] * r.stride;
+    dots(std::integral_constant<int, 1>{}, &o, scores + i);
+  }
+}
 
 // Internal: the SIMD kernels behind the functions above (attention_rows_avx2.cpp,
 // attention_rows_avx512.cpp, each compiled for its ISA); call only after check_cpu_isa().

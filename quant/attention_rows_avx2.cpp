@@ -83,16 +83,9 @@ inline void dots(const float* q, const void* data, const int64_t* o, int64_t d, 
 template <RowType T>
 void scores_of(const float* q, const AttentionRows& r, const int32_t* slots, int64_t count,
                float scale, float* scores) {
-  int64_t i = 0;
-  for (; i + 4 <= count; i += 4) {
-    const int64_t o[4] = {slots[i] * r.stride, slots[i + 1] * r.stride, slots[i + 2] * r.stride,
-                          slots[i + 3] * r.stride};
-    dots<T, 4>(q, r.data, o, r.d, scale, scores + i);
-  }
-  for (; i < count; ++i) {
-    const int64_t o = slots[i] * r.stride;
-    dots<T, 1>(q, r.data, &o, r.d, scale, scores + i);
-  }
+  scores_four_rows_at_a_time(r, slots, count, scores, [&](auto rows, const int64_t* o, float* out) {
+    dots<T, decltype(rows)::value>(q, r.data, o, r.d, scale, out);
+  });
 }
 
 template <RowType T>
@@ -191,20 +184,13 @@ float attention_exp_sum(float* x, int64_t n, float max) {
 
 void attention_scores(const float* q, const AttentionRows& rows, const int32_t* slots,
                       int64_t count, float scale, float* scores) {
-  switch (rows.type) {
-    case RowType::kF32: return scores_of<RowType::kF32>(q, rows, slots, count, scale, scores);
-    case RowType::kF16: return scores_of<RowType::kF16>(q, rows, slots, count, scale, scores);
-    case RowType::kBf16: return scores_of<RowType::kBf16>(q, rows, slots, count, scale, scores);
-  }
+  with_row_type(rows.type, [&](auto t) { scores_of<decltype(t)::value>(q, rows, slots, count, scale, scores); });
 }
 
 void attention_weighted_sum(const float* weights, const AttentionRows& rows, const int32_t* slots,
                             int64_t count, float* out) {
-  switch (rows.type) {
-    case RowType::kF32: return weighted_sum_of<RowType::kF32>(weights, rows, slots, count, out);
-    case RowType::kF16: return weighted_sum_of<RowType::kF16>(weights, rows, slots, count, out);
-    case RowType::kBf16: return weighted_sum_of<RowType::kBf16>(weights, rows, slots, count, out);
-  }
+  with_row_type(rows.type,
+                [&](auto t) { weighted_sum_of<decltype(t)::value>(weights, rows, slots, count, out); });
 }
 
 }  // namespace strata::quant::avx2

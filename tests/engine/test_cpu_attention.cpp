@@ -80,12 +80,7 @@ ut::AttentionCase shaped_case(std::mt19937& rng, int64_t t, int64_t s, int64_t f
       {.max_head_dim = s > 1000 ? 16 : 70, .max_slots = 2, .max_heads = 6, .grouped = true});
   c.t = t, c.s = s, c.first = first;
   c.window = window ? ut::random_int(rng, 1, first + t + 1) : 0;
-  c.q = ut::random_floats(rng, size_t(c.b * c.t * c.e()));
-  c.k = ut::random_floats(rng, size_t(c.b * c.s * c.kv_e()));
-  c.v = ut::random_floats(rng, size_t(c.b * c.s * c.kv_e()));
-  std::bernoulli_distribution keep(0.8);
-  c.valid.resize(size_t(c.b * c.s));
-  for (auto& x : c.valid) x = keep(rng) ? 1 : 0;
+  ut::fill_random_inputs(rng, c, 0.8);
   for (int64_t i = 0; i <= c.first; ++i) c.valid[size_t((c.b - 1) * c.s + i)] = 0;
   ut::poison_unseen_slots(c);
   return c;

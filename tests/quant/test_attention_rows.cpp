@@ -23,18 +23,8 @@ using namespace strata::quant;
 
 namespace {
 
-// Written apart from the kernels: a binary16 / bfloat16 code as a double.
 double half_code_value(uint16_t h, RowType type) {
-  if (type == RowType::kBf16) {
-    const uint32_t bits = uint32_t(h) << 16;
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
-  }
-  const int sign = (h >> 15) ? -1 : 1, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
-  if (exp == 31) return mant ? std::nan("") : sign * HUGE_VAL;
-  if (exp == 0) return sign * std::ldexp(double(mant), -24);
-  return sign * std::ldexp(double(1024 + mant), exp - 25);
+  return test::half_code_value(h, type == RowType::kBf16);
 }
 
 // n rows of d elements at `stride` (gap elements hold NaN: never read), in `type`, and the

@@ -1,4 +1,4 @@
-// The row kernels of CPU attention (engine/backend/cpu/cpu_attention_kv_head.cpp): one query's
+// The row kernels of CPU attention (engine/backend/cpu/cpu_attention_head.h): one query's
 // scores against a list of K rows, and the weighted sum of a list of V rows, with f16/bf16 rows
 // widened in registers (vcvtph2ps / a 16-bit shift: exact), never through a widened copy.
 //

@@ -47,12 +47,15 @@ void attend_kv_head_rows(const KvHeadTask& task) {
       const float* q = a.q.data<float>() + at * d;
       float* out = a.out.data<float>() + at * d;
       float max = -std::numeric_limits<float>::infinity(), total = 0.0f;
-      if (count == 0) {  // a padding query: its output is zero
-        std::fill(out, out + d, 0.0f);
-      } else {
-        float* p = sc.scores.data();
+      float* p = sc.scores.data();
+      if (count > 0) {
         quant::attention_scores(q, k, sc.slots.data(), count, a.scale, p, task.isa);
         max = quant::attention_scale_max(p, nullptr, count, 1.0f, task.isa);
+      }
+      // A padding query (or scores all -inf, as the block path): its output is zero.
+      if (max == -std::numeric_limits<float>::infinity()) {
+        std::fill(out, out + d, 0.0f);
+      } else {
         total = quant::attention_exp_sum(p, count, max, task.isa);
         const float inv_total = 1.0f / total;
         for (int64_t i = 0; i < count; ++i) p[i] *= inv_total;

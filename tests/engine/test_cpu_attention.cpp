@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/backend/cpu/cpu_attention_head.h"
+#include "ops/attention_args.h"
 #include "ops/reference/attention_reference.h"
 #include "quant/compute_pool.h"
 #include "quant/fp16.h"
@@ -53,20 +54,14 @@ StoredCache store(const ut::AttentionCase& c, DType t) {
 std::vector<float> attend(const ut::AttentionCase& c, StoredCache& cache,
                           const quant::CpuCompute& cpu) {
   std::vector<float> q = c.q, out(c.q.size(), std::nanf(""));
-  AttentionArgs a;
-  a.q = Tensor(q.data(), DType::f32, {c.b, c.t, c.e()});
   const bool half = cache.type != DType::f32;
-  a.k_cache = Tensor(half ? static_cast<void*>(cache.k16.data()) : cache.k32.data(), cache.type,
-                     {c.b, c.s, c.kv_e()});
-  a.v_cache = Tensor(half ? static_cast<void*>(cache.v16.data()) : cache.v32.data(), cache.type,
-                     {c.b, c.s, c.kv_e()});
-  a.key_valid = c.valid.data();
-  a.first_query_slot = c.first;
-  a.num_heads = c.heads;
-  a.num_kv_heads = c.kv_heads;
-  a.window = c.window;
-  a.scale = c.scale;
-  a.out = Tensor(out.data(), DType::f32, {c.b, c.t, c.e()});
+  const AttentionArgs a = ops_test::attention_args(
+      c, Tensor(q.data(), DType::f32, {c.b, c.t, c.e()}),
+      Tensor(half ? static_cast<void*>(cache.k16.data()) : cache.k32.data(), cache.type,
+             {c.b, c.s, c.kv_e()}),
+      Tensor(half ? static_cast<void*>(cache.v16.data()) : cache.v32.data(), cache.type,
+             {c.b, c.s, c.kv_e()}),
+      Tensor(out.data(), DType::f32, {c.b, c.t, c.e()}));
   dense_attention_cpu(a, AttentionPart{}, cpu);
   return out;
 }

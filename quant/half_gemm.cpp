@@ -117,19 +117,4 @@ void widen_half_rows(const HalfMatrix& w, int64_t row_begin, int64_t row_end, fl
   });
 }
 
-void widen_halves(const uint16_t* src, HalfType type, int64_t count, float* dst) {
-  static const CpuIsa isa = detect_cpu_isa();
-  switch (isa) {
-    case CpuIsa::kScalar:
-      widen_scalar(src, type, count, dst);
-      break;
-    case CpuIsa::kAvx2:
-      avx2::widen_half(src, type, count, dst);
-      break;
-    case CpuIsa::kAvx512:
-      avx512::widen_half(src, type, count, dst);
-      break;
-  }
-}
-
 }  // namespace strata::quant

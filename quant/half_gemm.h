@@ -40,8 +40,4 @@ void half_gemm_cpu(const float* x, int64_t m, const HalfMatrix& w, float* y, int
 void widen_half_rows(const HalfMatrix& w, int64_t row_begin, int64_t row_end, float* out,
                      const CpuCompute& cpu);
 
-// count halves of `type` widened into dst (exact), on this thread, with the best kernel this CPU
-// runs (detected once): for short runs such as one KV cache row of attention.
-void widen_halves(const uint16_t* src, HalfType type, int64_t count, float* dst);
-
 }  // namespace strata::quant

@@ -17,6 +17,10 @@
 
 #include "engine/backend/backend.h"
 
+namespace strata::quant {
+struct CpuCompute;
+}
+
 namespace strata {
 
 // One part's result: out [B, T, heads * head_dim] normalized over the part's visible slots (0 if none),
@@ -44,8 +48,10 @@ void check_attention_merge(const AttentionPartial& into, const AttentionPartial&
                            int64_t num_heads);
 
 // Host partial attention (fp32 over widened elements, the CPU backend's arithmetic), host
-// pointers.
+// pointers: on the calling thread with the best ISA this CPU runs, or with cpu's ISA, threads
+// and pool (quant/cpu_isa.h; a CpuBackend's compute()). The thread count never changes the result.
 void attention_partial_cpu(const AttentionPartialArgs& a);
+void attention_partial_cpu(const AttentionPartialArgs& a, const quant::CpuCompute& cpu);
 
 // into = merge(into, other) per (sequence, query, head), host pointers.
 void merge_attention_partials(const AttentionPartial& into, const AttentionPartial& other,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/models/kv_format.h"
+#include "ops/attention_args.h"
 #include "ops/harness.h"
 #include "ops/reference/attention_reference.h"
 
@@ -15,18 +16,8 @@ namespace strata::ops_test {
 
 inline AttentionArgs attention_args(const ut::AttentionCase& c, const DeviceData& q, Tensor k_cache,
                                     Tensor v_cache, const DeviceData& out) {
-  AttentionArgs a;
-  a.q = q.tensor(DType::f32, {c.b, c.t, c.e()});
-  a.k_cache = k_cache;
-  a.v_cache = v_cache;
-  a.key_valid = c.valid.data();
-  a.first_query_slot = c.first;
-  a.num_heads = c.heads;
-  a.num_kv_heads = c.kv_heads;
-  a.window = c.window;
-  a.scale = c.scale;
-  a.out = out.tensor(DType::f32, {c.b, c.t, c.e()});
-  return a;
+  return attention_args(c, q.tensor(DType::f32, {c.b, c.t, c.e()}), k_cache, v_cache,
+                        out.tensor(DType::f32, {c.b, c.t, c.e()}));
 }
 
 // Over an fp32 cache [b, s, kv_e] holding c.k and c.v.

@@ -13,7 +13,11 @@ void add_present_backends(std::vector<OpBackend>& list) {
   OpBackend cpu;
   cpu.name = "cpu";
   cpu.backend = make_backend(BackendKind::cpu);
-  cpu.attention_partial = attention_partial_cpu;
+  // Partial attention on the backend's threads and pool, as the executor would run it.
+  const CpuBackend* backend = dynamic_cast<const CpuBackend*>(cpu.backend.get());
+  cpu.attention_partial = [backend](const AttentionPartialArgs& p) {
+    attention_partial_cpu(p, backend->compute());
+  };
   cpu.merge = merge_attention_partials;
   list.push_back(std::move(cpu));
 

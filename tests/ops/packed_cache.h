@@ -66,12 +66,7 @@ inline PackedCase random_packed_case(std::mt19937& rng, DType bits, int64_t grou
   c.format = kv_format(bits, c.kvh(), c.d);
   if (group > 0) c.format.element.group_size = int32_t(group);  // a ragged or smaller group
   c.scale = float(1.0 / std::sqrt(double(c.d)));
-  c.q = ut::random_floats(rng, size_t(c.b * c.t * c.e()));
-  c.k = ut::random_floats(rng, size_t(c.b * c.s * c.kv_e()));
-  c.v = ut::random_floats(rng, size_t(c.b * c.s * c.kv_e()));
-  std::bernoulli_distribution keep(0.8);
-  c.valid.resize(size_t(c.b * c.s));
-  for (auto& x : c.valid) x = keep(rng) ? 1 : 0;
+  ut::fill_random_inputs(rng, c, 0.8);
   return c;
 }
 

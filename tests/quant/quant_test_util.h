@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -33,6 +34,21 @@ inline std::vector<QuantFormat> all_formats() {
     }
   }
   return out;
+}
+
+// Written apart from the kernels: a binary16 (bf16 false) or bfloat16 (bf16 true) code as a
+// double.
+inline double half_code_value(uint16_t h, bool bf16) {
+  if (bf16) {  // the top half of a binary32
+    const uint32_t bits = uint32_t(h) << 16;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+  }
+  const int sign = (h >> 15) ? -1 : 1, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+  if (exp == 31) return mant ? std::nan("") : sign * HUGE_VAL;
+  if (exp == 0) return sign * std::ldexp(double(mant), -24);
+  return sign * std::ldexp(double(1024 + mant), exp - 25);
 }
 
 // Spacing of fp16 values around v (2^-24 in the subnormal range), computed independently of

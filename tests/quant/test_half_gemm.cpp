@@ -23,18 +23,8 @@ uint16_t to_half(float f, HalfType type) {
   return uint16_t(bits >> 16);  // truncation: any bf16 value is a fine test weight
 }
 
-// Written apart from the kernels: every binary16/bfloat16 value as a double.
 double half_to_double(uint16_t h, HalfType type) {
-  if (type == HalfType::kBf16) {
-    const uint32_t bits = uint32_t(h) << 16;
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
-  }
-  const int sign = (h >> 15) ? -1 : 1, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
-  if (exp == 31) return mant ? std::nan("") : sign * HUGE_VAL;
-  if (exp == 0) return sign * std::ldexp(double(mant), -24);
-  return sign * std::ldexp(double(1024 + mant), exp - 25);
+  return test::half_code_value(h, type == HalfType::kBf16);
 }
 
 void check_half_gemm(std::mt19937_64& rng, HalfType type, int64_t m, int64_t n, int64_t k,

@@ -1,120 +1,97 @@
-// One query and one head of CPU attention over a dense cache region (f32, f16 or bf16 elements):
-// the arithmetic that the CPU backend's attention and the host partial attention
-// (attention_partial.h) share, so that one part covering a whole cache gives the backend's
-// result bit for bit. Half elements are widened (exactly) one K or V row of head_dim at a time,
-// into a scratch row in L1 that the dot product or the weighted sum reads at once: no fp32 copy
-// of the cache is made, the widening loop has no reduction and vectorizes, and the fp32
-// operations are those over the widened values, in the same order, so a half cache gives bit
-// for bit what the f32 kernel gives over its widened copy.
+// CPU attention split into tasks that each read one KV head g of one sequence b: the query heads
+// h in [g * group, (g + 1) * group) of that sequence (group = heads / kv_heads) and some or all
+// of its new positions. Tasks share no output and no scratch, so they run on the backend's
+// compute pool in any order and the result never depends on the thread count.
+//
+// Two ways to attend, chosen by the number of new positions T alone (so that a call and the same
+// call as one part covering the whole cache take the same path, attention_partial.h):
+//   - T < kBlockQueries (decode, short chunks), cpu_attention_decode.cpp: per query and head,
+//     scores over the list of visible slots with quant's row kernels (quant/attention_rows.h:
+//     vectorized dot products and weighted sums, f16/bf16 rows widened in registers, read in
+//     place: no copy of the cache is made);
+//   - otherwise (prefill), cpu_attention_block.cpp: blocks of queries as two GEMMs per head
+//     (scores = Q · Kᵀ, out = P · V, quant/sgemm_cpu.h) over the block's K and V rows made
+//     fp32 once per task.
+// Both read K and V through a KvRowReader: a dense cache in place, a packed one dequantized a
+// row at a time. A row read in place and the same row loaded as fp32 give the same result bit
+// for bit (the kernels' arithmetic depends only on the values), so a half cache gives what the
+// f32 path gives over its widened copy, and a q4/q8 cache what it gives over its dequantized one.
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <limits>
-#include <type_traits>
 
-#include "engine/core/dtype.h"
-#include "engine/core/half.h"
-#include "quant/half_gemm.h"
+#include "engine/backend/backend.h"
+#include "quant/attention_rows.h"
+#include "quant/cpu_isa.h"
 
 namespace strata {
 
-// How attention reads one cache element as fp32 (Raw: the stored type).
-struct F32Elements {
-  using Raw = float;
-  static float load(const float* p, int64_t i) { return p[i]; }
-};
-struct Bf16Elements {
-  using Raw = uint16_t;
-  static float load(const uint16_t* p, int64_t i) { return bf16_to_f32(p[i]); }
-};
-struct F16Elements {
-  using Raw = uint16_t;
-  // Exact binary16 -> binary32 with selects instead of branches, so a row's loop vectorizes
-  // (F. Giesen's half_to_float: rebias the exponent; subnormals through one exact fp32
-  // subtraction). tests/ops checks it against a float64 decode for all 65536 codes.
-  static float load(const uint16_t* p, int64_t i) {
-    const uint32_t h = p[i];
-    const uint32_t body = (h & 0x7fffu) << 13;  // exponent and mantissa, in fp32 position
-    const uint32_t exp = body & 0x0f800000u;    // the half's exponent field, shifted
-    const uint32_t normal = body + ((127u - 15u) << 23) +
-                            (exp == 0x0f800000u ? (128u - 16u) << 23 : 0u);  // inf / nan: all ones
-    // Zero / subnormal: mantissa * 2^-24, as (2^-14 + mantissa * 2^-24) - 2^-14, both exact.
-    const float subnormal = bits_to_float(body + (113u << 23)) - bits_to_float(113u << 23);
-    const uint32_t magnitude = exp == 0 ? float_to_bits(subnormal) : normal;
-    return bits_to_float(magnitude | ((h & 0x8000u) << 16));
-  }
+// From this many new positions on, a call attends in blocks of queries through GEMMs.
+inline constexpr int64_t kBlockQueries = 16;
+
+// The part of the cache a call reads: its slot 0 is global slot slot_offset (0: the whole
+// cache), and max / sum ([B, T, heads], null: not wanted) receive each head's max score and sum
+// of exponentials (-inf and 0 where no slot is visible).
+struct AttentionPart {
+  int64_t slot_offset = 0;
+  float* max = nullptr;
+  float* sum = nullptr;
 };
 
-struct HeadSoftmax {
-  float max_score;  // -inf when no slot was valid (out is then zero)
-  float total;      // sum of exp(score - max_score) over the valid slots
+// Where the K and V rows of one (sequence, KV head) come from.
+class KvRowReader {
+ public:
+  virtual ~KvRowReader() = default;
+  // Rows of (b, g) to read in place (part slot s is row s), or rows with null data when the
+  // cache cannot be read in place (rows must then be loaded).
+  virtual quant::AttentionRows keys(int64_t b, int64_t g) const = 0;
+  virtual quant::AttentionRows values(int64_t b, int64_t g) const = 0;
+  // Part slot s of (b, g) as fp32: head_dim floats of K into k, of V into v (exact widening or
+  // the quantized format's dequantization).
+  virtual void load(int64_t b, int64_t g, int64_t s, float* k, float* v) const = 0;
 };
 
-// The first slot a query at slot `last` sees: 0, or with a sliding window the oldest of the
-// `window` slots ending at `last` (AttentionArgs::window).
-inline int64_t first_visible_slot(int64_t last, int64_t window) {
-  return window > 0 ? std::max<int64_t>(0, last - window + 1) : 0;
+// The shapes every task of a call shares.
+struct AttentionGeometry {
+  int64_t batch, t_new, heads, kv_heads, group, d, e, s_part;
+  int64_t seen;  // part slots [0, seen) are all that any query of the call may read
+};
+
+struct KvHeadTask {
+  const AttentionArgs* args;
+  const AttentionGeometry* geo;
+  const AttentionPart* part;
+  const KvRowReader* reader;
+  quant::CpuIsa isa;
+  int64_t b, g;
+};
+
+// Part slots [begin, end) that new position t sees (causal, window), clamped to the part.
+struct VisibleSlots {
+  int64_t begin, end;
+};
+inline VisibleSlots visible_slots(const AttentionArgs& a, const AttentionGeometry& geo,
+                                  int64_t slot_offset, int64_t t) {
+  const int64_t last = a.first_query_slot + t;
+  const int64_t end = std::clamp<int64_t>(last + 1 - slot_offset, 0, geo.s_part);
+  const int64_t first_visible = a.window > 0 ? std::max<int64_t>(0, last - a.window + 1) : 0;
+  return {std::clamp<int64_t>(first_visible - slot_offset, 0, end), end};
 }
 
-// A cache row of d elements as fp32: itself (f32), or widened into `row` (d floats of scratch).
-template <typename E>
-inline const float* widened_row(const typename E::Raw* src, int64_t d, float* row) {
-  if constexpr (std::is_same_v<E, F32Elements>) {
-    return src;
-  } else {
-    // vcvtph2ps / a 16-bit shift (quant's widening kernels, exact like E::load): the portable
-    // loop above ran at ~3 ns per element and tripled a decode step at 256 slots of context.
-    quant::widen_halves(src, std::is_same_v<E, F16Elements> ? quant::HalfType::kF16
-                                                            : quant::HalfType::kBf16,
-                        d, row);
-    return row;
-  }
-}
+// Every new position of the task's sequence, per query head of its group (T < kBlockQueries).
+void attend_kv_head_rows(const KvHeadTask& task);
+// New positions [t0, t0 + n) of the task's sequence, per query head of its group, by GEMMs.
+void attend_kv_head_block(const KvHeadTask& task, int64_t t0, int64_t n);
+// Queries per block of attend_kv_head_block: the scores of a block, n x seen floats, stay small.
+int64_t block_queries(const AttentionGeometry& geo);
 
-// out[0, d) = softmax_s(scale · q · k_s) · v_s over slots s in [begin, end) with valid[s], where
-// k_s = keys + s * row_stride elements (already offset to the query head's KV head), likewise
-// v_s. `scores` holds `end` floats of scratch, `row` d floats (a widened K or V row).
-template <typename E>
-inline HeadSoftmax attend_one_head(const float* q, const typename E::Raw* keys,
-                                   const typename E::Raw* values, const uint8_t* valid,
-                                   int64_t begin, int64_t end, int64_t row_stride, int64_t d,
-                                   float scale, float* scores, float* row, float* out) {
-  HeadSoftmax r{-std::numeric_limits<float>::infinity(), 0.0f};
-  for (int64_t s = begin; s < end; ++s) {
-    if (!valid[s]) continue;
-    const float* k = widened_row<E>(keys + s * row_stride, d, row);
-    float dot = 0.0f;
-    for (int64_t i = 0; i < d; ++i) dot += q[i] * k[i];
-    scores[s] = dot * scale;
-    r.max_score = std::max(r.max_score, scores[s]);
-  }
-  for (int64_t i = 0; i < d; ++i) out[i] = 0.0f;
-  if (r.max_score == -std::numeric_limits<float>::infinity()) return r;  // a padding query
-  for (int64_t s = begin; s < end; ++s) {
-    if (!valid[s]) continue;
-    scores[s] = std::exp(scores[s] - r.max_score);
-    r.total += scores[s];
-  }
-  const float inv_total = 1.0f / r.total;
-  for (int64_t s = begin; s < end; ++s) {
-    if (!valid[s]) continue;
-    const float p = scores[s] * inv_total;
-    const float* v = widened_row<E>(values + s * row_stride, d, row);
-    for (int64_t i = 0; i < d; ++i) out[i] += p * v[i];
-  }
-  return r;
-}
+// The whole call: every task on cpu (its pool and threads; threads 1: the calling thread).
+void attend_kv_heads(const AttentionArgs& a, const AttentionPart& part, const KvRowReader& reader,
+                     const quant::CpuCompute& cpu);
 
-// Calls f(E{}) with E the element reader of a dense KV cache dtype (f32, f16, bf16).
-template <typename F>
-inline void with_kv_elements(DType t, F&& f) {
-  switch (t) {
-    case DType::f16: return f(F16Elements{});
-    case DType::bf16: return f(Bf16Elements{});
-    default: return f(F32Elements{});
-  }
-}
+// Attention over a dense (f32, f16, bf16) cache or part, read in place (cpu_attention_partial.cpp).
+void dense_attention_cpu(const AttentionArgs& a, const AttentionPart& part,
+                         const quant::CpuCompute& cpu);
 
 }  // namespace strata

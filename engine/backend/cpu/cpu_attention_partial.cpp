@@ -1,76 +1,67 @@
 // CPU attention over a dense (f32, f16, bf16) KV cache or one part of it (attention_partial.h):
 // the CPU backend's attention (the whole cache, offset 0) and the host partial attention (the
 // part's slots, also returning each head's max score and sum of exponentials so that another
-// part can be merged in, attention_merge.h) are this one loop, so they agree bit for bit.
-#include <algorithm>
-#include <type_traits>
-#include <vector>
-
+// part can be merged in, attention_merge.h) are this one function, so they agree bit for bit.
+// The cache is read in place: row s of KV head g of sequence b is element
+// (b * S_part + s) * kv_heads * d + g * d.
 #include "engine/backend/attention_partial.h"
 #include "engine/backend/cpu/cpu_attention_head.h"
-#include "engine/backend/cpu/cpu_backend.h"
 
 namespace strata {
+namespace {
 
-void dense_attention_cpu(const AttentionArgs& a, int64_t slot_offset, float* max, float* sum) {
-  const int64_t batch = a.q.dim(0), t_new = a.q.dim(1), e = a.q.dim(2);
-  const int64_t s_part = a.k_cache.dim(1), heads = a.num_heads, d = e / heads;
-  const int64_t kv_heads = a.kv_heads(), group = heads / kv_heads, kv_e = kv_heads * d;
-  // Part slots [0, seen) are all any query of the call may read.
-  const int64_t seen = std::clamp<int64_t>(a.first_query_slot + t_new - slot_offset, 0, s_part);
-  std::vector<float> scores(static_cast<size_t>(s_part)), row(static_cast<size_t>(d));
-  std::vector<float> block_k, block_v;
-  with_kv_elements(a.k_cache.dtype(), [&](auto elements) {
-    using E = decltype(elements);
-    using Raw = typename E::Raw;
-    // Several queries (a prefill or chunk) or grouped heads read each half row more than once:
-    // then a (sequence, KV head)'s rows [0, seen) are widened once, into [seen, d] scratch, and
-    // attended as fp32. Otherwise (decode) each row is widened as it is read.
-    const bool widen_block = !std::is_same_v<E, F32Elements> && t_new * group > 1;
-    if (widen_block) {
-      block_k.resize(size_t(seen * d));
-      block_v.resize(size_t(seen * d));
-    }
-    for (int64_t b = 0; b < batch; ++b) {
-      const uint8_t* valid = a.key_valid + b * s_part;
-      for (int64_t g = 0; g < kv_heads; ++g) {
-        const Raw* keys = a.k_cache.data<Raw>() + b * s_part * kv_e + g * d;
-        const Raw* values = a.v_cache.data<Raw>() + b * s_part * kv_e + g * d;
-        if (widen_block) {
-          for (int64_t s = 0; s < seen; ++s) {
-            if (!valid[s]) continue;  // never read: may hold garbage
-            widened_row<E>(keys + s * kv_e, d, block_k.data() + s * d);
-            widened_row<E>(values + s * kv_e, d, block_v.data() + s * d);
-          }
-        }
-        for (int64_t t = 0; t < t_new; ++t) {
-          // Global slots [first_visible, first + t] are part slots [begin, end).
-          const int64_t last = a.first_query_slot + t;
-          const int64_t end = std::clamp<int64_t>(last + 1 - slot_offset, 0, s_part);
-          const int64_t begin =
-              std::clamp<int64_t>(first_visible_slot(last, a.window) - slot_offset, 0, end);
-          for (int64_t h = g * group; h < (g + 1) * group; ++h) {
-            const int64_t at = (b * t_new + t) * heads + h;  // [B, T, heads]
-            const float* q = a.q.data<float>() + at * d;
-            float* out = a.out.data<float>() + at * d;
-            const HeadSoftmax r =
-                widen_block ? attend_one_head<F32Elements>(q, block_k.data(), block_v.data(),
-                                                           valid, begin, end, d, d, a.scale,
-                                                           scores.data(), row.data(), out)
-                            : attend_one_head<E>(q, keys, values, valid, begin, end, kv_e, d,
-                                                 a.scale, scores.data(), row.data(), out);
-            if (max != nullptr) max[at] = r.max_score;
-            if (sum != nullptr) sum[at] = r.total;
-          }
-        }
-      }
-    }
-  });
+quant::RowType row_type(DType t) {
+  switch (t) {
+    case DType::f16: return quant::RowType::kF16;
+    case DType::bf16: return quant::RowType::kBf16;
+    default: return quant::RowType::kF32;
+  }
+}
+
+class DenseRows final : public KvRowReader {
+ public:
+  DenseRows(const AttentionArgs& a, quant::CpuIsa isa)
+      : k_(a.k_cache), v_(a.v_cache), type_(row_type(a.k_cache.dtype())), isa_(isa) {
+    d_ = a.q.dim(2) / a.num_heads;
+    kv_e_ = a.kv_heads() * d_;
+  }
+  quant::AttentionRows keys(int64_t b, int64_t g) const override { return rows(k_, b, g); }
+  quant::AttentionRows values(int64_t b, int64_t g) const override { return rows(v_, b, g); }
+  void load(int64_t b, int64_t g, int64_t s, float* k, float* v) const override {
+    quant::attention_row_f32(rows(k_, b, g), s, k, isa_);
+    quant::attention_row_f32(rows(v_, b, g), s, v, isa_);
+  }
+
+ private:
+  quant::AttentionRows rows(const Tensor& cache, int64_t b, int64_t g) const {
+    const int64_t first = b * cache.dim(1) * kv_e_ + g * d_;  // elements
+    const size_t elem = type_ == quant::RowType::kF32 ? 4 : 2;
+    return {static_cast<const uint8_t*>(cache.data()) + size_t(first) * elem, type_, kv_e_, d_};
+  }
+
+  const Tensor& k_;
+  const Tensor& v_;
+  quant::RowType type_;
+  quant::CpuIsa isa_;
+  int64_t d_, kv_e_;
+};
+
+}  // namespace
+
+void dense_attention_cpu(const AttentionArgs& a, const AttentionPart& part,
+                         const quant::CpuCompute& cpu) {
+  const DenseRows reader(a, cpu.isa);
+  attend_kv_heads(a, part, reader, cpu);
+}
+
+void attention_partial_cpu(const AttentionPartialArgs& p, const quant::CpuCompute& cpu) {
+  check_attention_partial(p);
+  dense_attention_cpu(p.attention, {p.slot_offset, p.max.data<float>(), p.sum.data<float>()}, cpu);
 }
 
 void attention_partial_cpu(const AttentionPartialArgs& p) {
-  check_attention_partial(p);
-  dense_attention_cpu(p.attention, p.slot_offset, p.max.data<float>(), p.sum.data<float>());
+  static const quant::CpuIsa isa = quant::detect_cpu_isa();
+  attention_partial_cpu(p, quant::CpuCompute(isa));
 }
 
 }  // namespace strata

@@ -5,8 +5,8 @@
 // in-register dequantization for decode shapes, dequantized tiles + GEMM otherwise). The
 // instruction set is detected once when the backend is made (or forced, for tests); the thread
 // count is --threads (default: every core the process may use). Attention reads an f16, bf16 or
-// fp32 KV cache (half rows widened as they are read, cpu_attention_head.h) or a q4/q8-compressed
-// one, dequantized a slot row at a time (cpu_attention_packed.cpp).
+// fp32 KV cache (half rows widened in registers as they are read) or a q4/q8-compressed one,
+// dequantized a row at a time, in (sequence, KV head) tasks on the pool (cpu_attention_head.h).
 #pragma once
 
 #include <memory>
@@ -30,6 +30,8 @@ class CpuBackend final : public Backend {
   explicit CpuBackend(const CpuBackendOptions& options);  // Error on an ISA this CPU lacks
   quant::CpuIsa isa() const { return isa_; }
   int threads() const { return threads_; }
+  // What its kernels run with: the ISA, the thread count and the compute pool.
+  quant::CpuCompute compute() const { return {isa_, threads_, pool_.get()}; }
   BackendKind kind() const override { return BackendKind::cpu; }
   DeviceMemory& memory() override { return memory_; }
 
@@ -47,22 +49,15 @@ class CpuBackend final : public Backend {
                     Tensor& y) override;
   void do_attention(const AttentionArgs& args) override;
   void do_store_rows(const Tensor& x, const Tensor& out) override;
-  void packed_attention(const AttentionArgs& args);
+  void packed_attention(const AttentionArgs& args, const quant::CpuCompute& cpu);
 
   std::vector<float> weight_tile_;  // widened rows of an f16/bf16 weight (prefill shapes)
   std::vector<float> bias_f32_;     // a linear's bias in fp32
-  // Packed attention scratch: scores of a tile of queries, one dequantized K or V slot row.
-  std::vector<float> scores_, slot_row_;
   std::vector<float> rope_cos_, rope_sin_;  // one row's cos θ_i and sin θ_i
   HostDeviceMemory memory_;
   quant::CpuIsa isa_;
   int threads_;
   std::unique_ptr<quant::ComputePool> pool_;  // threads_ - 1 sleeping workers for the kernels
 };
-
-// Attention over a dense (f32, f16, bf16) cache whose slot 0 is global slot `slot_offset`
-// (0: a whole cache), with each head's max score and sum of exponentials written to max and sum
-// ([B, T, heads]) when they are not null (cpu_attention_partial.cpp).
-void dense_attention_cpu(const AttentionArgs& a, int64_t slot_offset, float* max, float* sum);
 
 }  // namespace strata

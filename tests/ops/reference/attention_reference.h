@@ -108,6 +108,16 @@ struct AttentionCaseRanges {
 };
 
 // A random case: 1-3 sequences, 1-max_heads heads, random q, k, v and valid slots.
+// Random q, k and v for c's shape, and each slot valid with chance `keep`.
+inline void fill_random_inputs(std::mt19937& rng, AttentionCase& c, double keep_rate) {
+  c.q = random_floats(rng, size_t(c.b * c.t * c.e()));
+  c.k = random_floats(rng, size_t(c.b * c.s * c.kv_e()));
+  c.v = random_floats(rng, size_t(c.b * c.s * c.kv_e()));
+  std::bernoulli_distribution keep(keep_rate);
+  c.valid.resize(size_t(c.b * c.s));
+  for (auto& x : c.valid) x = keep(rng) ? 1 : 0;
+}
+
 inline AttentionCase random_attention_case(std::mt19937& rng, AttentionMode mode,
                                            const AttentionCaseRanges& r) {
   AttentionCase c;
@@ -138,12 +148,7 @@ inline AttentionCase random_attention_case(std::mt19937& rng, AttentionMode mode
   if (r.windowed) c.window = random_int(rng, 1, c.s + 1);
   c.scale =
       float(1.0 / std::sqrt(double(c.d))) * float(random_int(rng, 5, r.max_scale_tenths)) / 10.0f;
-  c.q = random_floats(rng, size_t(c.b * c.t * c.e()));
-  c.k = random_floats(rng, size_t(c.b * c.s * c.kv_e()));
-  c.v = random_floats(rng, size_t(c.b * c.s * c.kv_e()));
-  std::bernoulli_distribution keep(r.keep);
-  c.valid.resize(size_t(c.b * c.s));
-  for (auto& x : c.valid) x = keep(rng) ? 1 : 0;
+  fill_random_inputs(rng, c, r.keep);
   return c;
 }
 

@@ -26,7 +26,10 @@ DnnlCpu& dnnl_cpu() {
 
 // The matmul of one shape and team size, made once per thread. oneDNN caches the primitive
 // itself, but describing it (dispatching over its implementations) took ~25 us a call, 13% of
-// a 32 x 128 x 2048 band of the banded GEMM (quant/banded_gemm.h; 95 against 83 GFLOP/s). A thread runs
+// a 32 x 128 x 2048 band of the banded GEMM (quant/banded_gemm.h; 95 against 83 GFLOP/s).
+// Per thread is also what oneDNN asks of concurrent callers (the pool's threads run bands and
+// attention blocks at once): built without DNNL_ENABLE_CONCURRENT_EXEC, as Debian's is, its
+// scratchpad is per thread and a primitive must run on the thread that made it. A thread runs
 // few distinct shapes (a model's matrices, bands and tails), so the cache stays small; it is
 // bounded anyway.
 const dnnl::matmul& cached_matmul(DnnlCpu& cpu, const SgemmShape& s, int team,

@@ -213,14 +213,19 @@ CostModel::CostModel(const PlanInputs& in, const Policy& config)
     stages_.push_back(builder.decode_layer(first, last));
   }
   if (steps > 0) stages_.push_back(builder.head(Phase::kDecode, static_cast<double>(steps)));
-  // Overlapped disk transfers still cost compute the share of their time that runs on the
-  // compute cores (HardwareProfile::io_compute_share); without overlap they are already summed.
-  const double share = in.hardware.io_compute_share;
-  if (overlap_ == Overlap::kOn && share > 0) {
+  // Overlapped disk transfers and copies still cost compute the share of their time that runs
+  // on the compute cores (HardwareProfile::io_compute_share, copy_compute_share); without
+  // overlap they are already summed.
+  const double io_share = in.hardware.io_compute_share;
+  const double copy_share = in.hardware.copy_compute_share;
+  if (overlap_ == Overlap::kOn && (io_share > 0 || copy_share > 0)) {
     for (Stage& st : stages_) {
       LinearExpr disk = st.busy[kRead];
       disk += st.busy[kWrite];
-      st.busy[kCompute] += disk.scaled(share);
+      LinearExpr copies = st.busy[kH2D];
+      copies += st.busy[kD2H];
+      st.busy[kCompute] += disk.scaled(io_share);
+      st.busy[kCompute] += copies.scaled(copy_share);
     }
   }
 }

@@ -45,6 +45,9 @@ void validate(const HardwareProfile& p) {
                          p.device_op_seconds < 1,
                      who, ": device_op_seconds = ", p.device_op_seconds,
                      " must be in [0, 1) (0: not measured)");
+  STRATA_CHECK_INPUT(std::isfinite(p.copy_compute_share) && p.copy_compute_share >= 0 &&
+                         p.copy_compute_share <= 1,
+                     who, ": copy_compute_share = ", p.copy_compute_share, " must be in [0, 1]");
   STRATA_CHECK_INPUT(std::isfinite(p.io_compute_share) && p.io_compute_share >= 0 &&
                          p.io_compute_share <= 1,
                      who, ": io_compute_share = ", p.io_compute_share, " must be in [0, 1]");

@@ -72,6 +72,10 @@ struct HardwareProfile {
   // GEMMs use (measured by `strata profile`: GEMMs timed alone and during disk reads); 0 where
   // the disk path does not compete with compute (a GPU).
   double io_compute_share = 0;
+  // The same for host<->device copies: on the CPU backend a "copy" is a memcpy by a copy worker
+  // on the cores and the memory bus the GEMMs use, and it barely overlaps them (docs/benchmarks.md
+  // section 3: weights on the host ran copy time + compute time); a GPU's DMA copies leave it 0.
+  double copy_compute_share = 0;
   // The work of a layer that is not a GEMM or attention (layer norms, bias and residual adds,
   // activations, RoPE, writing the new K/V rows) and the fixed cost of each op the backend runs:
   // a decode step of a small model at a small batch is hundreds of short ops. Elementwise work is

@@ -41,6 +41,7 @@ constexpr const char* kProbeVersionKey = "probe_version";
 // Optional numbers, 0 when absent (not measured).
 const std::pair<const char*, double HardwareProfile::*> kOptional[] = {
     {"device_gemm_small_prefill_flops", &HardwareProfile::device_gemm_small_prefill_flops},
+    {"copy_compute_share", &HardwareProfile::copy_compute_share},
     {"device_elementwise_bytes_per_s", &HardwareProfile::device_elementwise_bytes_per_s},
     {"device_op_seconds", &HardwareProfile::device_op_seconds},
 };

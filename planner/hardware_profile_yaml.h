@@ -8,12 +8,13 @@
 //   activation_bytes_per_element: 2
 //   gemm_weight_pass: overlapped           # or serial (the CPU backend); optional
 //   io_compute_share: 0                    # optional
+//   copy_compute_share: 0.9                # optional (0: copies do not slow compute)
 //   device_elementwise_bytes_per_s: 8e9    # optional (0: not charged), as device_op_seconds
 //   device_gemm_small_prefill_flops: 9e10  # optional (0: the prefill rate for every size)
 //   device_capacity: 15 GiB                # capacities: bytes, or a number with a unit
 //
 // Every field except `name`, `probe_version` (default 0: unknown), `gemm_weight_pass` (default
-// overlapped), `io_compute_share`, `device_gemm_small_prefill_flops`,
+// overlapped), `io_compute_share`, `copy_compute_share`, `device_gemm_small_prefill_flops`,
 // `device_elementwise_bytes_per_s` and `device_op_seconds` (default 0) is required; errors name the file, the line and the field; unknown
 // keys are rejected by name. set_hardware_field() applies one `key=value` override (CLI flags).
 #pragma once

@@ -181,6 +181,11 @@ HardwareProfile probe_hardware(Backend& be, const ProbeOptions& o) {
     p.io_compute_share = io_compute_share(be, shapes, file);
     say("disk reads slow overlapped GEMMs by " +
         std::to_string(int(p.io_compute_share * 100 + 0.5)) + "% of their time (io_compute_share)");
+    // Its host<->device copies are memcpys on the same cores and memory bus.
+    p.copy_compute_share = copy_compute_share(be, shapes);
+    say("host->device copies slow overlapped GEMMs by " +
+        std::to_string(int(p.copy_compute_share * 100 + 0.5)) +
+        "% of their time (copy_compute_share)");
   }
 
   const ElementwiseRates elementwise = elementwise_rates(be);

@@ -1,6 +1,8 @@
 #include "runtime/profile/probe_rates.h"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -131,6 +133,38 @@ ElementwiseRates elementwise_rates(Backend& be) {
   });
   r.bytes_per_s = 3.0 * double(kRows * kCols) * sizeof(float) / s;  // x and y read, y written
   return r;
+}
+
+double copy_compute_share(Backend& be, const ProbeShapes& shapes) {
+  F16Product product(be, shapes.prefill_m, shapes.prefill_n, shapes.prefill_k, 10);
+  const auto work = [&] {
+    for (int i = 0; i < shapes.io_share_products; ++i) product.run();
+    be.memory().finish(CopyQueue::compute);
+  };
+  const double alone = best_seconds(2, work);
+  DeviceMemory& memory = be.memory();
+  const size_t bytes = std::min<size_t>(shapes.copy_bytes, size_t(32) << 20);
+  MemoryBlock host = memory.allocate_host(bytes);
+  MemoryBlock device = memory.allocate_device(bytes);
+  std::atomic<bool> stop{false};
+  double together = 0;
+  {
+    // jthread: joined also when `work` throws; copies are memcpys or DMA, they do not throw.
+    std::jthread copier([&] {
+      while (!stop.load()) {
+        memory.copy(CopyQueue::load, device.data(), host.data(), bytes);
+        memory.finish(CopyQueue::load);
+      }
+    });
+    try {
+      together = best_seconds(2, work);
+    } catch (...) {
+      stop.store(true);
+      throw;
+    }
+    stop.store(true);
+  }
+  return std::clamp((together - alone) / together, 0.0, 1.0);
 }
 
 double attention_bytes_per_s(Backend& be, const ProbeAttentionShape& shape) {

@@ -74,6 +74,11 @@ struct ElementwiseRates {
 };
 ElementwiseRates elementwise_rates(Backend& be);
 
+// Share of the time of back-to-back prefill-shaped products (`products` per timed run) lost while
+// a thread copies host->device through the backend's DeviceMemory without pause: (together -
+// alone) / together, in [0, 1] (HardwareProfile::copy_compute_share).
+double copy_compute_share(Backend& be, const ProbeShapes& shapes);
+
 // Decode attention (one query per sequence) over a full f16 cache (the default) in the backend's
 // device memory: KV bytes scanned per second.
 double attention_bytes_per_s(Backend& be, const ProbeAttentionShape& shape);

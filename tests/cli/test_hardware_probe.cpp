@@ -73,6 +73,7 @@ TEST_CASE("probe_hardware measures through the backend's device memory", "[profi
   CHECK(p.device_capacity_bytes == o.device_capacity_bytes);
   CHECK(p.activation_bytes_per_element == 4);
   CHECK((p.io_compute_share >= 0 && p.io_compute_share <= 1));
+  CHECK((p.copy_compute_share >= 0 && p.copy_compute_share <= 1));
   CHECK(p.probe_version == kProbeVersion);
 
   if (kind == BackendKind::cpu) {
@@ -84,6 +85,7 @@ TEST_CASE("probe_hardware measures through the backend's device memory", "[profi
   } else {
     CHECK(p.gemm_weight_pass == GemmWeightPass::kOverlapped);
     CHECK(p.io_compute_share == 0);
+    CHECK(p.copy_compute_share == 0);  // DMA copies
   }
   // The progress line reports pinned and pageable copies.
   bool copies_reported = false;

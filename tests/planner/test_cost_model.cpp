@@ -149,6 +149,23 @@ TEST_CASE("overlapped disk transfers take io_compute_share of their time from co
   CHECK(busy(summed.stages()[2], Resource::kCompute, serial) == Approx(alone));
 }
 
+TEST_CASE("overlapped copies take copy_compute_share of their time from compute", "[planner]") {
+  PlanInputs in = toy_inputs();
+  in.hardware.copy_compute_share = 0.25;
+  Policy p = toy_policy();
+  p.weights = {0, 1, 0};  // decode step 1 copies 66944 bytes host->device at 1e9
+  const CostModel model(in, p);
+  const Stage& step1 = model.stages()[2];
+  const double alone = 3 * 6.6944e-6 + 6 * 11 * 256 / 1e10;  // as in "decode layer terms"
+  const double copies = busy(step1, Resource::kHostToDevice, p) +
+                        busy(step1, Resource::kDeviceToHost, p);
+  CHECK(copies == Approx(6.6944e-5));  // weights only: the cache and activations stay
+  CHECK(busy(step1, Resource::kCompute, p) == Approx(alone + 0.25 * copies));
+  // Without overlap the copies are summed once, not charged again to compute.
+  p.overlap = Overlap::kOff;
+  CHECK(busy(CostModel(in, p).stages()[2], Resource::kCompute, p) == Approx(alone));
+}
+
 TEST_CASE("host attention terms by hand", "[planner]") {
   const PlanInputs in = toy_inputs();
   Policy p = toy_policy();

@@ -40,7 +40,7 @@ TEST_CASE("capacities accept units and overrides set one field", "[planner]") {
                     Catch::Contains("'gpu_memory'") && Catch::Contains("device_capacity"));
   CHECK_THROWS_WITH(set_hardware_field(p, "cpu_flops", "fast"),
                     Catch::Contains("cpu_flops") && Catch::Contains("'fast'"));
-  CHECK(hardware_field_names().size() == 22);
+  CHECK(hardware_field_names().size() == 23);
 }
 
 TEST_CASE("elementwise rate and op cost: optional, round-trip, checked", "[planner]") {

@@ -24,7 +24,7 @@ constexpr int64_t kDecodeProbeRows = 8;
 // With kSerial passes, products of up to this many rows multiply at the decode-shaped rate and
 // wider ones at the prefill-shaped rate: the CPU backend's in-register kernel takes up to 32 rows
 // (quant::kHalfDirectMaxM), wider products go to oneDNN.
-constexpr int64_t kDecodeKernelMaxRows = 32;
+constexpr int64_t kDecodeKernelMaxRows = 64;
 // Rows of the smaller prefill-shaped product `strata profile` times
 // (device_gemm_small_prefill_flops). Products of fewer than kLargePrefillRows rows multiply at
 // that rate when it was measured (a block of 4 sequences of 32 tokens is a 128-row product, and

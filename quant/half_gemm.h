@@ -28,8 +28,9 @@ struct HalfMatrix {
 };
 
 // Up to this many rows of x the direct kernel beats widening tiles for sgemm_nt (measured by
-// strata_bench_cpu_gemm, docs/benchmarks.md section 9); CpuBackend::do_linear uses it.
-inline constexpr int64_t kHalfDirectMaxM = 32;
+// strata_bench_cpu_gemm, docs/benchmarks.md section 9: 1.2-3.3x at 64 rows on OPT-125m's and
+// OPT-1.3b's shapes; 0.74-0.99x at 128); CpuBackend::do_linear uses it.
+inline constexpr int64_t kHalfDirectMaxM = 64;
 
 // y = x · widen(w)ᵀ for any m (built for m <= kHalfDirectMaxM). Throws strata::Error on a bad
 // argument or an ISA this CPU cannot run.

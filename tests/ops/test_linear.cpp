@@ -133,9 +133,9 @@ TEST_CASE("linear decodes each tile's rows and not the first tile again", "[ops]
   // y[0, j] = that * K exactly (small integers: exact in f16, bf16 and every fp32 sum); a tile
   // decoded from the wrong offset gives the wrong constant.
   for_each_backend([](OpBackend& be) {
-    const int64_t k = 1024, n = 600;  // the CPU's tiles of 256 rows: 256 + 256 + 88
-    // 1 row: the in-register kernel; 40: the CPU's bands per thread (quant/banded_gemm.h);
-    // 80: its tiles for oneDNN.
+    // 1 and 40 rows: the CPU's in-register kernel; 80: its tiles for oneDNN, of 4096 rows of
+    // this k: 4096 + 404.
+    const int64_t k = 1024, n = 4500;
     for (int64_t m : {1, 40, 80}) {
       for (DType dt : {DType::f16, DType::bf16}) {
         CAPTURE(m, dtype_name(dt));

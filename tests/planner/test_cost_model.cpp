@@ -107,9 +107,9 @@ TEST_CASE("serial GEMM weight passes add to the multiply", "[planner]") {
   const Stage& step1 = model.stages()[2];
   CHECK(busy(step1, Resource::kCompute, p) ==
         Approx(3 * (1.31072e-6 + 6.6944e-6) + 6 * 11 * 256 / 1e10));
-  // Prefill, 20 rows: still the decode kernel's (up to kDecodeKernelMaxRows = 32 rows),
+  // Prefill, 20 rows: still the decode kernel's (up to kDecodeKernelMaxRows = 64 rows),
   // 20*65536/1e11; + causal attention 6*2*10*11*64/1e12.
-  static_assert(kDecodeKernelMaxRows == 32);
+  static_assert(kDecodeKernelMaxRows == 64);
   const Stage& prefill = model.stages()[0];
   CHECK(busy(prefill, Resource::kCompute, p) ==
         Approx(3 * (1.31072e-5 + 6.6944e-6) + 6 * 2 * 10 * 11 * 64 / 1e12));

@@ -1,12 +1,10 @@
 // CPU linear: y = x · wᵀ + b. fp32 products go to sgemm_nt (oneDNN, quant/sgemm_cpu.h); f16/bf16
-// weights are widened inside the multiply for decode shapes (quant/half_gemm.h), in bands per
-// pool thread up to kManyRows rows (quant/banded_gemm.h) and a tile of rows at a time for
-// sgemm_nt otherwise; q4/q8 go to quant's fused dequant-GEMM.
+// weights are widened inside the multiply for up to 64 rows (quant/half_gemm.h) and a tile of
+// rows at a time for sgemm_nt otherwise; q4/q8 go to quant's fused dequant-GEMM.
 #include <algorithm>
 
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/core/convert.h"
-#include "quant/banded_gemm.h"
 #include "quant/gemm_cpu.h"
 #include "quant/half_gemm.h"
 #include "quant/sgemm_cpu.h"
@@ -14,13 +12,10 @@
 namespace strata {
 namespace {
 
-// Widened weight tile budget. With few rows, 256 Ki floats (1 MiB) stays in L2/L3 while the GEMM
-// reuses it. With many rows, every tile's GEMM call packs all of x again (25 MB per call for
-// 8192 rows of 768), so the tile grows to 4 Mi floats (16 MiB): a whole opt-125m/350m matrix,
-// or a few tiles of a larger one, per call.
-constexpr int64_t kTileFloatsFewRows = 256 * 1024;
-constexpr int64_t kTileFloatsManyRows = 4 * 1024 * 1024;
-constexpr int64_t kManyRows = 64;
+// Widened weight tile budget for products of more than kHalfDirectMaxM rows: every tile's GEMM
+// call packs all of x again (25 MB per call for 8192 rows of 768), so a tile is 4 Mi floats
+// (16 MiB): a whole opt-125m/350m matrix, or a few tiles of a larger one, per call.
+constexpr int64_t kTileFloats = 4 * 1024 * 1024;
 
 }  // namespace
 
@@ -52,14 +47,8 @@ void CpuBackend::do_linear(const Tensor& x, const Tensor& w, const Tensor& bias,
         w.data<uint16_t>(), n, k};
     if (m <= quant::kHalfDirectMaxM) {
       quant::half_gemm_cpu(x.data<float>(), m, half, y.data<float>(), n, cpu);
-    } else if (m <= kManyRows && threads_ > 1) {
-      const quant::DecodeRows widen = [&](int64_t r0, int64_t r1, float* out) {
-        quant::widen_half_rows(half, r0, r1, out, quant::CpuCompute{isa_});
-      };
-      quant::banded_gemm(x.data<float>(), m, n, k, 1, widen, y.data<float>(), n, cpu);
     } else {
-      const int64_t budget = m > kManyRows ? kTileFloatsManyRows : kTileFloatsFewRows;
-      const int64_t tile_rows = std::clamp<int64_t>(budget / std::max<int64_t>(k, 1), 1, n);
+      const int64_t tile_rows = std::clamp<int64_t>(kTileFloats / std::max<int64_t>(k, 1), 1, n);
       weight_tile_.resize(size_t(tile_rows * k));
       for (int64_t r0 = 0; r0 < n; r0 += tile_rows) {
         const int64_t rows = std::min(tile_rows, n - r0);

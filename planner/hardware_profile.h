@@ -22,7 +22,7 @@ const char* to_string(GemmWeightPass pass);
 // Rows of the decode-shaped product `strata profile` times (device_gemm_decode_flops).
 constexpr int64_t kDecodeProbeRows = 8;
 // With kSerial passes, products of up to this many rows multiply at the decode-shaped rate and
-// wider ones at the prefill-shaped rate: the CPU backend's in-register kernel takes up to 32 rows
+// wider ones at the prefill-shaped rate: the CPU backend's in-register kernel takes up to 64 rows
 // (quant::kHalfDirectMaxM), wider products go to oneDNN.
 constexpr int64_t kDecodeKernelMaxRows = 64;
 // Rows of the smaller prefill-shaped product `strata profile` times

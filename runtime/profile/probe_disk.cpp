@@ -35,7 +35,7 @@ DiskRates disk_rates(const ProbeOptions& o, DeviceMemory& memory, ProbeFile& fil
   wo.access = FileAccess::create;
   wo.warn = [&](const std::string&) { r.direct = false; };
   UringFile writer = UringFile::open(file.path, wo);
-  r.write = double(total) / best_seconds(2, [&] {
+  r.write = double(total) / typical_seconds(2, [&] {
               writer.write_many(requests);
               writer.throw_if_failed(requests, IoDirection::write);
               writer.sync();
@@ -43,7 +43,7 @@ DiskRates disk_rates(const ProbeOptions& o, DeviceMemory& memory, ProbeFile& fil
   UringFileOptions ro;
   ro.warn = wo.warn;
   UringFile reader = UringFile::open(file.path, ro);
-  r.read = double(total) / best_seconds(3, [&] {
+  r.read = double(total) / typical_seconds(3, [&] {
              reader.read_many(requests);
              reader.throw_if_failed(requests, IoDirection::read);
            });
@@ -56,7 +56,7 @@ double io_compute_share(Backend& be, const ProbeShapes& shapes, ProbeFile& file)
     for (int i = 0; i < shapes.io_share_products; ++i) product.run();
     be.memory().finish(CopyQueue::compute);
   };
-  const double alone = best_seconds(2, work);
+  const double alone = typical_seconds(2, work);
 
   std::exception_ptr failure;
   double together = 0;
@@ -77,7 +77,7 @@ double io_compute_share(Backend& be, const ProbeShapes& shapes, ProbeFile& file)
         failure = std::current_exception();
       }
     });
-    together = best_seconds(2, work);
+    together = typical_seconds(2, work);
   }
   if (failure) std::rethrow_exception(failure);
   return std::clamp((together - alone) / together, 0.0, 1.0);

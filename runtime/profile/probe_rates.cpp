@@ -56,11 +56,11 @@ MemoryBlock device_random_f16(DeviceMemory& memory, size_t count, uint32_t seed)
 CopyRates copy_rates(DeviceMemory& memory, void* host, size_t bytes) {
   MemoryBlock device = memory.allocate_device(bytes);
   CopyRates r;
-  r.load = double(bytes) / best_seconds(3, [&] {
+  r.load = double(bytes) / typical_seconds(3, [&] {
              memory.copy(CopyQueue::load, device.data(), host, bytes);
              memory.finish(CopyQueue::load);
            });
-  r.store = double(bytes) / best_seconds(3, [&] {
+  r.store = double(bytes) / typical_seconds(3, [&] {
               memory.copy(CopyQueue::store, host, device.data(), bytes);
               memory.finish(CopyQueue::store);
             });
@@ -70,7 +70,7 @@ CopyRates copy_rates(DeviceMemory& memory, void* host, size_t bytes) {
 double memcpy_bytes_per_s(size_t bytes) {
   AlignedBuffer src(bytes), dst(bytes);
   std::memset(src.data(), 1, bytes);
-  return double(bytes) / best_seconds(3, [&] { std::memcpy(dst.data(), src.data(), bytes); });
+  return double(bytes) / typical_seconds(3, [&] { std::memcpy(dst.data(), src.data(), bytes); });
 }
 
 F16Product::F16Product(Backend& be, int64_t m, int64_t n, int64_t k, uint32_t seed) : be_(be) {
@@ -85,7 +85,7 @@ F16Product::F16Product(Backend& be, int64_t m, int64_t n, int64_t k, uint32_t se
 
 double gemm_flops(Backend& be, int64_t m, int64_t n, int64_t k, int reps) {
   F16Product product(be, m, n, k, 1);
-  const double s = best_seconds(reps, [&] {
+  const double s = typical_seconds(reps, [&] {
     product.run();
     be.memory().finish(CopyQueue::compute);
   });
@@ -103,7 +103,7 @@ double gemm_weight_bytes_per_s(Backend& be, int64_t n, int64_t k) {
   for (int c = 0; c < copies; ++c) {
     products.push_back(std::make_unique<F16Product>(be, 1, n, k, uint32_t(1 + 2 * c)));
   }
-  const double s = best_seconds(5, [&] {
+  const double s = typical_seconds(5, [&] {
     for (auto& p : products) p->run();
     be.memory().finish(CopyQueue::compute);
   });
@@ -117,7 +117,7 @@ ElementwiseRates elementwise_rates(Backend& be) {
   MemoryBlock tiny_x = device_random(memory, 64, 6), tiny_y = device_random(memory, 64, 7);
   const Tensor tx(tiny_x.data(), DType::f32, {1, 64}, Place::device);
   Tensor ty(tiny_y.data(), DType::f32, {1, 64}, Place::device);
-  r.op_seconds = best_seconds(3, [&] {
+  r.op_seconds = typical_seconds(3, [&] {
                    for (int i = 0; i < kCalls; ++i) be.add(tx, ty);
                    memory.finish(CopyQueue::compute);
                  }) /
@@ -127,7 +127,7 @@ ElementwiseRates elementwise_rates(Backend& be) {
   MemoryBlock big_y = device_random(memory, size_t(kRows * kCols), 9);
   const Tensor bx(big_x.data(), DType::f32, {kRows, kCols}, Place::device);
   Tensor by(big_y.data(), DType::f32, {kRows, kCols}, Place::device);
-  const double s = best_seconds(3, [&] {
+  const double s = typical_seconds(3, [&] {
     be.add(bx, by);
     memory.finish(CopyQueue::compute);
   });
@@ -141,7 +141,7 @@ double copy_compute_share(Backend& be, const ProbeShapes& shapes) {
     for (int i = 0; i < shapes.io_share_products; ++i) product.run();
     be.memory().finish(CopyQueue::compute);
   };
-  const double alone = best_seconds(2, work);
+  const double alone = typical_seconds(2, work);
   DeviceMemory& memory = be.memory();
   const size_t bytes = std::min<size_t>(shapes.copy_bytes, size_t(32) << 20);
   MemoryBlock host = memory.allocate_host(bytes);
@@ -157,7 +157,7 @@ double copy_compute_share(Backend& be, const ProbeShapes& shapes) {
       }
     });
     try {
-      together = best_seconds(2, work);
+      together = typical_seconds(2, work);
     } catch (...) {
       stop.store(true);
       throw;
@@ -189,7 +189,7 @@ double attention_bytes_per_s(Backend& be, const ProbeAttentionShape& shape) {
   a.num_heads = shape.heads;
   a.scale = 0.125f;
   a.out = Tensor(out.data(), DType::f32, {b, 1, hidden}, Place::device);
-  const double s = best_seconds(3, [&] {
+  const double s = typical_seconds(3, [&] {
     be.attention(a);
     memory.finish(CopyQueue::compute);
   });

@@ -8,24 +8,29 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "runtime/profile/hardware_probe.h"
 #include "engine/backend/backend.h"
 
 namespace strata {
 
-// Best (shortest) seconds of `reps` runs of fn after one warm-up run.
+// Median seconds of `reps` runs of fn (at least 3) after one warm-up run. The median, not the
+// best: the cost model predicts runs of seconds to hours, which sustain a shared machine's
+// typical rates, and the best of a few millisecond-long runs caught quiet moments 20-40% above
+// them (docs/benchmarks.md section 3).
 template <typename Fn>
-double best_seconds(int reps, Fn&& fn) {
+double typical_seconds(int reps, Fn&& fn) {
   using Clock = std::chrono::steady_clock;
   fn();
-  double best = 1e30;
-  for (int i = 0; i < reps; ++i) {
+  std::vector<double> seconds;
+  for (int i = 0; i < std::max(reps, 3); ++i) {
     const auto start = Clock::now();
     fn();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
+    seconds.push_back(std::chrono::duration<double>(Clock::now() - start).count());
   }
-  return std::max(best, 1e-9);
+  std::nth_element(seconds.begin(), seconds.begin() + seconds.size() / 2, seconds.end());
+  return std::max(seconds[seconds.size() / 2], 1e-9);
 }
 
 // Bytes per second of host->device (CopyQueue::load) and device->host (store) copies.

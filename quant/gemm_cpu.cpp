@@ -25,12 +25,10 @@ void gemm_direct(const float* x, int64_t m, const QuantMatrix& w, const float* b
   std::vector<float> xpad(size_t(m * ldx), 0.0f);
   for (int64_t i = 0; i < m; ++i) std::copy(x + i * k, x + (i + 1) * k, xpad.data() + i * ldx);
   const bool avx512 = cpu.isa >= CpuIsa::kAvx512 && g % 16 == 0 && m == 1;
-  std::vector<float> xsum;  // the AVX-512 kernel's group sums of x (quant_kernels_avx512.h)
+  std::vector<float> xsum;  // the AVX-512 kernel's group sums of its one row of x
   if (avx512) {
-    xsum.assign(size_t(m * groups), 0.0f);
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t p = 0; p < ldx; ++p)
-        xsum[size_t(i * groups + p / g)] += xpad[size_t(i * ldx + p)];
+    xsum.assign(size_t(groups), 0.0f);
+    for (int64_t p = 0; p < ldx; ++p) xsum[size_t(p / g)] += xpad[size_t(p)];
   }
   // Threads split the weight's rows (a row range of a kCols matrix is itself a packed matrix), at
   // least 64 rows each so a small matrix does not pay for a team.

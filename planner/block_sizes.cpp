@@ -36,7 +36,8 @@ BlockSizes block_sizes(const PlanInputs& in, const Policy& config) {
   z.layer_weights = static_cast<double>(z.bytes.layer_weights);
   z.all_weights = z.layers * z.layer_weights + static_cast<double>(z.bytes.outside_weights);
   z.head_weights = static_cast<double>(z.bytes.head_weights);
-  z.weight_buffer = std::max(z.layer_weights, z.head_weights);
+  z.embed_weights = static_cast<double>(z.bytes.embed_weights);
+  z.weight_buffer = std::max({z.layer_weights, z.head_weights, z.embed_weights});
   z.kv_token = static_cast<double>(z.bytes.kv_per_token);
   z.act_token = static_cast<double>(in.model.hidden * in.hardware.activation_bytes_per_element);
 

@@ -20,7 +20,8 @@ struct BlockSizes {
   double layer_weights = 0;    // W: one layer at the stored format
   double all_weights = 0;      // l * W + weights outside the layers
   double head_weights = 0;     // H: LM head bytes read per step
-  double weight_buffer = 0;    // one staging slot: max(W, H)
+  double embed_weights = 0;    // E: embedding stage bytes read per step
+  double weight_buffer = 0;    // one staging slot: max(W, H, E)
   double kv_token = 0;         // C: K+V bytes of one token in one layer
   double act_token = 0;        // A: hidden state of one token (hidden * activation bytes)
   // Compute temporaries of one micro-batch (independent of placement), [prefill, decode]:

@@ -162,6 +162,20 @@ class StageBuilder {
     return st;
   }
 
+  // The embedding stage of every step: the executor streams its whole tables (the token table,
+  // OPT's positions) like any stage and gathers the rows of the new tokens from them, so a
+  // step reads them even where the head reads the same (tied) token table again.
+  Stage embed(Phase phase, double count) const {
+    Stage st{phase == Phase::kPrefill ? "prefill embedding" : "decode embedding", phase,
+             StageKind::kEmbed, count, {}};
+    add_weight_prefetch(st, z_.embed_weights);
+    const double rows = z_.batch * (phase == Phase::kPrefill ? z_.prompt : 1.0);
+    st.busy[kCompute].add(z_.micro * (hw_.device_op_seconds +
+                                      elementwise_seconds(rows * hidden_ *
+                                                          double(hw_.activation_bytes_per_element))));
+    return st;
+  }
+
   // LM head for the last position of every sequence; logits go to the host for sampling.
   Stage head(Phase phase, double count) const {
     Stage st{phase == Phase::kPrefill ? "prefill lm head" : "decode lm head", phase,
@@ -213,6 +227,9 @@ CostModel::CostModel(const PlanInputs& in, const Policy& config)
     stages_.push_back(builder.decode_layer(first, last));
   }
   if (steps > 0) stages_.push_back(builder.head(Phase::kDecode, static_cast<double>(steps)));
+  // Listed last, so that the layers and heads keep their places (tests index them).
+  stages_.push_back(builder.embed(Phase::kPrefill, 1.0));
+  if (steps > 0) stages_.push_back(builder.embed(Phase::kDecode, static_cast<double>(steps)));
   // Overlapped disk transfers and copies still cost compute the share of their time that runs
   // on the compute cores (HardwareProfile::io_compute_share, copy_compute_share); without
   // overlap they are already summed.

@@ -2,8 +2,9 @@
 // sequences) under a Policy, following the executor's schedule (DESIGN.md "Executor",
 // FlexGen Alg. 1). Derivations of every term: docs/planner.md.
 //
-// A run is a list of stages: the prefill layer (x num_layers), the LM head (x gen_len), and the
-// decode layer at up to kMaxDecodeSegments context lengths (x num_layers x steps). In one stage
+// A run is a list of stages: the prefill layer (x num_layers), the LM head (x gen_len), the
+// decode layer at up to kMaxDecodeSegments context lengths (x num_layers x steps), and the
+// embedding (x gen_len). In one stage
 // each of five resources (disk read, host->device, device->host, disk write, compute) is busy
 // for a time linear in the nine placement fractions; with overlap the stage takes the max of
 // them (one queue per resource), without it their sum.
@@ -25,7 +26,7 @@ constexpr int kNumResources = 5;
 const char* to_string(Resource resource);
 
 enum class Phase { kPrefill, kDecode };
-enum class StageKind { kLayer, kHead };
+enum class StageKind { kLayer, kHead, kEmbed };
 
 // Decode steps are grouped into at most this many segments, each priced at its mean context
 // length (exact when gen_len - 1 <= kMaxDecodeSegments).

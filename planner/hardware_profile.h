@@ -34,11 +34,11 @@ constexpr int64_t kLargePrefillRows = 512;
 
 // What the probes of this Strata measure. A cached profile written by an older probe (or with no
 // version: hand-written, or before versions) is measured again by `run`/`bench`/`plan`, since
-// its figures mean something else (version 3: rates are medians of the probe runs, not the best;
-// version 2: the CPU's serial weight pass and the f16 KV cache; e.g. version 1 timed an fp32 KV
-// cache and a serial
-// convert-then-sgemm weight pass). Bumped whenever a probe changes what it measures.
-constexpr int kProbeVersion = 3;
+// its figures mean something else (version 4: each rate's runs span at least 0.2 s; version 3:
+// rates are medians of the probe runs, not the best; version 2: the CPU's serial weight pass and
+// the f16 KV cache; version 1 timed an fp32 KV cache and a serial convert-then-sgemm weight
+// pass). Bumped whenever a probe changes what it measures.
+constexpr int kProbeVersion = 4;
 
 struct HardwareProfile {
   std::string name;

@@ -2,7 +2,7 @@
 // One key per field, named as in HardwareProfile without the `_bytes` suffix for capacities:
 //
 //   name: t4-flexgen
-//   probe_version: 3                       # optional: which probes measured it (kProbeVersion)
+//   probe_version: 4                       # optional: which probes measured it (kProbeVersion)
 //   host_to_device_bytes_per_s: 13840573153
 //   ...                                    # every rate in bytes/s or FLOP/s
 //   activation_bytes_per_element: 2

@@ -99,9 +99,11 @@ ModelBytes model_bytes(const ModelGeometry& m, Compression weights, Compression 
   const uint64_t token_table = matrix_bytes(m.vocab, e, dense);
   b.outside_weights = token_table + matrix_bytes(m.max_positions + kOptPositionOffset, h, dense);
   b.head_weights = token_table;
+  b.embed_weights = b.outside_weights;
   if (e != h) {
     b.outside_weights += matrix_bytes(h, e, dense) + matrix_bytes(e, h, dense);
     b.head_weights += matrix_bytes(e, h, dense);  // project_out runs before the head
+    b.embed_weights += matrix_bytes(h, e, dense);  // project_in runs after the gather
   }
   if (m.final_layer_norm) b.outside_weights += 2 * h * elem;
   // KV cache: per token and layer, K and V are num_heads rows of head_dim values each; the

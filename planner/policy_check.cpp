@@ -27,7 +27,7 @@ std::array<PlannedTierBytes, 3> phase_bytes(const BlockSizes& z, const Policy& p
   }
   // Staging slots are double-buffered (one in use, one in flight). The device stages what is not
   // homed on it; the host stages what comes from or goes to the disk.
-  const double weight_slot = std::max(z.layer_weights, z.head_weights);
+  const double weight_slot = z.weight_buffer;
   const double kv_tokens = prefill ? z.prompt : z.prompt + z.gen;
   const double kv_slot = z.batch * kv_tokens * z.kv_token;
   const double hidden_slot = z.batch * t * z.act_token;

@@ -36,13 +36,6 @@ void widen_scalar(const uint16_t* src, HalfType type, int64_t count, float* dst)
   for (int64_t p = 0; p < count; ++p) dst[p] = widen_one(src[p], type);
 }
 
-// [begin, end) of `count` items for thread t of `threads`, in whole multiples of `align`.
-std::pair<int64_t, int64_t> share(int64_t count, int t, int threads, int64_t align) {
-  const int64_t units = (count + align - 1) / align;
-  const int64_t begin = units * t / threads * align, end = units * (t + 1) / threads * align;
-  return {std::min(begin, count), std::min(end, count)};
-}
-
 void check_half_matrix(const HalfMatrix& w) {
   STRATA_CHECK(w.rows >= 0 && w.cols >= 0, "half matrix [", w.rows, ", ", w.cols, "]");
   STRATA_CHECK(w.data != nullptr || w.rows * w.cols == 0, "half matrix with a null pointer");
@@ -96,25 +89,26 @@ void widen_half_rows(const HalfMatrix& w, int64_t row_begin, int64_t row_end, fl
   if (count == 0) return;
   STRATA_CHECK(out != nullptr, "widen_half_rows into a null pointer");
   const uint16_t* src = w.data + row_begin * w.cols;
-  // Below 64 Ki elements per thread, waking a second thread costs more than it saves.
-  constexpr int64_t kElemsPerShare = int64_t(1) << 16;
-  const int threads = int(std::clamp<int64_t>(count / kElemsPerShare, 1, cpu.threads));
-  cpu.run(threads, threads, [&](int64_t t) {
-    const auto [p0, p1] = share(count, int(t), threads, 64);
-    if (p0 < p1) {
-      switch (cpu.isa) {
-        case CpuIsa::kScalar:
-          widen_scalar(src + p0, w.type, p1 - p0, out + p0);
-          break;
-        case CpuIsa::kAvx2:
-          avx2::widen_half(src + p0, w.type, p1 - p0, out + p0);
-          break;
-        case CpuIsa::kAvx512:
-          avx512::widen_half(src + p0, w.type, p1 - p0, out + p0);
-          break;
-      }
+  // The tile feeds sgemm_nt next, so it is widened by that product's OpenMP team: right after the
+  // previous product its threads are still spinning and start at once, while the compute pool's
+  // workers would first have to wake and then contend with them for the cores (on 2 cores the
+  // pool's share waited and one thread widened whole tiles: 10% of a small prefill). Bands of
+  // 64 Ki elements are taken dynamically, so a thread that lost its core leaves them to others.
+  constexpr int64_t kBand = int64_t(1) << 16;
+  const int64_t bands = (count + kBand - 1) / kBand;
+  const int team = int(std::clamp<int64_t>(bands, 1, cpu.threads));
+  const auto widen = [&](int64_t p0, int64_t p1) {
+    switch (cpu.isa) {
+      case CpuIsa::kScalar:
+        return widen_scalar(src + p0, w.type, p1 - p0, out + p0);
+      case CpuIsa::kAvx2:
+        return avx2::widen_half(src + p0, w.type, p1 - p0, out + p0);
+      case CpuIsa::kAvx512:
+        return avx512::widen_half(src + p0, w.type, p1 - p0, out + p0);
     }
-  });
+  };
+#pragma omp parallel for num_threads(team) schedule(dynamic, 1)
+  for (int64_t b = 0; b < bands; ++b) widen(b * kBand, std::min(count, (b + 1) * kBand));
 }
 
 }  // namespace strata::quant

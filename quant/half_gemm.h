@@ -37,7 +37,8 @@ inline constexpr int64_t kHalfDirectMaxM = 64;
 void half_gemm_cpu(const float* x, int64_t m, const HalfMatrix& w, float* y, int64_t ldy,
                    const CpuCompute& cpu);
 
-// Rows [row_begin, row_end) of w widened into out: [row_end - row_begin, w.cols] fp32 (exact).
+// Rows [row_begin, row_end) of w widened into out: [row_end - row_begin, w.cols] fp32 (exact),
+// on sgemm_nt's OpenMP team of up to cpu.threads threads (the product the tile feeds).
 void widen_half_rows(const HalfMatrix& w, int64_t row_begin, int64_t row_end, float* out,
                      const CpuCompute& cpu);
 

@@ -39,8 +39,9 @@ ModelGeometry geometry(const PlannedModel& m) {
   return g;
 }
 
-// Bytes and FLOPs by the table: a layer is stage 1's tensors, the head stage's tensors (its
-// shared ones included) are read every step, every matrix multiplies once per token.
+// Bytes and FLOPs by the table: a layer is stage 1's tensors, the embedding stage's (0) and the
+// head stage's tensors (shared ones included) are read every step, every matrix multiplies once
+// per token.
 ModelBytes table_bytes(const PlannedModel& m, Compression weights, Compression cache,
                        CacheDType cache_dtype) {
   const TensorTable& table = m.model->tensors;
@@ -65,8 +66,10 @@ ModelBytes table_bytes(const PlannedModel& m, Compression weights, Compression c
       b.head_weights += bytes(t);
       b.head_flops_per_token += matrix_flops(t);
     }
+    if (t.stage == 0) b.embed_weights += bytes(t);
   }
   for (const SharedUse& u : table.shared) {
+    if (u.stage == 0) b.embed_weights += bytes(table.tensors[u.tensor]);
     if (u.stage != table.head_stage()) continue;
     b.head_weights += bytes(table.tensors[u.tensor]);
     b.head_flops_per_token += matrix_flops(table.tensors[u.tensor]);

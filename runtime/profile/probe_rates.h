@@ -15,19 +15,27 @@
 
 namespace strata {
 
-// Median seconds of `reps` runs of fn (at least 3) after one warm-up run. The median, not the
-// best: the cost model predicts runs of seconds to hours, which sustain a shared machine's
-// typical rates, and the best of a few millisecond-long runs caught quiet moments 20-40% above
-// them (docs/benchmarks.md section 3).
+// Median seconds of the runs of fn after one warm-up run: `reps` runs (at least 3), and more
+// until they span kMinProbeSeconds. The median, not the best: the cost model predicts runs of
+// seconds to hours, which sustain a shared machine's typical rates, and the best of a few
+// millisecond-long runs caught quiet moments 20-40% above them (docs/benchmarks.md section 3).
+// The span: runs of a millisecond, all inside one busy or quiet moment of a neighbour, moved
+// the decode-shaped GEMM rate between 96 and 190 GFLOP/s from one profile to the next.
+inline constexpr double kMinProbeSeconds = 0.2;
+
 template <typename Fn>
 double typical_seconds(int reps, Fn&& fn) {
   using Clock = std::chrono::steady_clock;
   fn();
   std::vector<double> seconds;
-  for (int i = 0; i < std::max(reps, 3); ++i) {
+  double spent = 0;
+  constexpr size_t kMaxRuns = 1000;
+  while (seconds.size() < size_t(std::max(reps, 3)) ||
+         (spent < kMinProbeSeconds && seconds.size() < kMaxRuns)) {
     const auto start = Clock::now();
     fn();
     seconds.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+    spent += seconds.back();
   }
   std::nth_element(seconds.begin(), seconds.begin() + seconds.size() / 2, seconds.end());
   return std::max(seconds[seconds.size() / 2], 1e-9);

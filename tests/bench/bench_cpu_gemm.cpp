@@ -12,7 +12,9 @@
 // figure is the median round and the best round.
 //
 // Usage: strata_bench_cpu_gemm [--threads N] [--rounds R] [--only prefill|decode]
-//                              [--openblas-coretype NAME]
+//                              [--openblas-coretype NAME] [--shape MxKxN]...
+//   --shape replaces the prefill shapes (repeatable), e.g. 128x768x768 for one block of 4 x 32
+//   tokens through an OPT-125m projection.
 //   --openblas-coretype sets OPENBLAS_CORETYPE before OpenBLAS is loaded (its documented
 //   override), to measure the kernel it would run if it recognised this CPU.
 #include <dlfcn.h>
@@ -133,10 +135,12 @@ struct Shape {
   const char* what;
 };
 
-void bench_prefill(int threads, int rounds, const OpenBlas& openblas, const Blis& blis) {
-  const Shape shapes[] = {{2048, 768, 3072, "OPT-125m fc1, 16 x 128 tokens"},
-                          {2048, 3072, 768, "OPT-125m fc2"},
-                          {4096, 2048, 8192, "OPT-1.3b fc1, 8 x 512 tokens"}};
+const std::vector<Shape> kPrefillShapes = {{2048, 768, 3072, "OPT-125m fc1, 16 x 128 tokens"},
+                                           {2048, 3072, 768, "OPT-125m fc2"},
+                                           {4096, 2048, 8192, "OPT-1.3b fc1, 8 x 512 tokens"}};
+
+void bench_prefill(int threads, int rounds, const OpenBlas& openblas, const Blis& blis,
+                   const std::vector<Shape>& shapes) {
   std::printf("\n## prefill GEMMs, %d threads: GFLOP/s median (best) of %d rounds\n\n", threads,
               rounds);
   std::printf(
@@ -300,6 +304,7 @@ void bench_decode(int threads, int rounds) {
 int main(int argc, char** argv) {
   int threads = strata::available_cpu_cores(), rounds = 7;
   std::string only;
+  std::vector<strata::Shape> shapes;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) {
@@ -311,10 +316,17 @@ int main(int argc, char** argv) {
       only = argv[++i];
     } else if (a == "--openblas-coretype" && i + 1 < argc) {
       setenv("OPENBLAS_CORETYPE", argv[++i], 1);
+    } else if (a == "--shape" && i + 1 < argc) {
+      long m = 0, k = 0, n = 0;
+      if (std::sscanf(argv[++i], "%ldx%ldx%ld", &m, &k, &n) != 3 || m < 1 || k < 1 || n < 1) {
+        std::fprintf(stderr, "--shape: expected MxKxN with positive sizes, got %s\n", argv[i]);
+        return 2;
+      }
+      shapes.push_back({m, k, n, "--shape"});
     } else {
       std::fprintf(stderr,
                    "usage: %s [--threads N] [--rounds R] [--only prefill|decode] "
-                   "[--openblas-coretype NAME]\n",
+                   "[--openblas-coretype NAME] [--shape MxKxN]...\n",
                    argv[0]);
       return 2;
     }
@@ -328,7 +340,8 @@ int main(int argc, char** argv) {
   std::printf("# strata_bench_cpu_gemm: %d threads, best ISA %s%s%s\n", threads,
               strata::quant::cpu_isa_name(strata::quant::detect_cpu_isa()),
               openblas.sgemm ? "" : ", no OpenBLAS", blis.sgemm ? "" : ", no BLIS");
-  if (only != "decode") strata::bench_prefill(threads, rounds, openblas, blis);
+  if (only != "decode") strata::bench_prefill(threads, rounds, openblas, blis,
+                                                 shapes.empty() ? strata::kPrefillShapes : shapes);
   if (only != "prefill") strata::bench_decode(threads, rounds);
   return 0;
 }

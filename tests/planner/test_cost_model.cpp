@@ -66,7 +66,8 @@ TEST_CASE("decode layer terms by hand", "[planner]") {
   const PlanInputs in = toy_inputs();
   Policy p = toy_policy();
   const CostModel model(in, p);
-  REQUIRE(model.stages().size() == 5);  // prefill layer, prefill head, 2 decode steps, decode head
+  // prefill layer, prefill head, 2 decode steps, decode head, prefill and decode embedding
+  REQUIRE(model.stages().size() == 7);
   const Stage& step1 = model.stages()[2];
   CHECK(step1.name == "decode layer, steps 1-1");
   CHECK(step1.count == 2);  // one step x 2 layers
@@ -95,6 +96,27 @@ TEST_CASE("decode layer terms by hand", "[planner]") {
 
   p.activations = {0, 1, 0};  // hidden states in and out of their home, 6 x 128 bytes each way
   CHECK(busy(step1, Resource::kHostToDevice, p) == Approx(6 * 10 * 256 / 1e9 + 6 * 128 / 1e9));
+}
+
+TEST_CASE("the embedding stage reads its whole tables every step", "[planner]") {
+  const PlanInputs in = toy_inputs();
+  Policy p = toy_policy();
+  // OPT's token table 100 x 64 and position table (100 + 2) x 64, f16: 25856 bytes.
+  CHECK(block_sizes(in, p).embed_weights == 25856);
+  const CostModel model(in, p);
+  const Stage& prefill = model.stages()[5];
+  const Stage& decode = model.stages()[6];
+  CHECK(prefill.kind == StageKind::kEmbed);
+  CHECK(prefill.phase == Phase::kPrefill);
+  CHECK(prefill.count == 1);
+  CHECK(decode.phase == Phase::kDecode);
+  CHECK(decode.count == 2);  // gen_len 3: the prefill's step and two decode steps
+  p.weights = {0, 0, 1};  // read from disk (1e8) and copied to the device (1e9) every step
+  CHECK(busy(decode, Resource::kDiskRead, p) == Approx(25856 / 1e8));
+  CHECK(busy(decode, Resource::kHostToDevice, p) == Approx(25856 / 1e9));
+  p.weights = {1, 0, 0};  // resident: nothing moves
+  CHECK(busy(decode, Resource::kDiskRead, p) == 0);
+  CHECK(busy(decode, Resource::kHostToDevice, p) == 0);
 }
 
 TEST_CASE("serial GEMM weight passes add to the multiply", "[planner]") {

@@ -9,6 +9,7 @@
 // dequantized a row at a time, in (sequence, KV head) tasks on the pool (cpu_attention_head.h).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -50,9 +51,16 @@ class CpuBackend final : public Backend {
   void do_attention(const AttentionArgs& args) override;
   void do_store_rows(const Tensor& x, const Tensor& out) override;
   void packed_attention(const AttentionArgs& args, const quant::CpuCompute& cpu);
+  // A norm's gamma or beta as h fp32 values in `buffer` (`fill` everywhere when p is empty).
+  static const float* widened_param(const Tensor& p, int64_t h, std::vector<float>& buffer,
+                                    float fill);
+  // row(i) for every i < m of an [m, h] activation, in shares on the pool when it is big enough
+  // to pay for waking a thread.
+  void for_row_shares(int64_t m, int64_t h, const std::function<void(int64_t)>& row);
 
   std::vector<float> weight_tile_;  // widened rows of an f16/bf16 weight (prefill shapes)
   std::vector<float> bias_f32_;     // a linear's bias in fp32
+  std::vector<float> gamma_f32_, beta_f32_;  // a norm's parameters in fp32
   std::vector<float> rope_cos_, rope_sin_;  // one row's cos θ_i and sin θ_i
   HostDeviceMemory memory_;
   quant::CpuIsa isa_;

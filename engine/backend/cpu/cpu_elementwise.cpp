@@ -1,32 +1,52 @@
 // CPU row-wise and elementwise ops: layer norm, residual add, activations, SwiGLU's silu_mul,
 // embedding gather.
+#include <algorithm>
 #include <cmath>
 
 #include "engine/backend/cpu/cpu_backend.h"
+#include "engine/backend/cpu/row_sums.h"
 #include "engine/core/convert.h"
 
 namespace strata {
 
+const float* CpuBackend::widened_param(const Tensor& p, int64_t h, std::vector<float>& buffer,
+                                       float fill) {
+  buffer.resize(size_t(h));
+  if (p.empty()) {
+    std::fill(buffer.begin(), buffer.end(), fill);
+  } else {
+    convert_to_f32(p.data(), p.dtype(), h, buffer.data());
+  }
+  return buffer.data();
+}
+
+void CpuBackend::for_row_shares(int64_t m, int64_t h, const std::function<void(int64_t)>& row) {
+  // Below 64 Ki elements per thread, waking a second thread costs more than it saves. Threads
+  // take 16 Ki-element bands from the pool's counter, so one that is slow to wake (a busy
+  // machine) leaves its bands to the others instead of holding the op up.
+  constexpr int64_t kElemsPerThread = int64_t(1) << 16, kElemsPerBand = int64_t(1) << 14;
+  const int64_t elems = m * std::max<int64_t>(h, 1);
+  const int team = int(std::clamp<int64_t>(elems / kElemsPerThread, 1, threads_));
+  const int64_t band = std::max<int64_t>(1, kElemsPerBand / std::max<int64_t>(h, 1));
+  compute().run(team, (m + band - 1) / band, [&](int64_t t) {
+    for (int64_t i = t * band, end = std::min(m, i + band); i < end; ++i) row(i);
+  });
+}
+
 void CpuBackend::do_layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                                float eps, Tensor& y) {
   const int64_t m = x.dim(0), h = x.dim(1);
-  for (int64_t i = 0; i < m; ++i) {
+  const float* g = widened_param(gamma, h, gamma_f32_, 1.0f);
+  const float* b = widened_param(beta, h, beta_f32_, 0.0f);
+  for_row_shares(m, h, [&](int64_t i) {
     const float* in = x.data<float>() + i * h;
     float* out = y.data<float>() + i * h;
     // Two passes (mean, then centred variance) as torch does, so large means cost no precision.
-    float mean = 0.0f;
-    for (int64_t j = 0; j < h; ++j) mean += in[j];
-    mean /= float(h);
-    float var = 0.0f;
-    for (int64_t j = 0; j < h; ++j) var += (in[j] - mean) * (in[j] - mean);
-    var /= float(h);
+    const float mean = row_sums::sum(in, h) / float(h);
+    const float var = row_sums::centred_squares(in, h, mean) / float(h);
     const float inv = 1.0f / std::sqrt(var + eps);
-    for (int64_t j = 0; j < h; ++j) {
-      const float g = gamma.empty() ? 1.0f : element_f32(gamma.data(), gamma.dtype(), j);
-      const float b = beta.empty() ? 0.0f : element_f32(beta.data(), beta.dtype(), j);
-      out[j] = (in[j] - mean) * inv * g + b;
-    }
-  }
+    for (int64_t j = 0; j < h; ++j) out[j] = (in[j] - mean) * inv * g[j] + b[j];
+  });
 }
 
 void CpuBackend::do_add(const Tensor& x, Tensor& y) {

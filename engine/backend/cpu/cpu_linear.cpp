@@ -49,7 +49,9 @@ void CpuBackend::do_linear(const Tensor& x, const Tensor& w, const Tensor& bias,
       quant::half_gemm_cpu(x.data<float>(), m, half, y.data<float>(), n, cpu);
     } else {
       const int64_t tile_rows = std::clamp<int64_t>(kTileFloats / std::max<int64_t>(k, 1), 1, n);
-      weight_tile_.resize(size_t(tile_rows * k));
+      // Grown, never shrunk: resizing up within the capacity zero-fills the new elements
+      // (7 MiB of memset per OPT-125m fc1, 3% of a small prefill's time).
+      if (weight_tile_.size() < size_t(tile_rows * k)) weight_tile_.resize(size_t(tile_rows * k));
       for (int64_t r0 = 0; r0 < n; r0 += tile_rows) {
         const int64_t rows = std::min(tile_rows, n - r0);
         quant::widen_half_rows(half, r0, r0 + rows, weight_tile_.data(), cpu);

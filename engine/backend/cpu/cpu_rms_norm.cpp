@@ -5,24 +5,21 @@
 #include <cmath>
 
 #include "engine/backend/cpu/cpu_backend.h"
-#include "engine/core/convert.h"
+#include "engine/backend/cpu/row_sums.h"
 
 namespace strata {
 
 void CpuBackend::do_rms_norm(const Tensor& x, const Tensor& gamma, float eps, Tensor& y) {
   const int64_t m = x.dim(0), h = x.dim(1);
-  for (int64_t i = 0; i < m; ++i) {
+  const float* g = widened_param(gamma, h, gamma_f32_, 1.0f);
+  for_row_shares(m, h, [&](int64_t i) {
     const float* in = x.data<float>() + i * h;
     float* out = y.data<float>() + i * h;
-    double squares = 0.0;
-    for (int64_t j = 0; j < h; ++j) squares += double(in[j]) * double(in[j]);
-    const float mean = h > 0 ? float(squares / double(h)) : 0.0f;
+    const float mean = h > 0 ? float(row_sums::squares_f64(in, h) / double(h)) : 0.0f;
     const float inv = 1.0f / std::sqrt(mean + eps);
-    for (int64_t j = 0; j < h; ++j) {  // each element read before written: y may alias x
-      const float g = gamma.empty() ? 1.0f : element_f32(gamma.data(), gamma.dtype(), j);
-      out[j] = in[j] * inv * g;
-    }
-  }
+    // Each element read before it is written: y may alias x.
+    for (int64_t j = 0; j < h; ++j) out[j] = in[j] * inv * g[j];
+  });
 }
 
 }  // namespace strata

@@ -15,7 +15,8 @@ minutes apart on the same machine and file system:
   overlap  strata bench, a disk-heavy policy with overlap on and off (same model, same run).
   predict  strata bench for several policies: measured vs the cost model's prediction on this
            machine's measured profile (written into WORK/cache by strata profile first).
-  t4       strata plan --hardware t4-flexgen for OPT-6.7B/30B/175B at 512/32, +- --compress-weight.
+  t4       strata plan --hardware t4-flexgen for OPT-6.7B/30B/175B, Llama-3.1-70B and
+           Qwen2.5-72B at 512/32, +- --compress-weight.
   ab       (with --baseline OTHER) strata bench of opt-125m, planned and one disk-heavy --percent
            policy, by this binary and OTHER (e.g. a build of the previous commit) in turn, A B A
            B ..., so a change is measured before and after in one run; ratio this / OTHER
@@ -155,7 +156,7 @@ def predict_section(args, results):
 
 def t4_section(args, results):
     rows = []
-    for model in ("opt-6.7b", "opt-30b", "opt-175b"):
+    for model in ("opt-6.7b", "opt-30b", "opt-175b", "llama-3.1-70b", "qwen2.5-72b"):
         for compress in (False, True):
             out = sh([args.strata, "plan", "--dummy", model, "--hardware", "t4-flexgen",
                       "--prompt-len", "512", "--gen-len", "32"] +

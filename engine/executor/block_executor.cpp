@@ -297,7 +297,8 @@ void BlockExecutor::issue_stores(const Item& item, const MicroBatchStep& step) {
   busy.push_back(stored);
 }
 
-void BlockExecutor::run_step(std::span<const MicroBatchStep> steps) {
+void BlockExecutor::run_step(std::span<const MicroBatchStep> steps,
+                             const std::atomic<bool>* cancel) {
   STRATA_CHECK(steps.size() == plan_.hidden_home.size(), steps.size(), " micro-batch steps for ",
                plan_.hidden_home.size(), " micro-batches");
   const int64_t stages = weights_.stage_count();
@@ -330,6 +331,10 @@ void BlockExecutor::run_step(std::span<const MicroBatchStep> steps) {
     compute(it, step);
     issue_stores(it, step);
     if (next_same_k) issue_loads(items[i + 1], steps[size_t(items[i + 1].k)]);
+    if (cancel != nullptr && cancel->load()) {
+      drain();  // nothing in flight may outlive the step's buffers
+      throw Interrupted();
+    }
   }
 }
 
@@ -340,6 +345,9 @@ void BlockExecutor::drain() {
     for (const Event& e : busy) wait_for(e);
   }
   for (const LoadedStage& l : loaded_) wait_for(l.ready);
+  for (const std::vector<Event>& loads : item_ready_) {
+    for (const Event& e : loads) wait_for(e);
+  }
 }
 
 ExecutorReport BlockExecutor::report() const {

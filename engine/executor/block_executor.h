@@ -21,6 +21,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -54,8 +55,11 @@ class BlockExecutor {
   ~BlockExecutor();  // drains the workers before any buffer goes; never throws
 
   const BlockPlan& plan() const { return plan_; }
-  // Runs one step (prefill when in.first_slot == 0, else decode) of every micro-batch.
-  void run_step(std::span<const MicroBatchStep> steps);
+  // Runs one step (prefill when in.first_slot == 0, else decode) of every micro-batch. When
+  // `cancel` is set, it stops after the (stage, micro-batch) item in progress: it waits for the
+  // transfers in flight and throws Interrupted, so a signal is honoured within one layer of one
+  // micro-batch, not a whole step (a prefill of a large block can take minutes).
+  void run_step(std::span<const MicroBatchStep> steps, const std::atomic<bool>* cancel = nullptr);
   // Waits for the transfers still in flight after the last step (its stores, the next step's
   // prefetch) and rethrows their errors, so that report() counts every byte the block moved.
   void drain();

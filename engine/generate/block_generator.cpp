@@ -110,7 +110,7 @@ std::vector<SequenceResult> BlockGenerator::generate(std::span<const SequenceReq
       steps[k].logits = mb.logits.data();
     }
     auto start = Clock::now();
-    ex.run_step(steps);
+    ex.run_step(steps, cancel);
     stats_.prefill_seconds += seconds_since(start);
     if (observer_) observer_(stats_.generated_tokens);
     start = Clock::now();
@@ -144,7 +144,7 @@ std::vector<SequenceResult> BlockGenerator::generate(std::span<const SequenceReq
       if (!any) break;
       if (observer_) observer_(stats_.generated_tokens);
       if (cancel != nullptr && cancel->load()) throw Interrupted();
-      ex.run_step(steps);
+      ex.run_step(steps, cancel);
     }
     stats_.decode_seconds += seconds_since(start);
     ex.drain();  // the last step's stores still run: count them (and surface their errors)

@@ -154,14 +154,20 @@ TEST_CASE("executor: offload files are removed after a run and after an error",
   o.offload_dir = offload;
   CpuBackend be;
   BlockGenerator gen(m.spec(), m.source(), m.tokenizer(), be, o);
-  // Cancelled after the prefill step, with the KV files written: Interrupted unwinds the block.
+  // Cancelled inside the prefill step, after its first (stage, micro-batch) item, with that
+  // item's stores and the next one's loads in flight: Interrupted unwinds the block.
   std::atomic<bool> cancel{true};
   CHECK_THROWS_AS(gen.generate(reqs, &cancel), Interrupted);
   CHECK(offload_dir_empty(offload));
   CHECK(gen.report().bytes.disk_write == 0);  // the cancelled block reports nothing
-  gen.generate(reqs);
+  const std::vector<SequenceResult> after = gen.generate(reqs);
   CHECK(offload_dir_empty(offload));
   CHECK(gen.report().bytes.disk_write > 0);
+  // The generator is whole again: the same tokens as one that was never interrupted.
+  BlockGenerator fresh(m.spec(), m.source(), m.tokenizer(), be, o);
+  const std::vector<SequenceResult> want = fresh.generate(reqs);
+  REQUIRE(after.size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i) CHECK(after[i].token_ids == want[i].token_ids);
 }
 
 TEST_CASE("executor: a KV file that cannot be preallocated is one clear error, nothing left",

@@ -49,7 +49,8 @@ const std::vector<Shape> kTileShapes = {{1, 1024, 300}, {4, 1024, 300}, {3, 1001
 // CUDA's cases: decode and prefill sizes, K = 0 (y is the bias alone).
 const std::vector<Shape> kGemmShapes = {{1, 1024, 300},  {4, 1001, 300},  {1, 17, 5},
                                         {7, 1, 9},       {33, 515, 1030}, {1, 8, 1},
-                                        {300, 256, 129}, {2, 0, 3},       {64, 4096, 64}};
+                                        {300, 256, 129}, {2, 0, 3},       {64, 4096, 64},
+                                        {200, 64, 700}};  // last: the bias add split by rows
 
 // Which per-backend test a case comes from. Its normalized checks are tuned on its own inputs
 // (a normalized error over one or three outputs is at the mercy of cancellation), so they apply

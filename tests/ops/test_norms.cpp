@@ -1,5 +1,6 @@
 // layer_norm and rms_norm on every backend against float64 (reference/norm_reference.h): random
-// rows including widths 1, 255, 257 and 12288 (one block thread short / over / many passes),
+// rows including widths 1, 255, 257 and 12288 (one block thread short / over / many passes), 200
+// rows of 768 (split across the CPU's threads),
 // f32 / f16 / bf16 / absent parameters, y aliasing x, small rows (std 0.01, so eps's place
 // matters) and rows with a large mean. RMSNorm also as Qwen3's per-head q/k norm: the op on a
 // [rows * heads, head_dim] view of [rows, heads * head_dim], checked against a reference that
@@ -39,9 +40,11 @@ void run_norm_trials(OpBackend& be, Norm norm) {
   std::mt19937 rng(7);
   const float eps = norm == Norm::layer ? 1e-5f : 1e-6f;
   for (int trial = 0; trial < 48; ++trial) {
-    const int64_t m = ut::random_int(rng, 1, 9);
-    const int64_t h = trial < 4 ? std::vector<int64_t>{1, 255, 257, 12288}[size_t(trial)]
-                                : ut::random_int(rng, 1, trial % 2 ? 1100 : 3000);
+    // Trials 4 and 5: enough rows that the CPU splits them across its threads.
+    const int64_t m = trial == 4 || trial == 5 ? 200 : ut::random_int(rng, 1, 9);
+    const int64_t h = trial < 4    ? std::vector<int64_t>{1, 255, 257, 12288}[size_t(trial)]
+                      : trial < 6 ? 768
+                                  : ut::random_int(rng, 1, trial % 2 ? 1100 : 3000);
     const bool use_gamma = trial % 2 == 0 || trial % 7 == 1, use_beta = trial % 4 < 2;
     const bool alias = trial % 3 == 0;
     const DType param_dtype =

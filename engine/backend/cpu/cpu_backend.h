@@ -54,8 +54,11 @@ class CpuBackend final : public Backend {
   // A norm's gamma or beta as h fp32 values in `buffer` (`fill` everywhere when p is empty).
   static const float* widened_param(const Tensor& p, int64_t h, std::vector<float>& buffer,
                                     float fill);
-  // row(i) for every i < m of an [m, h] activation, in shares on the pool when it is big enough
-  // to pay for waking a thread.
+  // range(begin, end) over [0, items) of items of item_elems floats each, in bands on the pool
+  // when the whole is big enough to pay for waking a thread (elementwise ops: item_elems 1).
+  void for_bands(int64_t items, int64_t item_elems,
+                 const std::function<void(int64_t, int64_t)>& range);
+  // row(i) for every i < m of an [m, h] activation, in bands as for_bands.
   void for_row_shares(int64_t m, int64_t h, const std::function<void(int64_t)>& row);
 
   std::vector<float> weight_tile_;  // widened rows of an f16/bf16 weight (prefill shapes)

@@ -20,16 +20,23 @@ const float* CpuBackend::widened_param(const Tensor& p, int64_t h, std::vector<f
   return buffer.data();
 }
 
-void CpuBackend::for_row_shares(int64_t m, int64_t h, const std::function<void(int64_t)>& row) {
+void CpuBackend::for_bands(int64_t items, int64_t item_elems,
+                           const std::function<void(int64_t, int64_t)>& range) {
   // Below 64 Ki elements per thread, waking a second thread costs more than it saves. Threads
   // take 16 Ki-element bands from the pool's counter, so one that is slow to wake (a busy
   // machine) leaves its bands to the others instead of holding the op up.
   constexpr int64_t kElemsPerThread = int64_t(1) << 16, kElemsPerBand = int64_t(1) << 14;
-  const int64_t elems = m * std::max<int64_t>(h, 1);
-  const int team = int(std::clamp<int64_t>(elems / kElemsPerThread, 1, threads_));
-  const int64_t band = std::max<int64_t>(1, kElemsPerBand / std::max<int64_t>(h, 1));
-  compute().run(team, (m + band - 1) / band, [&](int64_t t) {
-    for (int64_t i = t * band, end = std::min(m, i + band); i < end; ++i) row(i);
+  const int64_t width = std::max<int64_t>(item_elems, 1);
+  const int team = int(std::clamp<int64_t>(items * width / kElemsPerThread, 1, threads_));
+  const int64_t band = std::max<int64_t>(1, kElemsPerBand / width);
+  compute().run(team, (items + band - 1) / band, [&](int64_t t) {
+    range(t * band, std::min(items, (t + 1) * band));
+  });
+}
+
+void CpuBackend::for_row_shares(int64_t m, int64_t h, const std::function<void(int64_t)>& row) {
+  for_bands(m, h, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) row(i);
   });
 }
 
@@ -52,20 +59,24 @@ void CpuBackend::do_layer_norm(const Tensor& x, const Tensor& gamma, const Tenso
 void CpuBackend::do_add(const Tensor& x, Tensor& y) {
   const float* in = x.data<float>();
   float* out = y.data<float>();
-  for (int64_t i = 0, n = y.numel(); i < n; ++i) out[i] += in[i];
+  for_bands(y.numel(), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) out[i] += in[i];
+  });
 }
 
 void CpuBackend::do_activation(Activation kind, Tensor& x) {
   float* v = x.data<float>();
-  const int64_t n = x.numel();
-  switch (kind) {
-    case Activation::relu:
-      for (int64_t i = 0; i < n; ++i) v[i] = v[i] > 0.0f ? v[i] : 0.0f;
-      return;
-    case Activation::gelu:
-      for (int64_t i = 0; i < n; ++i) v[i] = 0.5f * v[i] * (1.0f + std::erf(v[i] * float(M_SQRT1_2)));
-      return;
-  }
+  for_bands(x.numel(), 1, [&](int64_t begin, int64_t end) {
+    switch (kind) {
+      case Activation::relu:
+        for (int64_t i = begin; i < end; ++i) v[i] = v[i] > 0.0f ? v[i] : 0.0f;
+        return;
+      case Activation::gelu:
+        for (int64_t i = begin; i < end; ++i)
+          v[i] = 0.5f * v[i] * (1.0f + std::erf(v[i] * float(M_SQRT1_2)));
+        return;
+    }
+  });
 }
 
 void CpuBackend::do_silu_mul(const Tensor& gate, const Tensor& up, Tensor& out) {
@@ -74,7 +85,9 @@ void CpuBackend::do_silu_mul(const Tensor& gate, const Tensor& up, Tensor& out) 
   float* o = out.data<float>();
   // silu(g) = g * sigmoid(g) = g / (1 + e^-g) (torch's silu); e^-g overflowing to inf for very
   // negative g gives -0, the limit. Each element is read before it is written, so out may alias.
-  for (int64_t i = 0, n = out.numel(); i < n; ++i) o[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+  for_bands(out.numel(), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) o[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+  });
 }
 
 void CpuBackend::do_embedding(const Tensor& table, const int32_t* ids, Accumulate mode,

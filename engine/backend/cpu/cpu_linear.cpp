@@ -68,10 +68,11 @@ void CpuBackend::do_linear(const Tensor& x, const Tensor& w, const Tensor& bias,
     for (int64_t j = 0; j < n; ++j)
       bias_f32_[size_t(j)] = element_f32(bias.data(), bias.dtype(), j);
     float* out = y.data<float>();
-    for (int64_t i = 0; i < m; ++i) {
+    const float* b = bias_f32_.data();
+    for_row_shares(m, n, [&](int64_t i) {
       float* row = out + i * n;
-      for (int64_t j = 0; j < n; ++j) row[j] += bias_f32_[size_t(j)];
-    }
+      for (int64_t j = 0; j < n; ++j) row[j] += b[j];
+    });
   }
 }
 

@@ -25,8 +25,14 @@ void gemm_direct(const float* x, int64_t m, const QuantMatrix& w, const float* b
   std::vector<float> xpad(size_t(m * ldx), 0.0f);
   for (int64_t i = 0; i < m; ++i) std::copy(x + i * k, x + (i + 1) * k, xpad.data() + i * ldx);
   const bool avx512 = cpu.isa >= CpuIsa::kAvx512 && g % 16 == 0 && m == 1;
-  std::vector<float> xsum;  // the AVX-512 kernel's group sums of its one row of x
-  if (avx512) {
+  const bool q4 = w.format.bits == QuantBits::k4;
+  // What the AVX-512 kernels take besides x, once for all threads: q4, x in the order of its
+  // codes' nibbles; q8, x's group sums.
+  std::vector<float> x_q4, xsum;
+  if (avx512 && q4) {
+    x_q4.resize(size_t(ldx));
+    avx512::arrange_x_q4(xpad.data(), ldx, w.format.group_size, x_q4.data());
+  } else if (avx512) {
     xsum.assign(size_t(groups), 0.0f);
     for (int64_t p = 0; p < ldx; ++p) xsum[size_t(p / g)] += xpad[size_t(p)];
   }
@@ -39,8 +45,10 @@ void gemm_direct(const float* x, int64_t m, const QuantMatrix& w, const float* b
     if (j0 < j1) {
       const QuantMatrix part{w.format, w.data + j0 * rb, j1 - j0, k};
       const float* part_bias = bias ? bias + j0 : nullptr;
-      if (avx512) {
-        avx512::gemv(xpad.data(), xsum.data(), part, part_bias, y + j0);
+      if (avx512 && q4) {
+        avx512::gemv_q4(x_q4.data(), part, part_bias, y + j0);
+      } else if (avx512) {
+        avx512::gemv_q8(xpad.data(), xsum.data(), part, part_bias, y + j0);
       } else {
         avx2::gemm_small_m(xpad.data(), int(m), ldx, part, part_bias, y + j0, n);
       }

@@ -111,6 +111,29 @@ TEST_CASE("fused CPU GEMM matches float64 over the dequantized weight", "[quant]
   }
 }
 
+// The direct kernels over group sizes of 16 (mod 32) and 0 (mod 32), where the AVX-512 q4 kernel
+// takes 64, 32 and 16 codes a step and reads x de-interleaved per chunk; odd row counts (split
+// unevenly by 2 threads) and ragged k (padded codes in the last group).
+TEST_CASE("direct CPU GEMM kernels over group sizes match float64", "[quant]") {
+  const uint64_t seed = test::fresh_seed();
+  CAPTURE(seed);
+  std::mt19937_64 rng(seed);
+  for (CpuIsa level : runnable_cpu_isas()) {
+    if (level == CpuIsa::kScalar) continue;  // no direct kernel
+    for (int threads : {1, 2}) {
+      for (QuantBits bits : {QuantBits::k4, QuantBits::k8}) {
+        for (int64_t g : {16, 32, 48, 64, 80, 128}) {
+          const QuantFormat f{bits, int32_t(g), GroupAxis::kCols};
+          for (auto [n, k] : {std::pair<int64_t, int64_t>{1, 1}, {3, g}, {131, 3 * g - 5},
+                              {129, 2 * g + 7}, {5, 5 * g}}) {
+            for (int64_t m : {1, 2}) check_gemm(rng, f, m, n, k, n % 2 == 1, {level, threads});
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("fused CPU GEMM edge shapes and argument checks", "[quant]") {
   const QuantFormat f{};
   std::vector<uint8_t> packed(size_t(packed_bytes(f, 3, 64)), 0);

@@ -1,20 +1,21 @@
-// AVX-512 direct dequant-dot kernels for one row of x (a decode micro-batch of one sequence), kCols
-// groups of a multiple of 16 elements. One row of x: on this Zen 4 (512-bit FMAs issue as two
-// 256-bit halves) these ran 1.1-1.4x the AVX2 kernel at one row and not faster at 2-4 rows
-// (docs/benchmarks.md section 9). Single-threaded; callers split row ranges.
+// AVX-512 direct dequant-dot kernels for decode shapes, kCols groups of a multiple of 16 elements:
+// q4 against 1-4 rows of x, q8 against one. Single-threaded; callers split row ranges.
 //
-// q8: for a group with scale s and minimum mn, sum_k (c_k s + mn) x_k = s · sum_k c_k x_k +
-// mn · sum_k x_k, so a group costs the codes' FMAs plus one FMA for its scale; the minimum's term
-// uses x's group sums, computed once by the caller.
+// q8, one row: for a group with scale s and minimum mn, sum_k (c_k s + mn) x_k =
+// s · sum_k c_k x_k + mn · sum_k x_k, so a group costs the codes' FMAs plus one FMA for its scale;
+// the minimum's term uses x's group sums, computed once by the caller. One row only: on this Zen 4
+// (512-bit FMAs issue as two 256-bit halves) it ran 1.1-1.4x the AVX2 kernel at one row and not
+// faster at 2-4 rows (docs/benchmarks.md section 9).
 //
 // q4: a group has only 16 levels, fmaf(c, s, mn) for c = 0..15, so the kernel computes them once
 // per group (one FMA) and looks each code up with vpermps, which reads the low 4 bits of each
-// index lane: each weight is exactly dequantize_ref's value. Byte j of a group holds elements 2j
-// (low nibble) and 2j + 1 (high nibble); 16 bytes zero-extended to 16 dwords index the 16 even
-// elements as they are and the 16 odd ones after a shift by 4, so x is read in that order:
-// arrange_x_q4 de-interleaves it once per call. 32 codes cost a zero-extension, a shift, two
-// lookups and two FMAs, against 16 ops for the former unpack-then-convert of 16 codes at a time
-// (1.5x the weight bytes per second from DRAM on 2 threads, docs/benchmarks.md section 9).
+// index lane: each weight is exactly dequantize_ref's value, at the cost of one shuffle, and then
+// takes one FMA per row of x. Byte j of a group holds elements 2j (low nibble) and 2j + 1 (high
+// nibble); 16 bytes zero-extended to 16 dwords index the 16 even elements as they are and the 16
+// odd ones after a shift by 4, so x is read in that order: arrange_x_q4 de-interleaves it once per
+// call. 32 codes become fp32 weights in 4 ops (a zero-extension, a shift, two lookups), against 14
+// in the former one-row kernel (unpack, then convert, 16 codes at a time) and 28 in the AVX2
+// kernel (8 at a time, then a dequantizing FMA); docs/benchmarks.md section 9 has the figures.
 #include <immintrin.h>
 
 // GCC 12's AVX-512 intrinsics pass _mm512_undefined_*() as the pass-through of their unmasked
@@ -53,7 +54,82 @@ inline __m512i zero_extend16(const uint8_t* p) {
   return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
 
+template <int M>
+void gemm_q4_rows(const float* x, int64_t ldx, const QuantMatrix& w, const float* bias, float* y,
+                  int64_t ldy) {
+  const QuantFormat& f = w.format;
+  const int64_t g = f.group_size, bb = block_bytes(f), groups = groups_per_row(f, w.cols);
+  for (int64_t j = 0; j < w.rows; ++j) {
+    const uint8_t* block = w.data + j * row_bytes(f, w.cols);
+    // Four accumulators per row of x over the whole weight row break the FMA latency chain; a
+    // group of 64 (the default) is one step of the first loop.
+    __m512 acc[M][4];
+    for (int i = 0; i < M; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = _mm512_setzero_ps();
+    const float* xg = x;
+    for (int64_t grp = 0; grp < groups; ++grp, block += bb, xg += g) {
+      const __m512 levels = q4_levels(block);
+      const uint8_t* codes = block + sizeof(GroupHeader);
+      int64_t k = 0;
+      for (; k + 64 <= g; k += 64) {
+        const __m512i lo = zero_extend16(codes + k / 2), hi = zero_extend16(codes + k / 2 + 16);
+        const __m512 w0 = _mm512_permutexvar_ps(lo, levels);
+        const __m512 w1 = _mm512_permutexvar_ps(_mm512_srli_epi32(lo, 4), levels);
+        const __m512 w2 = _mm512_permutexvar_ps(hi, levels);
+        const __m512 w3 = _mm512_permutexvar_ps(_mm512_srli_epi32(hi, 4), levels);
+        for (int i = 0; i < M; ++i) {
+          const float* xi = xg + i * ldx + k;
+          acc[i][0] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(xi), acc[i][0]);
+          acc[i][1] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(xi + 16), acc[i][1]);
+          acc[i][2] = _mm512_fmadd_ps(w2, _mm512_loadu_ps(xi + 32), acc[i][2]);
+          acc[i][3] = _mm512_fmadd_ps(w3, _mm512_loadu_ps(xi + 48), acc[i][3]);
+        }
+      }
+      if (k + 32 <= g) {
+        const __m512i lo = zero_extend16(codes + k / 2);
+        const __m512 w0 = _mm512_permutexvar_ps(lo, levels);
+        const __m512 w1 = _mm512_permutexvar_ps(_mm512_srli_epi32(lo, 4), levels);
+        for (int i = 0; i < M; ++i) {
+          const float* xi = xg + i * ldx + k;
+          acc[i][0] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(xi), acc[i][0]);
+          acc[i][1] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(xi + 16), acc[i][1]);
+        }
+        k += 32;
+      }
+      if (k < g) {  // g = 16 (mod 32): 8 bytes, their 8 low nibbles then their 8 high ones
+        const __m256i b =
+            _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + k / 2)));
+        const __m512 w0 = _mm512_permutexvar_ps(
+            _mm512_inserti64x4(_mm512_castsi256_si512(b), _mm256_srli_epi32(b, 4), 1), levels);
+        for (int i = 0; i < M; ++i)
+          acc[i][2] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(xg + i * ldx + k), acc[i][2]);
+      }
+    }
+    const float b = bias ? bias[j] : 0.0f;
+    for (int i = 0; i < M; ++i) {
+      const __m512 total =
+          _mm512_add_ps(_mm512_add_ps(acc[i][0], acc[i][1]), _mm512_add_ps(acc[i][2], acc[i][3]));
+      y[i * ldy + j] = _mm512_reduce_add_ps(total) + b;
+    }
+  }
+}
+
 }  // namespace
+
+void gemm_q4(const float* x_arranged, int m, int64_t ldx, const QuantMatrix& w, const float* bias,
+             float* y, int64_t ldy) {
+  switch (m) {
+    case 1:
+      return gemm_q4_rows<1>(x_arranged, ldx, w, bias, y, ldy);
+    case 2:
+      return gemm_q4_rows<2>(x_arranged, ldx, w, bias, y, ldy);
+    case 3:
+      return gemm_q4_rows<3>(x_arranged, ldx, w, bias, y, ldy);
+    case 4:
+      return gemm_q4_rows<4>(x_arranged, ldx, w, bias, y, ldy);
+    default:
+      break;  // the front only sends 1..4
+  }
+}
 
 void arrange_x_q4(const float* x, int64_t cols, int32_t group_size, float* out) {
   for (int64_t g0 = 0; g0 < cols; g0 += group_size) {
@@ -64,50 +140,6 @@ void arrange_x_q4(const float* x, int64_t cols, int32_t group_size, float* out) 
         out[c0 + half + t] = x[c0 + 2 * t + 1];
       }
     }
-  }
-}
-
-void gemv_q4(const float* x_arranged, const QuantMatrix& w, const float* bias, float* y) {
-  const QuantFormat& f = w.format;
-  const int64_t g = f.group_size, bb = block_bytes(f), groups = groups_per_row(f, w.cols);
-  for (int64_t j = 0; j < w.rows; ++j) {
-    const uint8_t* block = w.data + j * row_bytes(f, w.cols);
-    const float* xg = x_arranged;
-    // Four accumulators over the whole row break the FMA latency chain; a group of 64 (the
-    // default) is one step of the first loop.
-    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-    __m512 acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
-    for (int64_t grp = 0; grp < groups; ++grp, block += bb, xg += g) {
-      const __m512 levels = q4_levels(block);
-      const uint8_t* codes = block + sizeof(GroupHeader);
-      int64_t k = 0;
-      for (; k + 64 <= g; k += 64) {
-        const __m512i lo = zero_extend16(codes + k / 2), hi = zero_extend16(codes + k / 2 + 16);
-        acc0 = _mm512_fmadd_ps(_mm512_permutexvar_ps(lo, levels), _mm512_loadu_ps(xg + k), acc0);
-        acc1 = _mm512_fmadd_ps(_mm512_permutexvar_ps(_mm512_srli_epi32(lo, 4), levels),
-                               _mm512_loadu_ps(xg + k + 16), acc1);
-        acc2 =
-            _mm512_fmadd_ps(_mm512_permutexvar_ps(hi, levels), _mm512_loadu_ps(xg + k + 32), acc2);
-        acc3 = _mm512_fmadd_ps(_mm512_permutexvar_ps(_mm512_srli_epi32(hi, 4), levels),
-                               _mm512_loadu_ps(xg + k + 48), acc3);
-      }
-      if (k + 32 <= g) {
-        const __m512i lo = zero_extend16(codes + k / 2);
-        acc0 = _mm512_fmadd_ps(_mm512_permutexvar_ps(lo, levels), _mm512_loadu_ps(xg + k), acc0);
-        acc1 = _mm512_fmadd_ps(_mm512_permutexvar_ps(_mm512_srli_epi32(lo, 4), levels),
-                               _mm512_loadu_ps(xg + k + 16), acc1);
-        k += 32;
-      }
-      if (k < g) {  // g = 16 (mod 32): 8 bytes, their 8 low nibbles then their 8 high ones
-        const __m256i b =
-            _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + k / 2)));
-        const __m512i both =
-            _mm512_inserti64x4(_mm512_castsi256_si512(b), _mm256_srli_epi32(b, 4), 1);
-        acc2 = _mm512_fmadd_ps(_mm512_permutexvar_ps(both, levels), _mm512_loadu_ps(xg + k), acc2);
-      }
-    }
-    const __m512 total = _mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(acc2, acc3));
-    y[j] = _mm512_reduce_add_ps(total) + (bias ? bias[j] : 0.0f);
   }
 }
 

@@ -54,6 +54,12 @@ inline __m512i zero_extend16(const uint8_t* p) {
   return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
 
+// acc[i] += w16 * x[i * ldx, 16 columns) for the M rows of x.
+template <int M>
+inline void fma_rows(__m512 w16, const float* x, int64_t ldx, __m512* acc) {
+  for (int i = 0; i < M; ++i) acc[i] = _mm512_fmadd_ps(w16, _mm512_loadu_ps(x + i * ldx), acc[i]);
+}
+
 template <int M>
 void gemm_q4_rows(const float* x, int64_t ldx, const QuantMatrix& w, const float* bias, float* y,
                   int64_t ldy) {
@@ -62,9 +68,9 @@ void gemm_q4_rows(const float* x, int64_t ldx, const QuantMatrix& w, const float
   for (int64_t j = 0; j < w.rows; ++j) {
     const uint8_t* block = w.data + j * row_bytes(f, w.cols);
     // Four accumulators per row of x over the whole weight row break the FMA latency chain; a
-    // group of 64 (the default) is one step of the first loop.
-    __m512 acc[M][4];
-    for (int i = 0; i < M; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = _mm512_setzero_ps();
+    // group of 64 (the default) is one step of the first loop. acc[a][i]: row i of x.
+    __m512 acc[4][M];
+    for (int i = 0; i < M; ++i) acc[0][i] = acc[1][i] = acc[2][i] = acc[3][i] = _mm512_setzero_ps();
     const float* xg = x;
     for (int64_t grp = 0; grp < groups; ++grp, block += bb, xg += g) {
       const __m512 levels = q4_levels(block);
@@ -72,42 +78,32 @@ void gemm_q4_rows(const float* x, int64_t ldx, const QuantMatrix& w, const float
       int64_t k = 0;
       for (; k + 64 <= g; k += 64) {
         const __m512i lo = zero_extend16(codes + k / 2), hi = zero_extend16(codes + k / 2 + 16);
-        const __m512 w0 = _mm512_permutexvar_ps(lo, levels);
-        const __m512 w1 = _mm512_permutexvar_ps(_mm512_srli_epi32(lo, 4), levels);
-        const __m512 w2 = _mm512_permutexvar_ps(hi, levels);
-        const __m512 w3 = _mm512_permutexvar_ps(_mm512_srli_epi32(hi, 4), levels);
-        for (int i = 0; i < M; ++i) {
-          const float* xi = xg + i * ldx + k;
-          acc[i][0] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(xi), acc[i][0]);
-          acc[i][1] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(xi + 16), acc[i][1]);
-          acc[i][2] = _mm512_fmadd_ps(w2, _mm512_loadu_ps(xi + 32), acc[i][2]);
-          acc[i][3] = _mm512_fmadd_ps(w3, _mm512_loadu_ps(xi + 48), acc[i][3]);
-        }
+        fma_rows<M>(_mm512_permutexvar_ps(lo, levels), xg + k, ldx, acc[0]);
+        fma_rows<M>(_mm512_permutexvar_ps(_mm512_srli_epi32(lo, 4), levels), xg + k + 16, ldx,
+                    acc[1]);
+        fma_rows<M>(_mm512_permutexvar_ps(hi, levels), xg + k + 32, ldx, acc[2]);
+        fma_rows<M>(_mm512_permutexvar_ps(_mm512_srli_epi32(hi, 4), levels), xg + k + 48, ldx,
+                    acc[3]);
       }
       if (k + 32 <= g) {
         const __m512i lo = zero_extend16(codes + k / 2);
-        const __m512 w0 = _mm512_permutexvar_ps(lo, levels);
-        const __m512 w1 = _mm512_permutexvar_ps(_mm512_srli_epi32(lo, 4), levels);
-        for (int i = 0; i < M; ++i) {
-          const float* xi = xg + i * ldx + k;
-          acc[i][0] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(xi), acc[i][0]);
-          acc[i][1] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(xi + 16), acc[i][1]);
-        }
+        fma_rows<M>(_mm512_permutexvar_ps(lo, levels), xg + k, ldx, acc[0]);
+        fma_rows<M>(_mm512_permutexvar_ps(_mm512_srli_epi32(lo, 4), levels), xg + k + 16, ldx,
+                    acc[1]);
         k += 32;
       }
       if (k < g) {  // g = 16 (mod 32): 8 bytes, their 8 low nibbles then their 8 high ones
         const __m256i b =
             _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + k / 2)));
-        const __m512 w0 = _mm512_permutexvar_ps(
-            _mm512_inserti64x4(_mm512_castsi256_si512(b), _mm256_srli_epi32(b, 4), 1), levels);
-        for (int i = 0; i < M; ++i)
-          acc[i][2] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(xg + i * ldx + k), acc[i][2]);
+        const __m512i both =
+            _mm512_inserti64x4(_mm512_castsi256_si512(b), _mm256_srli_epi32(b, 4), 1);
+        fma_rows<M>(_mm512_permutexvar_ps(both, levels), xg + k, ldx, acc[2]);
       }
     }
     const float b = bias ? bias[j] : 0.0f;
     for (int i = 0; i < M; ++i) {
       const __m512 total =
-          _mm512_add_ps(_mm512_add_ps(acc[i][0], acc[i][1]), _mm512_add_ps(acc[i][2], acc[i][3]));
+          _mm512_add_ps(_mm512_add_ps(acc[0][i], acc[1][i]), _mm512_add_ps(acc[2][i], acc[3][i]));
       y[i * ldy + j] = _mm512_reduce_add_ps(total) + b;
     }
   }

@@ -14,8 +14,8 @@
 namespace strata::quant {
 namespace {
 
-// The direct kernels: AVX-512 for one row of x and groups of a multiple of 16 elements
-// (quant_kernels_avx512.h says why only one row), AVX2 otherwise.
+// The direct kernels: AVX-512 for groups of a multiple of 16 elements, q4 at 1-4 rows of x and q8
+// at one (quant/gemm_small_m_avx512.cpp says why), AVX2 otherwise.
 void gemm_direct(const float* x, int64_t m, const QuantMatrix& w, const float* bias, float* y,
                  const CpuCompute& cpu) {
   // Zero-pad x to whole groups so the kernel needs no tail: padded codes are 0 and decode to the
@@ -24,9 +24,17 @@ void gemm_direct(const float* x, int64_t m, const QuantMatrix& w, const float* b
   const int64_t ldx = groups * g;
   std::vector<float> xpad(size_t(m * ldx), 0.0f);
   for (int64_t i = 0; i < m; ++i) std::copy(x + i * k, x + (i + 1) * k, xpad.data() + i * ldx);
-  const bool avx512 = cpu.isa >= CpuIsa::kAvx512 && g % 16 == 0 && m == 1;
-  std::vector<float> xsum;  // the AVX-512 kernel's group sums of its one row of x
-  if (avx512) {
+  const bool avx512 = cpu.isa >= CpuIsa::kAvx512 && g % 16 == 0;
+  const bool avx512_q4 = avx512 && w.format.bits == QuantBits::k4;
+  const bool avx512_q8 = avx512 && w.format.bits == QuantBits::k8 && m == 1;
+  // What the AVX-512 kernels take besides x, once for all threads: q4, each row of x in the order
+  // of its codes' nibbles; q8, x's group sums.
+  std::vector<float> x_q4, xsum;
+  if (avx512_q4) {
+    x_q4.resize(xpad.size());
+    for (int64_t i = 0; i < m; ++i)
+      avx512::arrange_x_q4(xpad.data() + i * ldx, ldx, w.format.group_size, x_q4.data() + i * ldx);
+  } else if (avx512_q8) {
     xsum.assign(size_t(groups), 0.0f);
     for (int64_t p = 0; p < ldx; ++p) xsum[size_t(p / g)] += xpad[size_t(p)];
   }
@@ -39,8 +47,10 @@ void gemm_direct(const float* x, int64_t m, const QuantMatrix& w, const float* b
     if (j0 < j1) {
       const QuantMatrix part{w.format, w.data + j0 * rb, j1 - j0, k};
       const float* part_bias = bias ? bias + j0 : nullptr;
-      if (avx512) {
-        avx512::gemv(xpad.data(), xsum.data(), part, part_bias, y + j0);
+      if (avx512_q4) {
+        avx512::gemm_q4(x_q4.data(), int(m), ldx, part, part_bias, y + j0, n);
+      } else if (avx512_q8) {
+        avx512::gemv_q8(xpad.data(), xsum.data(), part, part_bias, y + j0);
       } else {
         avx2::gemm_small_m(xpad.data(), int(m), ldx, part, part_bias, y + j0, n);
       }

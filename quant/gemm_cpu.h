@@ -7,8 +7,8 @@
 //
 // Paths: with CpuIsa::kAvx2 or better, a kCols matrix and m <= kGemmDirectMaxM, a direct kernel
 // reads each weight row's codes in registers (decode), rows split across cpu.threads: AVX-512
-// (one row of x, groups of a multiple of 16; scale applied per group) or AVX2 (each element
-// dequantized).
+// for groups of a multiple of 16 (q4 at 1-4 rows of x: codes looked up in their group's 16
+// levels; q8 at one row: scale applied per group) or AVX2 (each element dequantized).
 // Otherwise, up to kGemmBandMaxM rows with more than one thread, banded_gemm (quant/banded_gemm.h:
 // each thread of the pool dequantizes bands of rows of W into its own scratch and multiplies
 // them there). Above that (prefill; also one thread) rows of W are dequantized tile by tile (at

@@ -1,13 +1,21 @@
-// AVX-512 direct dequant-dot kernel for one row of x (a decode micro-batch of one sequence), kCols
-// groups of a multiple of 16 elements. For a group with scale s and minimum mn,
-//   sum_k (c_k s + mn) x_k = s · sum_k c_k x_k + mn · sum_k x_k,
-// so each group costs only the codes' FMAs plus one FMA for its scale; the minimum's term uses
-// x's group sums, computed once by the caller. The
-// AVX2 kernel instead dequantizes every element with an FMA first: on this Zen 4 (512-bit FMAs
-// issue as two 256-bit halves) that extra FMA matters at one row of x (this kernel: 1.1-1.4x the
-// AVX2 one) and not at 2-4 rows, where the AVX2 kernel was as fast or faster (best of 3 each,
-// docs/benchmarks.md section 9), so it takes one row of x. Single-threaded; callers split row
-// ranges.
+// AVX-512 direct dequant-dot kernels for decode shapes, kCols groups of a multiple of 16 elements:
+// q4 against 1-4 rows of x, q8 against one. Single-threaded; callers split row ranges.
+//
+// q8, one row: for a group with scale s and minimum mn, sum_k (c_k s + mn) x_k =
+// s · sum_k c_k x_k + mn · sum_k x_k, so a group costs the codes' FMAs plus one FMA for its scale;
+// the minimum's term uses x's group sums, computed once by the caller. One row only: on this Zen 4
+// (512-bit FMAs issue as two 256-bit halves) it ran 1.1-1.4x the AVX2 kernel at one row and not
+// faster at 2-4 rows (docs/benchmarks.md section 9).
+//
+// q4: a group has only 16 levels, fmaf(c, s, mn) for c = 0..15, so the kernel computes them once
+// per group (one FMA) and looks each code up with vpermps, which reads the low 4 bits of each
+// index lane: each weight is exactly dequantize_ref's value, at the cost of one shuffle, and then
+// takes one FMA per row of x. Byte j of a group holds elements 2j (low nibble) and 2j + 1 (high
+// nibble); 16 bytes zero-extended to 16 dwords index the 16 even elements as they are and the 16
+// odd ones after a shift by 4, so x is read in that order: arrange_x_q4 de-interleaves it once per
+// call. 32 codes become fp32 weights in 4 ops (a zero-extension, a shift, two lookups), against 14
+// in the former one-row kernel (unpack, then convert, 16 codes at a time) and 28 in the AVX2
+// kernel (8 at a time, then a dequantizing FMA); docs/benchmarks.md section 9 has the figures.
 #include <immintrin.h>
 
 // GCC 12's AVX-512 intrinsics pass _mm512_undefined_*() as the pass-through of their unmasked
@@ -15,31 +23,123 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
+#include <algorithm>
+#include <cstring>
+
 #include "quant/group_codec.h"
 #include "quant/quant_kernels_avx512.h"
 
 namespace strata::quant::avx512 {
 namespace {
 
-// 16 consecutive codes as fp32: 16 bytes (q8), or 8 bytes of nibbles (q4; element 2j in the low
-// nibble of byte j).
-template <bool Q4>
-inline __m512 load_codes16(const uint8_t* p) {
-  if constexpr (Q4) {
-    const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
-    const __m128i nibble = _mm_set1_epi8(0x0f);
-    const __m128i lo = _mm_and_si128(bytes, nibble);
-    const __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), nibble);
-    return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_unpacklo_epi8(lo, hi)));
-  } else {
-    return _mm512_cvtepi32_ps(
-        _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+// 16 consecutive q8 codes as fp32.
+inline __m512 load_q8_codes16(const uint8_t* p) {
+  return _mm512_cvtepi32_ps(
+      _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+}
+
+// The 16 values a q4 group's codes decode to: lane c = fmaf(c, scale, min), as decode_value.
+inline __m512 q4_levels(const uint8_t* block) {
+  uint16_t scale_bits, min_bits;
+  std::memcpy(&scale_bits, block, sizeof scale_bits);
+  std::memcpy(&min_bits, block + sizeof scale_bits, sizeof min_bits);
+  const __m512 scale = _mm512_cvtph_ps(_mm256_set1_epi16(short(scale_bits)));
+  const __m512 min = _mm512_cvtph_ps(_mm256_set1_epi16(short(min_bits)));
+  const __m512 codes = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  return _mm512_fmadd_ps(codes, scale, min);
+}
+
+// 16 bytes of q4 codes as 16 dwords: low nibble = an even element, bits 4..7 = the odd one.
+inline __m512i zero_extend16(const uint8_t* p) {
+  return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+
+// acc[i] += w16 * x[i * ldx, 16 columns) for the M rows of x.
+template <int M>
+inline void fma_rows(__m512 w16, const float* x, int64_t ldx, __m512* acc) {
+  for (int i = 0; i < M; ++i) acc[i] = _mm512_fmadd_ps(w16, _mm512_loadu_ps(x + i * ldx), acc[i]);
+}
+
+template <int M>
+void gemm_q4_rows(const float* x, int64_t ldx, const QuantMatrix& w, const float* bias, float* y,
+                  int64_t ldy) {
+  const QuantFormat& f = w.format;
+  const int64_t g = f.group_size, bb = block_bytes(f), groups = groups_per_row(f, w.cols);
+  for (int64_t j = 0; j < w.rows; ++j) {
+    const uint8_t* block = w.data + j * row_bytes(f, w.cols);
+    // Four accumulators per row of x over the whole weight row break the FMA latency chain; a
+    // group of 64 (the default) is one step of the first loop. acc[a][i]: row i of x.
+    __m512 acc[4][M];
+    for (int i = 0; i < M; ++i) acc[0][i] = acc[1][i] = acc[2][i] = acc[3][i] = _mm512_setzero_ps();
+    const float* xg = x;
+    for (int64_t grp = 0; grp < groups; ++grp, block += bb, xg += g) {
+      const __m512 levels = q4_levels(block);
+      const uint8_t* codes = block + sizeof(GroupHeader);
+      int64_t k = 0;
+      for (; k + 64 <= g; k += 64) {
+        const __m512i lo = zero_extend16(codes + k / 2), hi = zero_extend16(codes + k / 2 + 16);
+        fma_rows<M>(_mm512_permutexvar_ps(lo, levels), xg + k, ldx, acc[0]);
+        fma_rows<M>(_mm512_permutexvar_ps(_mm512_srli_epi32(lo, 4), levels), xg + k + 16, ldx,
+                    acc[1]);
+        fma_rows<M>(_mm512_permutexvar_ps(hi, levels), xg + k + 32, ldx, acc[2]);
+        fma_rows<M>(_mm512_permutexvar_ps(_mm512_srli_epi32(hi, 4), levels), xg + k + 48, ldx,
+                    acc[3]);
+      }
+      if (k + 32 <= g) {
+        const __m512i lo = zero_extend16(codes + k / 2);
+        fma_rows<M>(_mm512_permutexvar_ps(lo, levels), xg + k, ldx, acc[0]);
+        fma_rows<M>(_mm512_permutexvar_ps(_mm512_srli_epi32(lo, 4), levels), xg + k + 16, ldx,
+                    acc[1]);
+        k += 32;
+      }
+      if (k < g) {  // g = 16 (mod 32): 8 bytes, their 8 low nibbles then their 8 high ones
+        const __m256i b =
+            _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + k / 2)));
+        const __m512i both =
+            _mm512_inserti64x4(_mm512_castsi256_si512(b), _mm256_srli_epi32(b, 4), 1);
+        fma_rows<M>(_mm512_permutexvar_ps(both, levels), xg + k, ldx, acc[2]);
+      }
+    }
+    const float b = bias ? bias[j] : 0.0f;
+    for (int i = 0; i < M; ++i) {
+      const __m512 total =
+          _mm512_add_ps(_mm512_add_ps(acc[0][i], acc[1][i]), _mm512_add_ps(acc[2][i], acc[3][i]));
+      y[i * ldy + j] = _mm512_reduce_add_ps(total) + b;
+    }
   }
 }
 
-template <bool Q4>
-void gemv_bits(const float* x, const float* xsum, const QuantMatrix& w, const float* bias,
-               float* y) {
+}  // namespace
+
+void gemm_q4(const float* x_arranged, int m, int64_t ldx, const QuantMatrix& w, const float* bias,
+             float* y, int64_t ldy) {
+  switch (m) {
+    case 1:
+      return gemm_q4_rows<1>(x_arranged, ldx, w, bias, y, ldy);
+    case 2:
+      return gemm_q4_rows<2>(x_arranged, ldx, w, bias, y, ldy);
+    case 3:
+      return gemm_q4_rows<3>(x_arranged, ldx, w, bias, y, ldy);
+    case 4:
+      return gemm_q4_rows<4>(x_arranged, ldx, w, bias, y, ldy);
+    default:
+      break;  // the front only sends 1..4
+  }
+}
+
+void arrange_x_q4(const float* x, int64_t cols, int32_t group_size, float* out) {
+  for (int64_t g0 = 0; g0 < cols; g0 += group_size) {
+    for (int64_t c0 = g0; c0 < g0 + group_size; c0 += 32) {
+      const int64_t half = std::min<int64_t>(32, g0 + group_size - c0) / 2;  // 16, or 8 at a tail
+      for (int64_t t = 0; t < half; ++t) {
+        out[c0 + t] = x[c0 + 2 * t];
+        out[c0 + half + t] = x[c0 + 2 * t + 1];
+      }
+    }
+  }
+}
+
+void gemv_q8(const float* x, const float* xsum, const QuantMatrix& w, const float* bias, float* y) {
   const QuantFormat& f = w.format;
   const int64_t g = f.group_size, bb = block_bytes(f), groups = groups_per_row(f, w.cols);
   for (int64_t j = 0; j < w.rows; ++j) {
@@ -55,30 +155,17 @@ void gemv_bits(const float* x, const float* xsum, const QuantMatrix& w, const fl
       __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
       int64_t k = 0;
       for (; k + 32 <= g; k += 32) {
-        const __m512 c0 = load_codes16<Q4>(codes + (Q4 ? k / 2 : k));
-        const __m512 c1 = load_codes16<Q4>(codes + (Q4 ? (k + 16) / 2 : k + 16));
-        acc0 = _mm512_fmadd_ps(c0, _mm512_loadu_ps(xg + k), acc0);
-        acc1 = _mm512_fmadd_ps(c1, _mm512_loadu_ps(xg + k + 16), acc1);
+        acc0 = _mm512_fmadd_ps(load_q8_codes16(codes + k), _mm512_loadu_ps(xg + k), acc0);
+        acc1 = _mm512_fmadd_ps(load_q8_codes16(codes + k + 16), _mm512_loadu_ps(xg + k + 16), acc1);
       }
       if (k < g) {  // g = 16 (mod 32)
-        const __m512 c0 = load_codes16<Q4>(codes + (Q4 ? k / 2 : k));
-        acc0 = _mm512_fmadd_ps(c0, _mm512_loadu_ps(xg + k), acc0);
+        acc0 = _mm512_fmadd_ps(load_q8_codes16(codes + k), _mm512_loadu_ps(xg + k), acc0);
       }
       const __m512 scale = _mm512_set1_ps(_cvtsh_ss(h.scale));
       total = _mm512_fmadd_ps(_mm512_add_ps(acc0, acc1), scale, total);
       min_part += _cvtsh_ss(h.min) * xsum[grp];
     }
     y[j] = _mm512_reduce_add_ps(total) + min_part + (bias ? bias[j] : 0.0f);
-  }
-}
-
-}  // namespace
-
-void gemv(const float* x, const float* xsum, const QuantMatrix& w, const float* bias, float* y) {
-  if (w.format.bits == QuantBits::k4) {
-    gemv_bits<true>(x, xsum, w, bias, y);
-  } else {
-    gemv_bits<false>(x, xsum, w, bias, y);
   }
 }
 

@@ -9,9 +9,21 @@
 
 namespace strata::quant::avx512 {
 
-// y[j] = sum_k x[k] * dequant(w)[j, k] + bias[j] for j < w.rows (bias may be null), for kCols
-// groups whose size is a multiple of 16; x zero-padded to groups_per_row * group_size columns as
-// for avx2::gemm_small_m. xsum: [groups_per_row] fp32, the sum of each group's columns of x.
-void gemv(const float* x, const float* xsum, const QuantMatrix& w, const float* bias, float* y);
+// For kCols groups whose size is a multiple of 16 and x zero-padded to ldx = groups_per_row *
+// group_size columns as for avx2::gemm_small_m; bias: [w.rows] or null.
+//
+// q4 (w.format.bits == k4): y[i, j] = sum_k x[i, k] * dequant(w)[j, k] + bias[j] for i < m
+// (1..4), j < w.rows. x_arranged: [m, ldx], each row that padded row of x in the order
+// arrange_x_q4 writes. y: [m, ldy].
+void gemm_q4(const float* x_arranged, int m, int64_t ldx, const QuantMatrix& w, const float* bias,
+             float* y, int64_t ldy);
+// q8 (k8), one row of x: y[j] = sum_k x[k] * dequant(w)[j, k] + bias[j]. xsum: [groups_per_row]
+// fp32, the sum of each group's columns of x.
+void gemv_q8(const float* x, const float* xsum, const QuantMatrix& w, const float* bias, float* y);
+
+// The order gemm_q4 reads each row of x in: within each group, every chunk of 32 columns (and the
+// last 16 when group_size = 16 mod 32) as its even columns, then its odd ones -- the order of the
+// codes' low and high nibbles. x, out: [cols], cols a multiple of group_size.
+void arrange_x_q4(const float* x, int64_t cols, int32_t group_size, float* out);
 
 }  // namespace strata::quant::avx512

@@ -7,7 +7,8 @@
 //            CpuBackend::linear with f32 and f16 weights (widening included).
 //   decode   m = 1..64 rows against f16, q8 and q4 weights several times the size of the
 //            last-level cache: weight bytes per second of CpuBackend::linear on each instruction
-//            set (and the former path: widen a tile, then GEMM), next to the DRAM read rate.
+//            set (and former paths: widen a tile, then GEMM; the AVX-512 q4 one-row kernel before
+//            its 16-level lookup), next to the DRAM read rate.
 // Candidates run in turn, round after round, so a noisy neighbour slows all of them alike; each
 // figure is the median round and the best round.
 //
@@ -34,9 +35,11 @@
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/core/half.h"
 #include "engine/core/tensor.h"
+#include "quant/compute_pool.h"
 #include "quant/half_gemm.h"
 #include "quant/reference.h"
 #include "quant/sgemm_cpu.h"
+#include "tests/bench/former_q4_gemv.h"
 
 namespace strata {
 namespace {
@@ -207,6 +210,22 @@ double dram_read_bytes_per_s(const std::vector<uint64_t>& buf, int threads, int 
   return double(buf.size() * 8) / median(secs);
 }
 
+// y = x . dequant(w)^T through the former AVX-512 q4 one-row kernel, prepared and split over
+// cpu.threads as quant_gemm_cpu's direct path does (x's group sums per call; at least 64 rows per
+// thread). x: [w.cols], a multiple of the group size here.
+void former_q4_linear(const float* x, const quant::QuantMatrix& w, float* y,
+                      const quant::CpuCompute& cpu) {
+  const int64_t g = w.format.group_size, groups = quant::groups_per_row(w.format, w.cols);
+  std::vector<float> xsum(size_t(groups), 0.0f);
+  for (int64_t p = 0; p < w.cols; ++p) xsum[size_t(p / g)] += x[p];
+  const int64_t n = w.rows, rb = quant::row_bytes(w.format, w.cols);
+  const int team = int(std::clamp<int64_t>(n / 64, 1, cpu.threads));
+  cpu.run(team, team, [&](int64_t t) {
+    const int64_t j0 = n * t / team, j1 = n * (t + 1) / team;
+    bench::former_q4_gemv(x, xsum.data(), {w.format, w.data + j0 * rb, j1 - j0, w.cols}, y + j0);
+  });
+}
+
 void bench_decode(int threads, int rounds) {
   // OPT-1.3b's fc1 geometry, 6 matrices: 192 MiB of f16, several times any last-level cache, so
   // every pass reads its weights from DRAM.
@@ -280,6 +299,16 @@ void bench_decode(int threads, int rounds) {
                             yt);
              }});
       }
+    }
+    // A/B: the AVX-512 q4 one-row kernel before the 16-level lookup, on a pool as the backend's.
+    const std::vector<quant::CpuIsa> isas = quant::runnable_cpu_isas();
+    if (m == 1 && std::count(isas.begin(), isas.end(), quant::CpuIsa::kAvx512) > 0) {
+      auto pool = std::make_shared<quant::ComputePool>(threads);
+      cands.push_back({"q4|former AVX-512 one-row kernel (A/B)", [pool, &q4, &x, &y, f4, n, k] {
+                         for (auto& w : q4)
+                           former_q4_linear(x.data(), {f4, w.data(), n, k}, y.data(),
+                                            {quant::CpuIsa::kAvx512, pool->threads(), pool.get()});
+                       }});
     }
     run_rounds(cands, rounds);
     for (const Candidate& c : cands) {

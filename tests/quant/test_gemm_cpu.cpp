@@ -21,7 +21,7 @@ struct Expected {
 };
 
 // The magnitude is sum_t |x_t| (|dq_t| + 2 M_t), M_t the largest |dq| of t's group (kCols, group
-// g; 0 for kRows): the AVX-512 kernel sums scale * sum(code * x) + min * sum(x) per group, whose
+// g; 0 for kRows): the AVX-512 q8 kernel sums scale * sum(code * x) + min * sum(x) per group, whose
 // terms are bounded by |dq| + |min| and |min| <= M (the group's minimum value, rounded down to
 // fp16: 2.01 covers that rounding), rather than by |dq| alone.
 Expected gemm_f64(const std::vector<float>& x, int64_t m, const std::vector<float>& dq, int64_t n,
@@ -106,6 +106,30 @@ TEST_CASE("fused CPU GEMM matches float64 over the dequantized weight", "[quant]
         // Several tiles of kGemmTileFloats: n * k > 2^18 with a ragged k.
         check_gemm(rng, f, 1, 200, 3001, true, cpu);
         check_gemm(rng, f, 6, 200, 3001, false, cpu);
+      }
+    }
+  }
+}
+
+// The direct kernels (1-4 rows of x) over group sizes of 16 (mod 32) and 0 (mod 32), where the
+// AVX-512 q4 kernel takes 64, 32 and 16 codes a step and reads x de-interleaved per chunk; odd row
+// counts (split unevenly by 2 threads) and ragged k (padded codes in the last group).
+TEST_CASE("direct CPU GEMM kernels over group sizes match float64", "[quant]") {
+  const uint64_t seed = test::fresh_seed();
+  CAPTURE(seed);
+  std::mt19937_64 rng(seed);
+  for (CpuIsa level : runnable_cpu_isas()) {
+    if (level == CpuIsa::kScalar) continue;  // no direct kernel
+    for (int threads : {1, 2}) {
+      for (QuantBits bits : {QuantBits::k4, QuantBits::k8}) {
+        for (int64_t g : {16, 32, 48, 64, 80, 128}) {
+          const QuantFormat f{bits, int32_t(g), GroupAxis::kCols};
+          for (auto [n, k] : {std::pair<int64_t, int64_t>{1, 1}, {3, g}, {131, 3 * g - 5},
+                              {129, 2 * g + 7}, {5, 5 * g}}) {
+            for (int64_t m : {1, 2, 3, 4})
+              check_gemm(rng, f, m, n, k, n % 2 == 1, {level, threads});
+          }
+        }
       }
     }
   }

@@ -59,8 +59,9 @@ void probe_links(DeviceMemory& memory, const ProbeShapes& shapes, HardwareProfil
 void probe_device_gemm(Backend& be, const ProbeShapes& s, HardwareProfile& p, const Say& say) {
   const double one_row = gemm_weight_bytes_per_s(be, s.weight_n, s.weight_k);
   p.device_gemm_prefill_flops = gemm_flops(be, s.prefill_m, s.prefill_n, s.prefill_k);
+  // A small prefill's products are short enough that where their weights come from matters.
   p.device_gemm_small_prefill_flops =
-      gemm_flops(be, kSmallPrefillProbeRows, s.prefill_n, s.prefill_k, 5);
+      gemm_flops_from_memory(be, kSmallPrefillProbeRows, s.prefill_n, s.prefill_k);
   p.device_gemm_decode_flops = gemm_flops(be, kDecodeProbeRows, s.weight_n, s.weight_k, 15);
   say("GEMM: prefill-shaped " + gflops(p.device_gemm_prefill_flops) + " (" +
       std::to_string(kSmallPrefillProbeRows) + " rows: " +

@@ -78,6 +78,10 @@ double gemm_flops(Backend& be, int64_t m, int64_t n, int64_t k, int reps = 3);
 // GEMM.
 double gemm_weight_bytes_per_s(Backend& be, int64_t n, int64_t k);
 
+// FLOP/s of F16Products of [m, n, k] over distinct matrices that together outgrow the last-level
+// cache, as a model's layers do (gemm_flops times one matrix, from the cache after its first run).
+double gemm_flops_from_memory(Backend& be, int64_t m, int64_t n, int64_t k, int reps = 3);
+
 // A backend op's fixed cost (seconds per call of a 64-element add, in a run of calls) and the
 // rate of elementwise work over activations ([1024, 1024] fp32 adds: bytes read and written per
 // second): what a layer's norms, adds and activations cost (HardwareProfile).

@@ -228,6 +228,7 @@ JobMetrics run_batch_job(const BatchJobOptions& o, std::ostream& log) {
     // outputs can go.
     AtomicFile::remove_leftovers(o.output);
     AtomicFile::remove_leftovers(ShardRecord::sidecar_of(out.path.target));
+    AtomicFile::remove_leftovers(meta_path(out.path.target));  // killed while writing it
   }
   // A streamed output gets its lines as they are ready; a file gets them all at the end.
   std::optional<AtomicFile> device;

@@ -293,9 +293,15 @@ def main():
         ck.check(read_bytes(out + ".journal") == journal_before,
                  "journal exists, no --resume: journal untouched")
         ck.check(not os.path.exists(out), "journal exists, no --resume: no output written")
+        # What a kill while the finished job wrote its sidecar would leave (the journal stays
+        # until the sidecar is written): the resumed run, the output's one writer, removes it.
+        stale_meta = out + ".meta.json.tmp-99999"
+        with open(stale_meta, "w") as f:
+            f.write("{")
         p = job.run(out, ["--resume"])
         if ck.check(p.returncode == 0, "then --resume completes", common.describe(p)):
             check_complete(ck, out, baseline, "refused then resumed")
+        ck.check(not os.path.exists(stale_meta), "--resume removes a killed run's partial sidecar")
 
         print("two runs of the same job at once")
         out = os.path.join(tmp, "twice.jsonl")

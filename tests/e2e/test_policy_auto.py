@@ -165,7 +165,9 @@ def check_profile_measured(ck, tmp, model, offload):
     measured = [l for l in p.stderr.splitlines() if "no hardware profile" in l]
     ck.check(len(measured) == 1, "one line says the profile is being measured", p.stderr[-600:])
     ck.check(os.path.isfile(common.profile_cache_path(cache)), "the profile is cached")
-    ck.check("t4" not in p.stderr.lower(), "no fallback to T4 figures", p.stderr[-600:])
+    # Paths aside: a random temporary directory's name may contain "t4" (strata-e2e-auto-rpot496v).
+    said = p.stderr.replace(tmp, "").replace(offload, "").lower()
+    ck.check("t4" not in said, "no fallback to T4 figures", p.stderr[-600:])
 
     # A cached profile from an older probe (no probe_version) is measured again, once.
     path = common.profile_cache_path(cache)

@@ -51,7 +51,8 @@ class CpuBackend final : public Backend {
   void do_attention(const AttentionArgs& args) override;
   void do_store_rows(const Tensor& x, const Tensor& out) override;
   void packed_attention(const AttentionArgs& args, const quant::CpuCompute& cpu);
-  // A norm's gamma or beta as h fp32 values in `buffer` (`fill` everywhere when p is empty).
+  // A norm's gamma or beta, or a linear's bias, as h fp32 values in `buffer` (`fill` everywhere
+  // when p is empty).
   static const float* widened_param(const Tensor& p, int64_t h, std::vector<float>& buffer,
                                     float fill);
   // range(begin, end) over [0, items) of items of item_elems floats each, in bands on the pool
@@ -59,7 +60,7 @@ class CpuBackend final : public Backend {
   void for_bands(int64_t items, int64_t item_elems,
                  const std::function<void(int64_t, int64_t)>& range);
   // row(i) for every i < m of an [m, h] activation, in bands as for_bands.
-  void for_row_shares(int64_t m, int64_t h, const std::function<void(int64_t)>& row);
+  void for_rows(int64_t m, int64_t h, const std::function<void(int64_t)>& row);
 
   std::vector<float> weight_tile_;  // widened rows of an f16/bf16 weight (prefill shapes)
   std::vector<float> bias_f32_;     // a linear's bias in fp32

@@ -34,7 +34,7 @@ void CpuBackend::for_bands(int64_t items, int64_t item_elems,
   });
 }
 
-void CpuBackend::for_row_shares(int64_t m, int64_t h, const std::function<void(int64_t)>& row) {
+void CpuBackend::for_rows(int64_t m, int64_t h, const std::function<void(int64_t)>& row) {
   for_bands(m, h, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) row(i);
   });
@@ -45,7 +45,7 @@ void CpuBackend::do_layer_norm(const Tensor& x, const Tensor& gamma, const Tenso
   const int64_t m = x.dim(0), h = x.dim(1);
   const float* g = widened_param(gamma, h, gamma_f32_, 1.0f);
   const float* b = widened_param(beta, h, beta_f32_, 0.0f);
-  for_row_shares(m, h, [&](int64_t i) {
+  for_rows(m, h, [&](int64_t i) {
     const float* in = x.data<float>() + i * h;
     float* out = y.data<float>() + i * h;
     // Two passes (mean, then centred variance) as torch does, so large means cost no precision.

@@ -4,7 +4,6 @@
 #include <algorithm>
 
 #include "engine/backend/cpu/cpu_backend.h"
-#include "engine/core/convert.h"
 #include "quant/gemm_cpu.h"
 #include "quant/half_gemm.h"
 #include "quant/sgemm_cpu.h"
@@ -64,12 +63,9 @@ void CpuBackend::do_linear(const Tensor& x, const Tensor& w, const Tensor& bias,
   if (!bias.empty()) {
     // Decoded once, then added row by row: y is row-major, so the inner loop walks contiguous
     // memory (a column-first loop strode n floats per add and cost ~8% of a prefill).
-    bias_f32_.resize(size_t(n));
-    for (int64_t j = 0; j < n; ++j)
-      bias_f32_[size_t(j)] = element_f32(bias.data(), bias.dtype(), j);
+    const float* b = widened_param(bias, n, bias_f32_, 0.0f);
     float* out = y.data<float>();
-    const float* b = bias_f32_.data();
-    for_row_shares(m, n, [&](int64_t i) {
+    for_rows(m, n, [&](int64_t i) {
       float* row = out + i * n;
       for (int64_t j = 0; j < n; ++j) row[j] += b[j];
     });

@@ -12,7 +12,7 @@ namespace strata {
 void CpuBackend::do_rms_norm(const Tensor& x, const Tensor& gamma, float eps, Tensor& y) {
   const int64_t m = x.dim(0), h = x.dim(1);
   const float* g = widened_param(gamma, h, gamma_f32_, 1.0f);
-  for_row_shares(m, h, [&](int64_t i) {
+  for_rows(m, h, [&](int64_t i) {
     const float* in = x.data<float>() + i * h;
     float* out = y.data<float>() + i * h;
     const float mean = h > 0 ? float(row_sums::squares_f64(in, h) / double(h)) : 0.0f;

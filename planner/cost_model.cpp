@@ -162,13 +162,16 @@ class StageBuilder {
     return st;
   }
 
-  // The embedding stage of every step: the executor streams its whole tables (the token table,
-  // OPT's positions) like any stage and gathers the rows of the new tokens from them, so a
-  // step reads them even where the head reads the same (tied) token table again.
+  // The embedding stage of every step: the executor moves the rows of its lookup tables (the
+  // token table, OPT's positions) that the block's new tokens read, each at least a disk page
+  // (a read of fewer bytes costs one anyway), and any other tensor of the stage whole.
   Stage embed(Phase phase, double count) const {
     Stage st{phase == Phase::kPrefill ? "prefill embedding" : "decode embedding", phase,
              StageKind::kEmbed, count, {}};
-    add_weight_prefetch(st, z_.embed_weights);
+    const double tokens = z_.block * (phase == Phase::kPrefill ? z_.prompt : 1.0);
+    const double lookup = static_cast<double>(z_.bytes.embed_lookup_weights);
+    const double row = std::max(static_cast<double>(z_.bytes.embed_lookup_row_bytes), kDiskBlockBytes);
+    add_weight_prefetch(st, z_.embed_weights - lookup + std::min(lookup, tokens * row));
     const double rows = z_.batch * (phase == Phase::kPrefill ? z_.prompt : 1.0);
     st.busy[kCompute].add(z_.micro * (hw_.device_op_seconds +
                                       elementwise_seconds(rows * hidden_ *

@@ -99,7 +99,8 @@ ModelBytes model_bytes(const ModelGeometry& m, Compression weights, Compression 
   const uint64_t token_table = matrix_bytes(m.vocab, e, dense);
   b.outside_weights = token_table + matrix_bytes(m.max_positions + kOptPositionOffset, h, dense);
   b.head_weights = token_table;
-  b.embed_weights = b.outside_weights;
+  b.embed_weights = b.embed_lookup_weights = b.outside_weights;
+  b.embed_lookup_row_bytes = matrix_bytes(1, e, dense) + matrix_bytes(1, h, dense);
   if (e != h) {
     b.outside_weights += matrix_bytes(h, e, dense) + matrix_bytes(e, h, dense);
     b.head_weights += matrix_bytes(e, h, dense);  // project_out runs before the head

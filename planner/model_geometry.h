@@ -48,9 +48,11 @@ struct ModelBytes {
   uint64_t outside_weights = 0;   // everything not in a layer: embeddings, projections, final norm
   uint64_t head_weights = 0;      // read by the LM head every step: tied token embedding
                                   // (+ project_out when embed_dim != hidden)
-  uint64_t embed_weights = 0;     // read by the embedding stage every step: the whole token
-                                  // table, OPT's position table (+ project_in), as the executor
-                                  // streams them (it gathers rows after the load)
+  uint64_t embed_weights = 0;     // the embedding stage's tensors: the token table, OPT's
+                                  // position table (+ project_in); its staging slot holds them
+  uint64_t embed_lookup_weights = 0;   // the lookup tables among them: a step moves only the
+                                       // rows its tokens read
+  uint64_t embed_lookup_row_bytes = 0; // one row of each lookup table, together
   uint64_t kv_per_token = 0;      // K and V of one token in one layer, grouped along head_dim
   double layer_flops_per_token = 0;  // 2 * (4 h^2 + 2 h ffn): q, k, v, out, fc1, fc2 GEMMs
   double head_flops_per_token = 0;   // 2 * vocab * embed_dim (+ 2 h embed_dim projection)

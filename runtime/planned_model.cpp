@@ -55,6 +55,12 @@ ModelBytes table_bytes(const PlannedModel& m, Compression weights, Compression c
     return t.shape.size() == 2 ? 2.0 * double(t.shape[0]) * double(t.shape[1]) : 0.0;
   };
   ModelBytes b;
+  const auto add_embed_bytes = [&](const TensorSpec& t, ModelBytes& out) {
+    out.embed_weights += bytes(t);
+    if (!t.lookup) return;
+    out.embed_lookup_weights += bytes(t);
+    out.embed_lookup_row_bytes += bytes(t) / uint64_t(std::max<int64_t>(t.shape[0], 1));
+  };
   for (const TensorSpec& t : table.tensors) {
     if (t.stage == 1) {
       b.layer_weights += bytes(t);
@@ -66,10 +72,10 @@ ModelBytes table_bytes(const PlannedModel& m, Compression weights, Compression c
       b.head_weights += bytes(t);
       b.head_flops_per_token += matrix_flops(t);
     }
-    if (t.stage == 0) b.embed_weights += bytes(t);
+    if (t.stage == 0) add_embed_bytes(t, b);
   }
   for (const SharedUse& u : table.shared) {
-    if (u.stage == 0) b.embed_weights += bytes(table.tensors[u.tensor]);
+    if (u.stage == 0) add_embed_bytes(table.tensors[u.tensor], b);
     if (u.stage != table.head_stage()) continue;
     b.head_weights += bytes(table.tensors[u.tensor]);
     b.head_flops_per_token += matrix_flops(table.tensors[u.tensor]);

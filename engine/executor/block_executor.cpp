@@ -37,7 +37,7 @@ BlockExecutor::BlockExecutor(WeightTiers& weights, const ModelSpec& model, Backe
                              TierMemory memory)
     : weights_(weights), config_(model.config), forward_(*model.forward), device_(device),
       host_backend_(host_backend_options(options.cpu_threads)), policy_(options.policy),
-      plan_(plan_block(model, options.policy, shape)),
+      row_gap_bytes_(options.row_gap_bytes), plan_(plan_block(model, options.policy, shape)),
       memory_(std::move(memory)), kv_(plan_.kv, memory_, options.offload_dir, options.warn) {
   STRATA_CHECK(&memory_.device() == &device.memory(),
                "the executor's tier memory must come from its backend's device memory");
@@ -98,20 +98,36 @@ const BlockExecutor::LoadedStage& BlockExecutor::need_stage(int64_t stage, int k
   l.slot = slot;
   l.ready = Event();
   if (weights_.resident(stage)) return l;
+  // The embedding stage's rows stay alive with the tasks that read them.
+  std::shared_ptr<const StageRanges> rows = stage == 0 ? embedding_rows_ : nullptr;
   Event read;
   if (weights_.layout().stages[size_t(stage)].staging_bytes > 0) {
-    read = disk_read_->submit({previous}, [this, stage, slot] {
-      const uint64_t n = weights_.read_disk_rows(stage, slot);
+    read = disk_read_->submit({previous}, [this, stage, slot, rows] {
+      const uint64_t n = weights_.read_disk_rows(stage, slot, rows.get());
       std::lock_guard<std::mutex> lock(bytes_mutex_);
       bytes_.disk_read += n;
     });
   }
-  l.ready = h2d_->submit({previous, read}, [this, stage, slot] {
-    const uint64_t n = weights_.assemble(stage, slot);
+  l.ready = h2d_->submit({previous, read}, [this, stage, slot, rows] {
+    const uint64_t n = weights_.assemble(stage, slot, rows.get());
     std::lock_guard<std::mutex> lock(bytes_mutex_);
     bytes_.h2d += n;
   });
   return l;
+}
+
+void BlockExecutor::pick_embedding_rows(std::span<const MicroBatchStep> steps) {
+  if (weights_.resident(0)) return;
+  std::vector<TableRows> wanted;
+  for (const MicroBatchStep& step : steps) {
+    if (step.in.batch == 0) continue;
+    for (TableRows& t : forward_.lookup_rows(step.in)) wanted.push_back(std::move(t));
+  }
+  embedding_rows_ = std::make_shared<const StageRanges>(
+      stage_ranges(weights_.layout(), 0, wanted, row_gap_bytes_));
+  for (LoadedStage& l : loaded_) {
+    if (l.stage == 0) l.stage = -1;  // holds another step's rows; its event still orders the slot
+  }
 }
 
 void BlockExecutor::rows_on(int64_t k, Place p, const MicroBatchStep& step,
@@ -302,6 +318,7 @@ void BlockExecutor::run_step(std::span<const MicroBatchStep> steps,
   STRATA_CHECK(steps.size() == plan_.hidden_home.size(), steps.size(), " micro-batch steps for ",
                plan_.hidden_home.size(), " micro-batches");
   const int64_t stages = weights_.stage_count();
+  pick_embedding_rows(steps);
   std::vector<Item> items;
   for (int64_t s = 0; s < stages; ++s) {
     for (int64_t k = 0; k < int64_t(steps.size()); ++k) {
@@ -315,9 +332,11 @@ void BlockExecutor::run_step(std::span<const MicroBatchStep> steps,
     const MicroBatchStep& step = steps[size_t(it.k)];
     if (i == 0 || items[i - 1].stage != it.stage) {
       // Stage s's weights (prefetched during stage s-1), then stage s+1's prefetch, once per
-      // stage; after the head comes the next step's embedding.
+      // stage; after the head comes the next step's embedding, unless it is streamed: its rows
+      // depend on tokens not sampled yet.
       const LoadedStage& current = need_stage(it.stage, -1);
-      need_stage(it.stage + 1 < stages ? it.stage + 1 : 0, current.slot);
+      const int64_t next = it.stage + 1 < stages ? it.stage + 1 : 0;
+      if (next != 0 || embedding_rows_ == nullptr) need_stage(next, current.slot);
     }
     if (i == 0) issue_loads(it, step);
     const bool next_same_k = i + 1 < items.size() && items[i + 1].k == it.k;

@@ -3,7 +3,8 @@
 // micro-batch k, in that zig-zag order: compute (s,k) while
 //   - the weights of stage s+1 are prefetched once per stage (disk → host staging on the
 //     disk-read worker, then every row into a device arena on the host→device worker) and
-//     reused by every k;
+//     reused by every k; a streamed embedding stage moves only the rows of its lookup tables
+//     that the step's tokens read, so it is loaded when the step starts, not during the head;
 //   - the KV cache and hidden state of (s,k+1) are loaded (disk-read, then host→device);
 //   - the new KV entries and hidden state of (s,k-1) are stored (device→host, then disk-write).
 // Each transfer is a task on its resource's IoWorker, ordered by explicit events: a load waits
@@ -79,6 +80,9 @@ class BlockExecutor {
 
   // The stage's weights, loading them into the slot other than `keep_slot` if needed.
   const LoadedStage& need_stage(int64_t stage, int keep_slot);
+  // The rows of the embedding stage that the step's active micro-batches read; forgets the
+  // last step's (a loaded embedding stage holds only its own step's rows).
+  void pick_embedding_rows(std::span<const MicroBatchStep> steps);
   void issue_loads(const Item& item, const MicroBatchStep& step);
   void compute(const Item& item, const MicroBatchStep& step);
   void issue_stores(const Item& item, const MicroBatchStep& step);
@@ -99,6 +103,7 @@ class BlockExecutor {
   Backend& device_;
   CpuBackend host_backend_;  // attention where the KV cache lives (cpu_attention)
   Policy policy_;
+  uint64_t row_gap_bytes_;
   BlockPlan plan_;
   TierMemory memory_;
   KvTiers kv_;
@@ -115,6 +120,9 @@ class BlockExecutor {
 
   // Events: what must finish before a buffer or a home may be touched again.
   std::array<LoadedStage, WeightTiers::kSlots> loaded_;
+  // The embedding stage's rows for this step; null when the stage is device-resident (nothing
+  // moves) and so never picked.
+  std::shared_ptr<const StageRanges> embedding_rows_;
   int next_weight_slot_ = 0;
   std::array<std::vector<Event>, BlockPlan::kSlots> slot_busy_;  // stores still using a slot
   std::vector<Event> kv_stored_;      // [j * K + k]: last store of that region

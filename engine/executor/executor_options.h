@@ -20,12 +20,19 @@ struct TierCapacities {
   std::optional<uint64_t> disk;
 };
 
+// Rows of a streamed lookup table closer than this are read as one range (row_ranges.h): the
+// rows between cost less than another request.
+inline constexpr uint64_t kRowGapBytes = uint64_t(64) << 10;
+
 struct ExecutorOptions {
   Policy policy;
   TierCapacities capacities;
   std::filesystem::path offload_dir;  // disk-resident KV cache files go in a folder made here
   WarningSink warn;                   // I/O fallback warnings (O_DIRECT refused on tmpfs, ...)
   int cpu_threads = 0;                // host compute (cpu_attention) threads; 0: every core
+  // Rows of a streamed lookup table closer than this are moved as one range (row_ranges.h);
+  // tests set 0 so that every gap between the rows a step reads stays unread.
+  uint64_t row_gap_bytes = kRowGapBytes;
 };
 
 // validate(policy), and what this executor cannot do: activations homed on disk. InputError

@@ -69,21 +69,40 @@ void WeightTiers::read_to_device(const std::string& name, uint64_t begin, uint64
   }
 }
 
-uint64_t WeightTiers::read_disk_rows(int64_t stage, int slot) {
+namespace {
+
+// The rows of stage tensor i that a load moves.
+std::vector<RowRange> ranges_of(const StageRanges* ranges, size_t i, int64_t rows) {
+  return ranges != nullptr ? (*ranges)[i] : std::vector<RowRange>{{0, rows}};
+}
+
+// Rows [begin, end) clipped to [lo, hi); empty when they miss it.
+RowRange clip(const RowRange& r, int64_t lo, int64_t hi) {
+  return {std::max(r.begin, lo), std::min(r.end, hi)};
+}
+
+}  // namespace
+
+uint64_t WeightTiers::read_disk_rows(int64_t stage, int slot, const StageRanges* ranges) {
   char* staging = staging_[size_t(slot)].data<char>();
   const StageLayout& s = layout_.stages[size_t(stage)];
   uint64_t bytes = 0;
   for (size_t i = 0; i < s.tensors.size(); ++i) {
     const WeightTensorLayout& t = layout_.tensors[s.tensors[i]];
     if (t.split.disk == 0) continue;
-    const uint64_t length = uint64_t(t.split.disk) * t.row_bytes;
-    source_->read(t.name, 0, length, staging + s.staging_offsets[i]);
-    bytes += length;
+    for (const RowRange& range : ranges_of(ranges, i, t.rows())) {
+      const RowRange r = clip(range, 0, t.split.disk);
+      if (r.begin >= r.end) continue;
+      const uint64_t at = uint64_t(r.begin) * t.row_bytes;
+      const uint64_t length = uint64_t(r.end - r.begin) * t.row_bytes;
+      source_->read(t.name, at, length, staging + s.staging_offsets[i] + at);
+      bytes += length;
+    }
   }
   return bytes;
 }
 
-uint64_t WeightTiers::assemble(int64_t stage, int slot) {
+uint64_t WeightTiers::assemble(int64_t stage, int slot, const StageRanges* ranges) {
   const char* staging = staging_[size_t(slot)].data<char>();
   char* work = work_[size_t(slot)].data<char>();
   const StageLayout& s = layout_.stages[size_t(stage)];
@@ -91,16 +110,22 @@ uint64_t WeightTiers::assemble(int64_t stage, int slot) {
   for (size_t i = 0; i < s.tensors.size(); ++i) {
     const WeightTensorLayout& t = layout_.tensors[s.tensors[i]];
     char* dst = work + s.work_offsets[i];
-    const size_t disk = size_t(t.split.disk) * t.row_bytes;
-    const size_t host = size_t(t.split.host) * t.row_bytes;
-    const size_t device = size_t(t.split.device) * t.row_bytes;
-    device_.copy(CopyQueue::load, dst, staging + s.staging_offsets[i], disk);
-    device_.copy(CopyQueue::load, dst + disk, host_home_.data<char>() + t.host_offset, host);
-    // Device rows move device→device into the arena so a matrix is one contiguous operand:
-    // split GEMMs would not be bitwise identical to the all-in-memory path.
-    device_.copy(CopyQueue::load, dst + disk + host, device_home_.data<char>() + t.device_offset,
-                 device);
-    bytes += disk + host + device;
+    const int64_t disk = t.split.disk, host = disk + t.split.host;
+    // Rows in file order [disk | host | device], each from its tier's copy to its own place.
+    const auto move = [&](const RowRange& r, const char* tier, int64_t tier_first) {
+      if (r.begin >= r.end) return;
+      const size_t n = size_t(r.end - r.begin) * t.row_bytes;
+      device_.copy(CopyQueue::load, dst + size_t(r.begin) * t.row_bytes,
+                   tier + size_t(r.begin - tier_first) * t.row_bytes, n);
+      bytes += n;
+    };
+    for (const RowRange& r : ranges_of(ranges, i, t.rows())) {
+      move(clip(r, 0, disk), staging + s.staging_offsets[i], 0);
+      move(clip(r, disk, host), host_home_.data<char>() + t.host_offset, disk);
+      // Device rows move device→device into the arena so a matrix is one contiguous operand:
+      // split GEMMs would not be bitwise identical to the all-in-memory path.
+      move(clip(r, host, t.rows()), device_home_.data<char>() + t.device_offset, host);
+    }
   }
   device_.finish(CopyQueue::load);
   return bytes;

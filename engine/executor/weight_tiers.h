@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 
+#include "engine/executor/row_ranges.h"
 #include "engine/executor/tier_memory.h"
 #include "engine/executor/weight_layout.h"
 #include "engine/io/weight_source.h"
@@ -35,10 +36,12 @@ class WeightTiers {
   // s computes. The caller orders the calls on a slot (the block executor, by events).
   static constexpr int kSlots = 2;
   // Disk rows of `stage` into the slot's staging buffer (the disk-read worker). Returns bytes.
-  uint64_t read_disk_rows(int64_t stage, int slot);
-  // Every row of `stage` into the slot's device arena (the host→device worker, on the load
-  // queue, finished before it returns). Returns bytes.
-  uint64_t assemble(int64_t stage, int slot);
+  // `ranges` (nullptr: every row) picks rows per tensor; each lands at its own place.
+  uint64_t read_disk_rows(int64_t stage, int slot, const StageRanges* ranges = nullptr);
+  // Every row of `stage` (or those of `ranges`, at their own places: the rest of the arena is
+  // left as it was) into the slot's device arena (the host→device worker, on the load queue,
+  // finished before it returns). Returns bytes.
+  uint64_t assemble(int64_t stage, int slot, const StageRanges* ranges = nullptr);
   // Views of `stage` over the slot's arena, or over the homes for a device-resident stage.
   StageWeights stage_weights(int64_t stage, int slot) const;
 

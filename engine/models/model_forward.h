@@ -25,12 +25,21 @@ struct StepInput {
   const uint8_t* key_valid = nullptr;  // [B, cache slots]: 1 where a slot holds a real token
 };
 
+// The rows of one lookup table (by its role in the embedding stage) that embed() reads for a
+// step: the executor moves only these rows of a streamed table, not the whole table.
+struct TableRows {
+  int role = 0;
+  std::vector<int64_t> rows;  // in the order embed() reads them; repeats allowed
+};
+
 class ModelForward {
  public:
   virtual ~ModelForward() = default;
   // h[B*T, hidden] from the step's tokens (and positions). Reads the embedding stage.
   virtual void embed(Backend& be, const StageWeights& w, const StepInput& in, Tensor h,
                      Workspace& ws) const = 0;
+  // Every row embed() reads of each table the tensor table marks `lookup`, for the same step.
+  virtual std::vector<TableRows> lookup_rows(const StepInput& in) const = 0;
   // Decoder layer j in place on h; the KV cache is reached only through `attention`.
   virtual void layer(Backend& be, const StageWeights& w, int64_t j, const StepInput& in,
                      KvAttention& attention, Tensor h, Workspace& ws) const = 0;

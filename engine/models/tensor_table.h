@@ -20,6 +20,9 @@ struct TensorSpec {
   int64_t stage = 0;
   int role = 0;                 // the family's id of what the stage uses it for
   bool quantizable = false;     // stored q4/q8 under a weight quantization
+  // A table embed() gathers rows from by index (the token table, OPT's position table): a step
+  // reads only the rows of its tokens (ModelForward::lookup_rows), not the whole table.
+  bool lookup = false;
 };
 
 // Another stage reading tensor `tensor` (an index into TensorTable::tensors) as `role`.

@@ -26,6 +26,10 @@ class SandwichForward final : public ModelForward {
     be.embedding(w.get(tokens), in.token_ids, Accumulate::overwrite, h);
   }
 
+  std::vector<TableRows> lookup_rows(const StepInput& in) const override {
+    return {{tokens, {in.token_ids, in.token_ids + in.batch * in.new_tokens}}};
+  }
+
   void layer(Backend& be, const StageWeights& w, int64_t j, const StepInput& in,
              KvAttention& attention, Tensor h, Workspace& ws) const override {
     const int64_t rows = h.dim(0), e = c_.hidden_size;
@@ -98,7 +102,7 @@ inline ModelSpec sandwich_spec(int64_t layers, int64_t hidden, int64_t heads, in
   TensorTable t;
   t.num_layers = layers;
   const int64_t head = layers + 1;
-  t.tensors.push_back({"embed.weight", {c.vocab_size, hidden}, 0, F::tokens});
+  t.tensors.push_back({"embed.weight", {c.vocab_size, hidden}, 0, F::tokens, false, true});
   t.tensors.push_back({"head_norm.weight", {hidden}, head, F::head_norm_w});
   t.tensors.push_back({"head_norm.bias", {hidden}, head, F::head_norm_b});
   t.tensors.push_back({"lm_head.weight", {c.vocab_size, hidden}, head, F::lm_head});

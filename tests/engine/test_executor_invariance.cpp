@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 
 #include <csignal>
+#include <limits>
 
 #include "executor_invariance_support.h"
 
@@ -108,6 +109,27 @@ TEST_CASE("executor: invariance holds with q4/q8 weights, which stream as packed
   const uint64_t h = 64, ffn = 128, layers = 2, linear = layers * (4 * h * h + 2 * h * ffn);
   CHECK(dense.placed[Place::disk].weights - packed.placed[Place::disk].weights ==
         linear * 2 - linear / 64 * 36);
+}
+
+TEST_CASE("executor: a streamed embedding stage reads only the rows of its step's tokens",
+          "[executor]") {
+  ut::TempDir tmp;
+  const ut::TinyOptModel m(tmp.path(), {.tied = false, .proj = 32, .seed = 8});
+  const std::vector<SequenceRequest> reqs = requests(23, 6);
+  const std::vector<SequenceResult> want = reference(m, reqs, 3);
+  ExecutorOptions o;
+  o.policy.gpu_batch_size = 3;
+  o.policy.num_gpu_batches = 2;
+  o.policy.weights = {0, 0, 1};
+  o.offload_dir = tmp.path();
+  ExecutorReport rows_only, merged;
+  o.row_gap_bytes = 0;
+  check_same(want, executor(m, reqs, o, &rows_only), "rows only");
+  // Every gap merged: each step reads its tables from its lowest row to its highest.
+  o.row_gap_bytes = std::numeric_limits<uint64_t>::max();
+  check_same(want, executor(m, reqs, o, &merged), "gaps merged");
+  CHECK(rows_only.bytes.disk_read < merged.bytes.disk_read);
+  CHECK(rows_only.bytes.h2d < merged.bytes.h2d);
 }
 
 TEST_CASE("executor: disk policies really stream through the disk and report it", "[executor]") {

@@ -98,11 +98,16 @@ TEST_CASE("decode layer terms by hand", "[planner]") {
   CHECK(busy(step1, Resource::kHostToDevice, p) == Approx(6 * 10 * 256 / 1e9 + 6 * 128 / 1e9));
 }
 
-TEST_CASE("the embedding stage reads its whole tables every step", "[planner]") {
+TEST_CASE("the embedding stage reads the rows of its step's tokens, a disk page each at least",
+          "[planner]") {
   const PlanInputs in = toy_inputs();
   Policy p = toy_policy();
-  // OPT's token table 100 x 64 and position table (100 + 2) x 64, f16: 25856 bytes.
-  CHECK(block_sizes(in, p).embed_weights == 25856);
+  // OPT's token table 100 x 64 and position table (100 + 2) x 64, f16: 25856 bytes, all of them
+  // lookup tables; a row of each, 256 bytes, costs a 4096-byte page.
+  const BlockSizes z = block_sizes(in, p);
+  CHECK(z.embed_weights == 25856);
+  CHECK(z.bytes.embed_lookup_weights == 25856);
+  CHECK(z.bytes.embed_lookup_row_bytes == 256);
   const CostModel model(in, p);
   const Stage& prefill = model.stages()[5];
   const Stage& decode = model.stages()[6];
@@ -112,8 +117,10 @@ TEST_CASE("the embedding stage reads its whole tables every step", "[planner]") 
   CHECK(decode.phase == Phase::kDecode);
   CHECK(decode.count == 2);  // gen_len 3: the prefill's step and two decode steps
   p.weights = {0, 0, 1};  // read from disk (1e8) and copied to the device (1e9) every step
-  CHECK(busy(decode, Resource::kDiskRead, p) == Approx(25856 / 1e8));
-  CHECK(busy(decode, Resource::kHostToDevice, p) == Approx(25856 / 1e9));
+  // Decode: 6 sequences' rows, 6 pages. Prefill: 6 x 10 tokens' pages exceed the tables.
+  CHECK(busy(decode, Resource::kDiskRead, p) == Approx(6 * 4096 / 1e8));
+  CHECK(busy(decode, Resource::kHostToDevice, p) == Approx(6 * 4096 / 1e9));
+  CHECK(busy(prefill, Resource::kDiskRead, p) == Approx(25856 / 1e8));
   p.weights = {1, 0, 0};  // resident: nothing moves
   CHECK(busy(decode, Resource::kDiskRead, p) == 0);
   CHECK(busy(decode, Resource::kHostToDevice, p) == 0);

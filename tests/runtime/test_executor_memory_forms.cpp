@@ -76,3 +76,31 @@ TEST_CASE("executor memory forms bound the capacity check's bytes on every tier"
     }
   }
 }
+
+TEST_CASE("the planner's embedding bytes: lookup tables from the table, as the geometry gives") {
+  const HardwareProfile hw = t4_flexgen_profile();
+  Workload load;
+  load.prompt_len = 8;
+  load.gen_len = 4;
+  const auto bytes = [&](const char* preset) {
+    return planner_inputs(planned_preset(preset), hw, load)
+        .model_bytes(Compression::kQ4, Compression::kNone, CacheDType::kF16);
+  };
+  // OPT-125m, f16: the token table 50272 x 768 and the position table 2050 x 768.
+  const ModelBytes opt = bytes("opt-125m");
+  CHECK(opt.embed_lookup_weights == (50272 + 2050) * 768 * 2);
+  CHECK(opt.embed_lookup_row_bytes == 2 * 768 * 2);
+  CHECK(opt.embed_weights == opt.embed_lookup_weights);
+  const ModelBytes geometry =
+      model_bytes(planner_inputs(planned_preset("opt-125m"), hw, load).model,
+                  Compression::kQ4, Compression::kNone);
+  CHECK(geometry.embed_lookup_weights == opt.embed_lookup_weights);
+  CHECK(geometry.embed_lookup_row_bytes == opt.embed_lookup_row_bytes);
+  // OPT-350m projects its 512-wide embedding: project_in (1024 x 512) is read whole.
+  const ModelBytes projected = bytes("opt-350m");
+  CHECK(projected.embed_weights - projected.embed_lookup_weights == 1024 * 512 * 2);
+  // Llama 3.1 8B, bf16: its 128256 x 4096 token table, no position table.
+  const ModelBytes llama = bytes("llama-3.1-8b");
+  CHECK(llama.embed_lookup_weights == uint64_t(128256) * 4096 * 2);
+  CHECK(llama.embed_lookup_row_bytes == 4096 * 2);
+}

@@ -20,6 +20,10 @@ void LlamaForward::embed(Backend& be, const StageWeights& w, const StepInput& in
   be.embedding(w.get(embed_tokens), in.token_ids, Accumulate::overwrite, h);
 }
 
+std::vector<TableRows> LlamaForward::lookup_rows(const StepInput& in) const {
+  return {{embed_tokens, {in.token_ids, in.token_ids + in.batch * in.new_tokens}}};
+}
+
 void LlamaForward::rotate(Backend& be, const StepInput& in, Tensor q, Tensor k) const {
   const int64_t rows = in.batch * in.new_tokens;
   // Left padding has position -1: any angle will do, its keys are never attended.

@@ -14,6 +14,7 @@ class LlamaForward final : public ModelForward {
   // h = embed_tokens(ids): positions enter through RoPE inside attention.
   void embed(Backend& be, const StageWeights& w, const StepInput& in, Tensor h,
              Workspace& ws) const override;
+  std::vector<TableRows> lookup_rows(const StepInput& in) const override;
   void layer(Backend& be, const StageWeights& w, int64_t j, const StepInput& in,
              KvAttention& attention, Tensor h, Workspace& ws) const override;
   // logits = lm_head · rms_norm(h_last) (lm_head is embed_tokens when tied).

@@ -14,6 +14,7 @@ TensorTable tensor_table(const ModelConfig& c) {
     if (present) t.tensors.push_back({std::move(name), std::move(shape), stage, role, quantizable});
   };
   add(true, "embed_tokens.weight", {c.vocab_size, h}, 0, embed_tokens);
+  t.tensors.back().lookup = true;
   add(true, "norm.weight", {h}, head, final_norm_w);
   add(!c.tied_head, "lm_head.weight", {c.vocab_size, h}, head, lm_head);
   if (c.tied_head) t.shared.push_back({0, head, lm_head});

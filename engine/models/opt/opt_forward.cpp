@@ -5,6 +5,17 @@
 #include "engine/models/opt/opt_roles.h"
 
 namespace strata::opt {
+namespace {
+
+// The position table's row of every new token: OPT offsets positions by 2 (left padding, at
+// position -1, reads row 1).
+std::vector<int32_t> position_rows(const StepInput& in) {
+  std::vector<int32_t> rows(size_t(in.batch * in.new_tokens));
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = in.positions[i] + int32_t(kPositionOffset);
+  return rows;
+}
+
+}  // namespace
 
 std::vector<int64_t> OptForward::workspace_cols() const {
   std::vector<int64_t> cols(kWorkspaceRoles, c_.hidden_size);
@@ -23,11 +34,15 @@ void OptForward::embed(Backend& be, const StageWeights& w, const StepInput& in, 
   } else {
     be.embedding(w.get(embed_tokens), in.token_ids, Accumulate::overwrite, h);
   }
-  std::vector<int32_t> rows_in_table(static_cast<size_t>(rows));
-  for (int64_t i = 0; i < rows; ++i) {
-    rows_in_table[size_t(i)] = in.positions[i] + int32_t(kPositionOffset);
-  }
+  const std::vector<int32_t> rows_in_table = position_rows(in);
   be.embedding(w.get(embed_positions), rows_in_table.data(), Accumulate::add, h);
+}
+
+std::vector<TableRows> OptForward::lookup_rows(const StepInput& in) const {
+  const int32_t* ids = in.token_ids;
+  const std::vector<int32_t> positions = position_rows(in);
+  return {{embed_tokens, {ids, ids + in.batch * in.new_tokens}},
+          {embed_positions, {positions.begin(), positions.end()}}};
 }
 
 void OptForward::attention_block(Backend& be, const StageWeights& w, const StepInput& in,

@@ -12,6 +12,7 @@ class OptForward final : public ModelForward {
   // h = embed_tokens(ids) (· project_inᵀ) + embed_positions(positions + 2).
   void embed(Backend& be, const StageWeights& w, const StepInput& in, Tensor h,
              Workspace& ws) const override;
+  std::vector<TableRows> lookup_rows(const StepInput& in) const override;
   void layer(Backend& be, const StageWeights& w, int64_t j, const StepInput& in,
              KvAttention& attention, Tensor h, Workspace& ws) const override;
   // logits = lm_head · (project_out ·) final_layer_norm(h_last).

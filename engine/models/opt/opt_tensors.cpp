@@ -14,8 +14,10 @@ TensorTable tensor_table(const ModelConfig& c) {
   };
   const bool norm = c.final_norm && c.norm_affine, projected = p != h;
   add(true, "decoder.embed_tokens.weight", {c.vocab_size, p}, 0, embed_tokens);
+  t.tensors.back().lookup = true;
   add(true, "decoder.embed_positions.weight", {c.max_positions + kPositionOffset, h}, 0,
       embed_positions);
+  t.tensors.back().lookup = true;
   add(projected, "decoder.project_in.weight", {h, p}, 0, project_in);
   add(projected, "decoder.project_out.weight", {p, h}, head, project_out);
   add(norm, "decoder.final_layer_norm.weight", {h}, head, final_norm_w);

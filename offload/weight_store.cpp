@@ -121,6 +121,25 @@ void WeightStore::read_into(const StoreTensor& t, uint64_t begin, uint64_t lengt
   }
 }
 
+void WeightStore::read_ranges_into(const StoreTensor& t, std::span<const Range> ranges,
+                                   char* dst) {
+  std::vector<IoRequest> requests;
+  requests.reserve(ranges.size());
+  for (const Range& r : ranges) {
+    STRATA_CHECK(r.begin <= t.length && r.length <= t.length - r.begin, "tensor ", t.name,
+                 ": range [", r.begin, ", ", r.begin + r.length, ") is outside its ", t.length,
+                 " bytes");
+    requests.push_back({dst + r.begin, t.offset + r.begin, size_t(r.length), {}});
+  }
+  UringFile& file = data_file(t.file);
+  try {
+    file.read_many(requests);
+    file.throw_if_failed(requests, IoDirection::read);
+  } catch (const IoError& e) {
+    throw e.with_context("reading tensor " + t.name);
+  }
+}
+
 AlignedBuffer WeightStore::read(const std::string& name) {
   const StoreTensor& t = require(name);
   AlignedBuffer buffer(t.length);

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,13 @@ class WeightStore {
   // Bytes [begin, begin + length) of tensor t into dst (length bytes; any host memory).
   // Throws Error for a range outside the tensor, IoError when the read fails.
   void read_into(const StoreTensor& t, uint64_t begin, uint64_t length, void* dst);
+  // Ranges of tensor t, each [begin, begin + length) into dst + begin, as one batch of reads
+  // (a step's few rows of a table: their requests are in flight together, not one at a time).
+  // Throws like read_into, for the first range that failed.
+  struct Range {
+    uint64_t begin = 0, length = 0;
+  };
+  void read_ranges_into(const StoreTensor& t, std::span<const Range> ranges, char* dst);
   // Bytes [offset, offset + length) of a data file: a whole layer is one such read.
   void read_file_range(const std::string& file, uint64_t offset, uint64_t length, void* dst);
   AlignedBuffer read(const std::string& name);  // the whole tensor

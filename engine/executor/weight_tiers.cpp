@@ -90,13 +90,19 @@ uint64_t WeightTiers::read_disk_rows(int64_t stage, int slot, const StageRanges*
   for (size_t i = 0; i < s.tensors.size(); ++i) {
     const WeightTensorLayout& t = layout_.tensors[s.tensors[i]];
     if (t.split.disk == 0) continue;
+    std::vector<WeightStore::Range> reads;
     for (const RowRange& range : ranges_of(ranges, i, t.rows())) {
       const RowRange r = clip(range, 0, t.split.disk);
       if (r.begin >= r.end) continue;
-      const uint64_t at = uint64_t(r.begin) * t.row_bytes;
-      const uint64_t length = uint64_t(r.end - r.begin) * t.row_bytes;
-      source_->read(t.name, at, length, staging + s.staging_offsets[i] + at);
-      bytes += length;
+      reads.push_back({uint64_t(r.begin) * t.row_bytes, uint64_t(r.end - r.begin) * t.row_bytes});
+      bytes += reads.back().length;
+    }
+    // Each range lands at its own place: the tensor's disk rows start its staging slot.
+    if (reads.size() == 1) {
+      source_->read(t.name, reads[0].begin, reads[0].length,
+                    staging + s.staging_offsets[i] + reads[0].begin);
+    } else if (!reads.empty()) {
+      source_->read_ranges(t.name, reads, staging + s.staging_offsets[i]);
     }
   }
   return bytes;

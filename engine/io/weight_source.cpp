@@ -59,9 +59,30 @@ class StoreSource final : public WeightSource {
       return;
     }
     store_.read_into(t, begin, length, dst);
-    const size_t a = size_t(begin / p.row_bytes), b = size_t((begin + length) / p.row_bytes);
-    check_crc(t, crc32c_of_slice(p.crcs[a], p.crcs[b], length), crc32c(dst, size_t(length)),
-              str_cat(" (rows ", a, " to ", b, ", changed since this run verified them)"));
+    check_rows(t, p, begin, length, static_cast<const char*>(dst));
+  }
+  // After the tensor's first read (which verifies it whole), row ranges go out as one batch and
+  // each is checked as read() checks one.
+  void read_ranges(const std::string& name, std::span<const WeightStore::Range> ranges,
+                   char* dst) override {
+    if (!ranges.empty() && row_prefix_crcs_.count(name) == 0) {  // the first read verifies all
+      read(name, ranges[0].begin, ranges[0].length, dst + ranges[0].begin);
+      ranges = ranges.subspan(1);
+    }
+    const auto prefixes = row_prefix_crcs_.find(name);
+    const bool rows = std::all_of(ranges.begin(), ranges.end(), [&](const WeightStore::Range& r) {
+      return prefixes != row_prefix_crcs_.end() && r.begin % prefixes->second.row_bytes == 0 &&
+             r.length % prefixes->second.row_bytes == 0;
+    });
+    if (!rows) {
+      WeightSource::read_ranges(name, ranges, dst);
+      return;
+    }
+    const StoreTensor& t = store_.require(name);
+    store_.read_ranges_into(t, ranges, dst);
+    for (const WeightStore::Range& r : ranges) {
+      check_rows(t, prefixes->second, r.begin, r.length, dst + r.begin);
+    }
   }
   bool serves_disk_rows() const override { return true; }
   const std::filesystem::path& dir() const override { return store_.dir(); }
@@ -81,26 +102,34 @@ class StoreSource final : public WeightSource {
     p.row_bytes = t.length % rows == 0 && t.length > 0 ? t.length / rows : t.length + 1;
     p.crcs.reserve(size_t(t.length / p.row_bytes) + 1);
     p.crcs.push_back(0);
-    slice_.resize(kSliceBytes);
+    if (slice_.size() == 0) slice_ = AlignedBuffer(size_t(kSliceBytes));
     uint32_t crc = 0;
     for (uint64_t at = 0; at < t.length;) {
       const uint64_t n = std::min<uint64_t>(kSliceBytes, t.length - at);
-      store_.read_into(t, at, n, slice_.data());
+      store_.read_into(t, at, n, slice_.data<char>());
       const uint64_t lo = std::max(at, begin), hi = std::min(at + n, begin + length);
-      if (lo < hi) std::memcpy(dst + (lo - begin), slice_.data() + (lo - at), size_t(hi - lo));
+      if (lo < hi) std::memcpy(dst + (lo - begin), slice_.data<char>() + (lo - at), size_t(hi - lo));
       // Extend the checksum up to each row boundary inside this slice, then to its end.
       uint64_t pos = at;
       for (uint64_t edge = (at / p.row_bytes + 1) * p.row_bytes; edge <= at + n;
            edge += p.row_bytes) {
-        crc = crc32c(slice_.data() + (pos - at), size_t(edge - pos), crc);
+        crc = crc32c(slice_.data<char>() + (pos - at), size_t(edge - pos), crc);
         p.crcs.push_back(crc);
         pos = edge;
       }
-      crc = crc32c(slice_.data() + (pos - at), size_t(at + n - pos), crc);
+      crc = crc32c(slice_.data<char>() + (pos - at), size_t(at + n - pos), crc);
       at += n;
     }
     check_crc(t, t.crc32c, crc, "");
     return p;
+  }
+
+  // Rows [begin, begin + length) as read into `data`, against the checksums verified bytes gave.
+  void check_rows(const StoreTensor& t, const RowPrefixCrcs& p, uint64_t begin, uint64_t length,
+                  const char* data) const {
+    const size_t a = size_t(begin / p.row_bytes), b = size_t((begin + length) / p.row_bytes);
+    check_crc(t, crc32c_of_slice(p.crcs[a], p.crcs[b], length), crc32c(data, size_t(length)),
+              str_cat(" (rows ", a, " to ", b, ", changed since this run verified them)"));
   }
 
   void check_crc(const StoreTensor& t, uint32_t expected, uint32_t got,
@@ -117,7 +146,8 @@ class StoreSource final : public WeightSource {
   // Tensors read in row ranges, by name. One reader thread (the executor's disk thread), like
   // the store itself.
   std::map<std::string, RowPrefixCrcs> row_prefix_crcs_;
-  std::vector<char> slice_;
+  // 4096-aligned, as the tensor's offset in its file is: the reads go straight in, unbounced.
+  AlignedBuffer slice_;
 };
 
 class CheckpointSource final : public WeightSource {
@@ -147,6 +177,11 @@ class CheckpointSource final : public WeightSource {
 };
 
 }  // namespace
+
+void WeightSource::read_ranges(const std::string& name,
+                               std::span<const WeightStore::Range> ranges, char* dst) {
+  for (const WeightStore::Range& r : ranges) read(name, r.begin, r.length, dst + r.begin);
+}
 
 std::unique_ptr<WeightSource> store_source(WeightStore store) {
   return std::make_unique<StoreSource>(std::move(store));

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "engine/core/dtype.h"
@@ -25,6 +26,9 @@ class WeightSource {
   virtual void check(const TensorSpec& t, const TensorFormat& format, uint64_t bytes) const = 0;
   // Bytes [begin, begin + length) of a tensor (a row range) into host memory.
   virtual void read(const std::string& name, uint64_t begin, uint64_t length, void* dst) = 0;
+  // Row ranges of a tensor, each into dst + its begin: a store reads them as one batch.
+  virtual void read_ranges(const std::string& name, std::span<const WeightStore::Range> ranges,
+                           char* dst);
   // Whether rows may stay on disk and be read each time their stage runs (a store).
   virtual bool serves_disk_rows() const = 0;
   virtual const std::filesystem::path& dir() const = 0;

@@ -103,6 +103,27 @@ TEST_CASE("Store row ranges are checked on every read", "[store][crc]") {
     const std::string later = error_of([&] { read_rows(*source, 2, 3); });
     CHECK(later.find("checksum mismatch") != std::string::npos);
   }
+  SECTION("a batch of row ranges lands each at its place, each checked") {
+    auto source = store_source(WeightStore::open(store));
+    const std::vector<WeightStore::Range> ranges = {
+        {2 * kRowBytes, 3 * kRowBytes}, {9 * kRowBytes, kRowBytes}, {30 * kRowBytes, 4 * kRowBytes}};
+    const auto read_batch = [&] {
+      std::string got(bytes.size(), '\0');
+      source->read_ranges(kName, ranges, got.data());
+      return got;
+    };
+    for (int pass = 0; pass < 2; ++pass) {  // the first verifies the tensor, the second not
+      const std::string got = read_batch();
+      for (const WeightStore::Range& r : ranges) {
+        CHECK(got.substr(r.begin, r.length) == bytes.substr(r.begin, r.length));
+      }
+      CHECK(got.substr(5 * kRowBytes, kRowBytes) == std::string(kRowBytes, '\0'));  // a gap
+    }
+    flip_byte(store, 31 * kRowBytes + 2);  // inside the third range, after verification
+    const std::string msg = error_of([&] { read_batch(); });
+    CHECK(msg.find("rows 30 to 34") != std::string::npos);
+    CHECK(msg.find("checksum mismatch") != std::string::npos);
+  }
   SECTION("the whole tensor is checked against the manifest") {
     flip_byte(store, 17);
     auto source = store_source(WeightStore::open(store));

@@ -42,13 +42,9 @@ bool avx512_groups(const QuantMatrix& w, const CpuCompute& cpu) {
          w.format.axis == GroupAxis::kCols;
 }
 
-bool use_strips(QuantBits bits, int64_t m) {
-  return m >= (bits == QuantBits::k4 ? kGemmStripsMinMQ4 : kGemmStripsMinMQ8) &&
-         m <= kGemmStripsMaxM;
-}
-
-// The direct kernels: AVX-512 for groups of a multiple of 16 elements, q4 at 1-4 rows of x and q8
-// at one (quant/gemm_small_m_avx512.cpp says why), AVX2 otherwise.
+// The direct kernels: AVX-512 for groups of a multiple of 16 elements, q4 at 1-4 rows of x (1-3
+// once the strip kernel takes 4) and q8 at one (quant/gemm_small_m_avx512.cpp says why), AVX2
+// otherwise.
 void gemm_direct(const float* x, int64_t m, const QuantMatrix& w, const float* bias, float* y,
                  const CpuCompute& cpu) {
   const int64_t k = w.cols, groups = groups_per_row(w.format, k), g = w.format.group_size;
@@ -144,7 +140,7 @@ void quant_gemm_cpu(const float* x, int64_t m, const QuantMatrix& w, const float
     }
     return;
   }
-  if (avx512_groups(w, cpu) && use_strips(w.format.bits, m)) {
+  if (avx512_groups(w, cpu) && kGemmStripsMinM <= m && m <= kGemmStripsMaxM) {
     gemm_strips(x, m, w, bias, y, cpu);
   } else if (cpu.isa >= CpuIsa::kAvx2 && w.format.axis == GroupAxis::kCols &&
              m <= kGemmDirectMaxM) {

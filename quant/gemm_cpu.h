@@ -5,10 +5,10 @@
 //   bias: [n] fp32 or null
 //   y: [m, n] fp32 row-major                   (caller owns; overwritten)
 //
-// Paths: with CpuIsa::kAvx512, a kCols matrix with groups of a multiple of 16 and m from
-// kGemmStripsMinMQ4 (q4) or kGemmStripsMinMQ8 (q8) to kGemmStripsMaxM, the strip kernel
-// (quant/gemm_strips_avx512.cpp: strips of 4 weight rows dequantized exactly into an L1 scratch,
-// multiplied into all rows of x in 4 x 4 register blocks), 64-row bands split across cpu.threads.
+// Paths: with CpuIsa::kAvx512, a kCols matrix with groups of a multiple of 16 and kGemmStripsMinM
+// <= m <= kGemmStripsMaxM, the strip kernel (quant/gemm_strips_avx512.cpp: strips of 6 weight rows
+// dequantized exactly into an L1 scratch, multiplied into all rows of x in 4 x 6 register
+// blocks), 64-row bands split across cpu.threads.
 // Otherwise, with CpuIsa::kAvx2 or better, a kCols matrix and m <= kGemmDirectMaxM, a direct kernel
 // reads each weight row's codes in registers (decode), rows split across cpu.threads: AVX-512
 // for groups of a multiple of 16 (q4 at 1-4 rows of x: codes looked up in their group's 16
@@ -29,9 +29,9 @@ namespace strata::quant {
 
 inline constexpr int kGemmDirectMaxM = 4;
 // Rows of x the AVX-512 strip kernel takes (quant/gemm_strips_avx512.cpp), for kCols groups of
-// a multiple of 16: q4 and q8 from their minimum up to kGemmStripsMaxM.
-inline constexpr int64_t kGemmStripsMinMQ4 = 5;
-inline constexpr int64_t kGemmStripsMinMQ8 = 2;
+// a multiple of 16. At 2-3 rows the direct kernels ran 1.2-2.2x it (q4's 16-level lookup, q8's
+// AVX2 kernel), at 4 it ran 1.2-1.3x them (docs/benchmarks.md section 9).
+inline constexpr int64_t kGemmStripsMinM = 4;
 inline constexpr int64_t kGemmStripsMaxM = 64;
 inline constexpr int64_t kGemmBandMaxM = 64;
 inline constexpr int64_t kGemmTileFloats = int64_t(1) << 18;

@@ -40,6 +40,7 @@
 #include "quant/dequantize_cpu.h"
 #include "quant/gemm_cpu.h"
 #include "quant/kernels_avx2.h"
+#include "quant/quant_kernels_avx512.h"
 #include "quant/half_gemm.h"
 #include "quant/reference.h"
 #include "quant/sgemm_cpu.h"
@@ -231,8 +232,9 @@ void former_q4_linear(const float* x, const quant::QuantMatrix& w, float* y,
 }
 
 // The paths quant_gemm_cpu took before the AVX-512 strip kernel, for A/B: above 4 rows of x
-// banded_gemm (each thread dequantizes a band into L2 and runs a one-thread oneDNN product);
-// q8 at 2-4 rows the AVX2 direct kernel, rows split over cpu.threads as gemm_direct does.
+// banded_gemm (each thread dequantizes a band into L2 and runs a one-thread oneDNN product); at
+// 1-4 rows the direct kernels (AVX-512 q4 lookup, AVX2 q8), rows split over cpu.threads as
+// gemm_direct does. x: [m, w.cols], w.cols a multiple of the group size (no padding needed).
 void former_quant_linear(const float* x, int64_t m, const quant::QuantMatrix& w, float* y,
                          const quant::CpuCompute& cpu) {
   const int64_t n = w.rows, k = w.cols;
@@ -243,15 +245,22 @@ void former_quant_linear(const float* x, int64_t m, const quant::QuantMatrix& w,
     quant::banded_gemm(x, m, n, k, 1, dequantize, y, n, cpu);
     return;
   }
-  const int64_t ldx = quant::groups_per_row(w.format, k) * w.format.group_size;
-  std::vector<float> xpad(size_t(m * ldx), 0.0f);
-  for (int64_t i = 0; i < m; ++i) std::copy(x + i * k, x + (i + 1) * k, xpad.data() + i * ldx);
+  const bool q4 = w.format.bits == quant::QuantBits::k4;
+  std::vector<float> xs(x, x + m * k);
+  if (q4) {
+    for (int64_t i = 0; i < m; ++i)
+      quant::avx512::arrange_x_q4(x + i * k, k, w.format.group_size, xs.data() + i * k);
+  }
   const int64_t rb = quant::row_bytes(w.format, k);
   const int team = int(std::clamp<int64_t>(n / 64, 1, cpu.threads));
   cpu.run(team, team, [&](int64_t t) {
     const int64_t j0 = n * t / team, j1 = n * (t + 1) / team;
-    quant::avx2::gemm_small_m(xpad.data(), int(m), ldx, {w.format, w.data + j0 * rb, j1 - j0, k},
-                              nullptr, y + j0, n);
+    const quant::QuantMatrix part{w.format, w.data + j0 * rb, j1 - j0, k};
+    if (q4) {
+      quant::avx512::gemm_q4(xs.data(), int(m), k, part, nullptr, y + j0, n);
+    } else {
+      quant::avx2::gemm_small_m(xs.data(), int(m), k, part, nullptr, y + j0, n);
+    }
   });
 }
 
@@ -339,14 +348,11 @@ void bench_decode(int threads, int rounds) {
                                             {quant::CpuIsa::kAvx512, pool->threads(), pool.get()});
                        }});
     }
-    // A/B: the paths before the AVX-512 strip kernel (banded above 4 rows; q8's AVX2 direct
-    // kernel at 2-4), where the backend now takes the strip kernel.
+    // A/B: the paths before the AVX-512 strip kernel where the backend now takes it (4-64 rows).
     if (std::count(isas.begin(), isas.end(), quant::CpuIsa::kAvx512) > 0) {
       auto pool = std::make_shared<quant::ComputePool>(threads);
       for (auto [name, f, packed] : {std::tuple{"q8", f8, &q8}, std::tuple{"q4", f4, &q4}}) {
-        const int64_t strips_from = f.bits == quant::QuantBits::k4 ? quant::kGemmStripsMinMQ4
-                                                                   : quant::kGemmStripsMinMQ8;
-        if (m < strips_from) continue;
+        if (m < quant::kGemmStripsMinM) continue;
         cands.push_back({std::string(name) + "|former path (A/B)",
                          [pool, packed = packed, f = f, &x, &y, m, n, k] {
                            for (auto& w : *packed)

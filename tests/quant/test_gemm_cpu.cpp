@@ -1,5 +1,5 @@
 // Fused dequant-GEMM on the CPU against a float64 GEMM over the reference-dequantized weight,
-// for the direct AVX-512 and AVX2 kernels (m <= 4), the AVX-512 strip kernel (2-64 rows), the
+// for the direct AVX-512 and AVX2 kernels (m <= 4), the AVX-512 strip kernel (4-64 rows), the
 // banded and tiled GEMM paths and the scalar path, on 1 and 2 threads.
 #include <catch2/catch.hpp>
 #include <algorithm>
@@ -135,11 +135,11 @@ TEST_CASE("direct CPU GEMM kernels over group sizes match float64", "[quant]") {
   }
 }
 
-// The AVX-512 strip kernel (q8 from 2 rows of x, q4 from 5, up to 64; every ISA checked, the
-// others take the direct, banded and tiled paths) over group sizes of 16 (mod 32) and 0 (mod 32),
-// row counts that leave 1-3 rows of x and of a strip, ragged k, and k past one dequantized chunk
-// (2048 columns rounded to whole groups: 2016 at g = 48, one group at g = 2560).
-TEST_CASE("strip CPU GEMM kernel at 2-64 rows of x matches float64", "[quant]") {
+// The AVX-512 strip kernel (4-64 rows of x; every ISA checked, the others take the direct, banded
+// and tiled paths; 2-3 rows and m = 65 on either side) over group sizes of 16 (mod 32) and 0 (mod 32),
+// row counts that leave 1-3 rows of x and 1-5 of a strip, ragged k, and k past one dequantized
+// chunk (1024 columns rounded to whole groups: 1008 at g = 48, one group at g = 2560).
+TEST_CASE("strip CPU GEMM kernel at 4-64 rows of x matches float64", "[quant]") {
   const uint64_t seed = test::fresh_seed();
   CAPTURE(seed);
   std::mt19937_64 rng(seed);
@@ -148,8 +148,9 @@ TEST_CASE("strip CPU GEMM kernel at 2-64 rows of x matches float64", "[quant]") 
       for (QuantBits bits : {QuantBits::k4, QuantBits::k8}) {
         for (int64_t g : {16, 48, 64, 128}) {
           const QuantFormat f{bits, int32_t(g), GroupAxis::kCols};
-          for (auto [n, k] : {std::pair<int64_t, int64_t>{131, 3 * g - 5}, {6, 2 * g + 7}}) {
-            for (int64_t m : {2, 3, 5, 8, 17, 33, 64})
+          for (auto [n, k] : {std::pair<int64_t, int64_t>{131, 3 * g - 5}, {6, 2 * g + 7},
+                              {5, g}, {8, 2 * g}}) {
+            for (int64_t m : {2, 3, 4, 5, 8, 17, 33, 64, 65})
               check_gemm(rng, f, m, n, k, (m + n) % 2 == 0, {level, threads});
           }
           check_gemm(rng, f, 13, 7, 4100, true, {level, threads});  // several chunks, ragged

@@ -42,22 +42,24 @@ bool avx512_groups(const QuantMatrix& w, const CpuCompute& cpu) {
          w.format.axis == GroupAxis::kCols;
 }
 
-// The direct kernels: AVX-512 for groups of a multiple of 16 elements, q4 at 1-4 rows of x (1-3
-// once the strip kernel takes 4) and q8 at one (quant/gemm_small_m_avx512.cpp says why), AVX2
-// otherwise.
+// The direct kernels: AVX-512 for groups of a multiple of 16 elements, q4 and q8 at 1-3 rows of x
+// (quant/gemm_small_m_avx512.cpp says why; the strip kernel takes 4), AVX2 otherwise.
 void gemm_direct(const float* x, int64_t m, const QuantMatrix& w, const float* bias, float* y,
                  const CpuCompute& cpu) {
   const int64_t k = w.cols, groups = groups_per_row(w.format, k), g = w.format.group_size;
   const bool avx512 = avx512_groups(w, cpu);
   const bool avx512_q4 = avx512 && w.format.bits == QuantBits::k4;
-  const bool avx512_q8 = avx512 && w.format.bits == QuantBits::k8 && m == 1;
+  const bool avx512_q8 = avx512 && w.format.bits == QuantBits::k8 && m <= kGemmDirectQ8MaxM;
   const PaddedX xp = pad_x(x, m, w, avx512_q4);
   const int64_t ldx = xp.ldx;
   // q8's AVX-512 kernel also takes x's group sums, once for all threads.
   std::vector<float> xsum;
   if (avx512_q8) {
-    xsum.assign(size_t(groups), 0.0f);
-    for (int64_t p = 0; p < ldx; ++p) xsum[size_t(p / g)] += xp.rows[size_t(p)];
+    xsum.assign(size_t(m * groups), 0.0f);
+    for (int64_t i = 0; i < m; ++i) {
+      const float* xi = xp.rows.data() + i * ldx;
+      for (int64_t p = 0; p < ldx; ++p) xsum[size_t(i * groups + p / g)] += xi[p];
+    }
   }
   // Threads split the weight's rows (a row range of a kCols matrix is itself a packed matrix), at
   // least 64 rows each so a small matrix does not pay for a team.
@@ -71,7 +73,7 @@ void gemm_direct(const float* x, int64_t m, const QuantMatrix& w, const float* b
       if (avx512_q4) {
         avx512::gemm_q4(xp.rows.data(), int(m), ldx, part, part_bias, y + j0, n);
       } else if (avx512_q8) {
-        avx512::gemv_q8(xp.rows.data(), xsum.data(), part, part_bias, y + j0);
+        avx512::gemm_q8(xp.rows.data(), xsum.data(), int(m), ldx, part, part_bias, y + j0, n);
       } else {
         avx2::gemm_small_m(xp.rows.data(), int(m), ldx, part, part_bias, y + j0, n);
       }

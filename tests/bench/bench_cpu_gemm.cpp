@@ -8,7 +8,8 @@
 //   decode   m = 1..64 rows against f16, q8 and q4 weights several times the size of the
 //            last-level cache: weight bytes per second of CpuBackend::linear on each instruction
 //            set (and former paths: widen a tile, then GEMM; the AVX-512 q4 one-row kernel before
-//            its 16-level lookup), next to the DRAM read rate.
+//            its 16-level lookup; q4/q8 at 2-64 rows before the strip kernel), next to the DRAM
+//            read rate.
 // Candidates run in turn, round after round, so a noisy neighbour slows all of them alike; each
 // figure is the median round and the best round.
 //
@@ -231,7 +232,8 @@ void former_q4_linear(const float* x, const quant::QuantMatrix& w, float* y,
   });
 }
 
-// The paths quant_gemm_cpu took before the AVX-512 strip kernel, for A/B: above 4 rows of x
+// The paths quant_gemm_cpu took before the AVX-512 strip kernel and q8's multi-row direct kernel,
+// for A/B: above 4 rows of x
 // banded_gemm (each thread dequantizes a band into L2 and runs a one-thread oneDNN product); at
 // 1-4 rows the direct kernels (AVX-512 q4 lookup, AVX2 q8), rows split over cpu.threads as
 // gemm_direct does. x: [m, w.cols], w.cols a multiple of the group size (no padding needed).
@@ -348,11 +350,13 @@ void bench_decode(int threads, int rounds) {
                                             {quant::CpuIsa::kAvx512, pool->threads(), pool.get()});
                        }});
     }
-    // A/B: the paths before the AVX-512 strip kernel where the backend now takes it (4-64 rows).
+    // A/B: the paths before the AVX-512 strip kernel and q8's multi-row kernel, where the backend
+    // now takes them.
     if (std::count(isas.begin(), isas.end(), quant::CpuIsa::kAvx512) > 0) {
       auto pool = std::make_shared<quant::ComputePool>(threads);
       for (auto [name, f, packed] : {std::tuple{"q8", f8, &q8}, std::tuple{"q4", f4, &q4}}) {
-        if (m < quant::kGemmStripsMinM) continue;
+        // Changed: q8 from 2 rows (AVX-512 direct, then strips), q4 from the strips' minimum.
+        if (m < (f.bits == quant::QuantBits::k4 ? quant::kGemmStripsMinM : 2)) continue;
         cands.push_back({std::string(name) + "|former path (A/B)",
                          [pool, packed = packed, f = f, &x, &y, m, n, k] {
                            for (auto& w : *packed)

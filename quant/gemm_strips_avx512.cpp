@@ -4,7 +4,7 @@
 // multiplied against it in registers (4 x 6 accumulators of 16 lanes). Each weight byte is read
 // from memory once and dequantized once whatever m is; the direct kernels
 // (gemm_small_m_avx512.cpp) redo the lookup or the scale for every block of rows of x, and the
-// former banded path wrote a 1 MiB band to L2 and handed it to oneDNN: 0.5-0.8x this kernel at
+// former banded path wrote a 1 MiB band to L2 and handed it to oneDNN: 0.35-0.9x this kernel at
 // 8-64 rows (docs/benchmarks.md section 9).
 //
 // q4 strips hold each group in the order of its codes' nibbles (arrange_x_q4's order, in which x is

@@ -14,29 +14,52 @@
 namespace strata::quant {
 namespace {
 
-// The direct kernels: AVX-512 for groups of a multiple of 16 elements, q4 at 1-4 rows of x and q8
-// at one (quant/gemm_small_m_avx512.cpp says why), AVX2 otherwise.
+// x zero-padded to whole groups, [m, ldx], so the SIMD kernels need no tail: padded codes are 0
+// and decode to the group minimum, which then meets x = 0. With `arrange_q4` each row is in the
+// order the AVX-512 q4 kernels read (avx512::arrange_x_q4).
+struct PaddedX {
+  std::vector<float> rows;
+  int64_t ldx;
+};
+
+PaddedX pad_x(const float* x, int64_t m, const QuantMatrix& w, bool arrange_q4) {
+  const int64_t k = w.cols, g = w.format.group_size, ldx = groups_per_row(w.format, k) * g;
+  PaddedX p{std::vector<float>(size_t(m * ldx), 0.0f), ldx};
+  for (int64_t i = 0; i < m; ++i) std::copy(x + i * k, x + (i + 1) * k, p.rows.data() + i * ldx);
+  if (arrange_q4) {
+    std::vector<float> row(static_cast<size_t>(ldx));
+    for (int64_t i = 0; i < m; ++i) {
+      float* xi = p.rows.data() + i * ldx;
+      avx512::arrange_x_q4(xi, ldx, int32_t(g), row.data());
+      std::copy(row.begin(), row.end(), xi);
+    }
+  }
+  return p;
+}
+
+bool avx512_groups(const QuantMatrix& w, const CpuCompute& cpu) {
+  return cpu.isa >= CpuIsa::kAvx512 && w.format.group_size % 16 == 0 &&
+         w.format.axis == GroupAxis::kCols;
+}
+
+// The direct kernels: AVX-512 for groups of a multiple of 16 elements, q4 and q8 at 1-3 rows of x
+// (quant/gemm_small_m_avx512.cpp says why; the strip kernel takes 4), AVX2 otherwise.
 void gemm_direct(const float* x, int64_t m, const QuantMatrix& w, const float* bias, float* y,
                  const CpuCompute& cpu) {
-  // Zero-pad x to whole groups so the kernel needs no tail: padded codes are 0 and decode to the
-  // group minimum, which then meets x = 0.
   const int64_t k = w.cols, groups = groups_per_row(w.format, k), g = w.format.group_size;
-  const int64_t ldx = groups * g;
-  std::vector<float> xpad(size_t(m * ldx), 0.0f);
-  for (int64_t i = 0; i < m; ++i) std::copy(x + i * k, x + (i + 1) * k, xpad.data() + i * ldx);
-  const bool avx512 = cpu.isa >= CpuIsa::kAvx512 && g % 16 == 0;
+  const bool avx512 = avx512_groups(w, cpu);
   const bool avx512_q4 = avx512 && w.format.bits == QuantBits::k4;
-  const bool avx512_q8 = avx512 && w.format.bits == QuantBits::k8 && m == 1;
-  // What the AVX-512 kernels take besides x, once for all threads: q4, each row of x in the order
-  // of its codes' nibbles; q8, x's group sums.
-  std::vector<float> x_q4, xsum;
-  if (avx512_q4) {
-    x_q4.resize(xpad.size());
-    for (int64_t i = 0; i < m; ++i)
-      avx512::arrange_x_q4(xpad.data() + i * ldx, ldx, w.format.group_size, x_q4.data() + i * ldx);
-  } else if (avx512_q8) {
-    xsum.assign(size_t(groups), 0.0f);
-    for (int64_t p = 0; p < ldx; ++p) xsum[size_t(p / g)] += xpad[size_t(p)];
+  const bool avx512_q8 = avx512 && w.format.bits == QuantBits::k8 && m <= kGemmDirectQ8MaxM;
+  const PaddedX xp = pad_x(x, m, w, avx512_q4);
+  const int64_t ldx = xp.ldx;
+  // q8's AVX-512 kernel also takes x's group sums, once for all threads.
+  std::vector<float> xsum;
+  if (avx512_q8) {
+    xsum.assign(size_t(m * groups), 0.0f);
+    for (int64_t i = 0; i < m; ++i) {
+      const float* xi = xp.rows.data() + i * ldx;
+      for (int64_t p = 0; p < ldx; ++p) xsum[size_t(i * groups + p / g)] += xi[p];
+    }
   }
   // Threads split the weight's rows (a row range of a kCols matrix is itself a packed matrix), at
   // least 64 rows each so a small matrix does not pay for a team.
@@ -48,13 +71,35 @@ void gemm_direct(const float* x, int64_t m, const QuantMatrix& w, const float* b
       const QuantMatrix part{w.format, w.data + j0 * rb, j1 - j0, k};
       const float* part_bias = bias ? bias + j0 : nullptr;
       if (avx512_q4) {
-        avx512::gemm_q4(x_q4.data(), int(m), ldx, part, part_bias, y + j0, n);
+        avx512::gemm_q4(xp.rows.data(), int(m), ldx, part, part_bias, y + j0, n);
       } else if (avx512_q8) {
-        avx512::gemv_q8(xpad.data(), xsum.data(), part, part_bias, y + j0);
+        avx512::gemm_q8(xp.rows.data(), xsum.data(), int(m), ldx, part, part_bias, y + j0, n);
       } else {
-        avx2::gemm_small_m(xpad.data(), int(m), ldx, part, part_bias, y + j0, n);
+        avx2::gemm_small_m(xp.rows.data(), int(m), ldx, part, part_bias, y + j0, n);
       }
     }
+  });
+}
+
+// The AVX-512 strip kernel (quant/gemm_strips_avx512.cpp) for a few dozen rows of x. Threads take
+// 64-row bands of the weight from a shared counter, as half_gemm_cpu's do (a thread that loses
+// its core leaves its bands to the others); a small product stays on the calling thread.
+void gemm_strips(const float* x, int64_t m, const QuantMatrix& w, const float* bias, float* y,
+                 const CpuCompute& cpu) {
+  const PaddedX xp = pad_x(x, m, w, w.format.bits == QuantBits::k4);
+  constexpr int64_t kBandRows = 64;
+  const int64_t n = w.rows, rb = row_bytes(w.format, w.cols);
+  const int64_t bands = (n + kBandRows - 1) / kBandRows;
+  // A thread per 256 KiB of packed weights or 4 MFLOP of multiply (as half_gemm_cpu).
+  const double work = double(n * rb) / double(256 << 10) +
+                      2.0 * double(m) * double(n * w.cols) / double(1 << 22);
+  const int team =
+      int(std::clamp<double>(work, 1.0, double(std::min<int64_t>(bands, cpu.threads))));
+  cpu.run(team, bands, [&](int64_t b) {
+    const int64_t j0 = b * kBandRows, j1 = std::min(n, j0 + kBandRows);
+    const QuantMatrix part{w.format, w.data + j0 * rb, j1 - j0, w.cols};
+    avx512::gemm_strips(xp.rows.data(), int(m), xp.ldx, part, bias ? bias + j0 : nullptr, y + j0,
+                        n);
   });
 }
 
@@ -97,7 +142,10 @@ void quant_gemm_cpu(const float* x, int64_t m, const QuantMatrix& w, const float
     }
     return;
   }
-  if (cpu.isa >= CpuIsa::kAvx2 && w.format.axis == GroupAxis::kCols && m <= kGemmDirectMaxM) {
+  if (avx512_groups(w, cpu) && kGemmStripsMinM <= m && m <= kGemmStripsMaxM) {
+    gemm_strips(x, m, w, bias, y, cpu);
+  } else if (cpu.isa >= CpuIsa::kAvx2 && w.format.axis == GroupAxis::kCols &&
+             m <= kGemmDirectMaxM) {
     gemm_direct(x, m, w, bias, y, cpu);
   } else if (m <= kGemmBandMaxM && cpu.threads > 1) {
     const DecodeRows dequantize = [&](int64_t r0, int64_t r1, float* out) {

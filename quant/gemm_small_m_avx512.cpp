@@ -1,11 +1,12 @@
 // AVX-512 direct dequant-dot kernels for decode shapes, kCols groups of a multiple of 16 elements:
-// q4 against 1-4 rows of x, q8 against one. Single-threaded; callers split row ranges.
+// q4 against 1-4 rows of x, q8 against 1-3. Single-threaded; callers split row ranges.
 //
-// q8, one row: for a group with scale s and minimum mn, sum_k (c_k s + mn) x_k =
+// q8: for a group with scale s and minimum mn, sum_k (c_k s + mn) x_k =
 // s · sum_k c_k x_k + mn · sum_k x_k, so a group costs the codes' FMAs plus one FMA for its scale;
-// the minimum's term uses x's group sums, computed once by the caller. One row only: on this Zen 4
-// (512-bit FMAs issue as two 256-bit halves) it ran 1.1-1.4x the AVX2 kernel at one row and not
-// faster at 2-4 rows (docs/benchmarks.md section 9).
+// the minimum's term uses x's group sums, computed once by the caller. On Zen 4 (512-bit FMAs
+// issue as two 256-bit halves) it ran 1.1-1.4x the AVX2 kernel at one row and not faster at 2-4
+// rows; on Zen 5 it ran 1.2-1.3x the AVX2 kernel at 2-3 rows (docs/benchmarks.md section 9), and
+// the strip kernel (gemm_strips_avx512.cpp) takes 4 and more.
 //
 // q4: a group has only 16 levels, fmaf(c, s, mn) for c = 0..15, so the kernel computes them once
 // per group (one FMA) and looks each code up with vpermps, which reads the low 4 bits of each
@@ -109,6 +110,50 @@ void gemm_q4_rows(const float* x, int64_t ldx, const QuantMatrix& w, const float
   }
 }
 
+template <int M>
+void gemm_q8_rows(const float* x, const float* xsum, int64_t ldx, const QuantMatrix& w,
+                  const float* bias, float* y, int64_t ldy) {
+  const QuantFormat& f = w.format;
+  const int64_t g = f.group_size, bb = block_bytes(f), groups = groups_per_row(f, w.cols);
+  for (int64_t j = 0; j < w.rows; ++j) {
+    const uint8_t* block = w.data + j * row_bytes(f, w.cols);
+    __m512 total[M];
+    float min_part[M];
+    for (int i = 0; i < M; ++i) total[i] = _mm512_setzero_ps(), min_part[i] = 0.0f;
+    for (int64_t grp = 0; grp < groups; ++grp, block += bb) {
+      const GroupHeader h = load_header(block);
+      const uint8_t* codes = block + sizeof(GroupHeader);
+      const float* xg = x + grp * g;
+      // Two accumulators per row break the FMA latency chain of a short group; the loop takes 32
+      // codes a step so that both stay in registers.
+      __m512 acc0[M], acc1[M];
+      for (int i = 0; i < M; ++i) acc0[i] = acc1[i] = _mm512_setzero_ps();
+      int64_t k = 0;
+      for (; k + 32 <= g; k += 32) {
+        const __m512 c0 = load_q8_codes16(codes + k), c1 = load_q8_codes16(codes + k + 16);
+        for (int i = 0; i < M; ++i) {
+          acc0[i] = _mm512_fmadd_ps(c0, _mm512_loadu_ps(xg + i * ldx + k), acc0[i]);
+          acc1[i] = _mm512_fmadd_ps(c1, _mm512_loadu_ps(xg + i * ldx + k + 16), acc1[i]);
+        }
+      }
+      if (k < g) {  // g = 16 (mod 32)
+        const __m512 c0 = load_q8_codes16(codes + k);
+        for (int i = 0; i < M; ++i)
+          acc0[i] = _mm512_fmadd_ps(c0, _mm512_loadu_ps(xg + i * ldx + k), acc0[i]);
+      }
+      const __m512 scale = _mm512_set1_ps(_cvtsh_ss(h.scale));
+      const float min = _cvtsh_ss(h.min);
+      for (int i = 0; i < M; ++i) {
+        total[i] = _mm512_fmadd_ps(_mm512_add_ps(acc0[i], acc1[i]), scale, total[i]);
+        min_part[i] += min * xsum[i * groups + grp];
+      }
+    }
+    const float b = bias ? bias[j] : 0.0f;
+    for (int i = 0; i < M; ++i)
+      y[i * ldy + j] = _mm512_reduce_add_ps(total[i]) + min_part[i] + b;
+  }
+}
+
 }  // namespace
 
 void gemm_q4(const float* x_arranged, int m, int64_t ldx, const QuantMatrix& w, const float* bias,
@@ -139,33 +184,17 @@ void arrange_x_q4(const float* x, int64_t cols, int32_t group_size, float* out) 
   }
 }
 
-void gemv_q8(const float* x, const float* xsum, const QuantMatrix& w, const float* bias, float* y) {
-  const QuantFormat& f = w.format;
-  const int64_t g = f.group_size, bb = block_bytes(f), groups = groups_per_row(f, w.cols);
-  for (int64_t j = 0; j < w.rows; ++j) {
-    const uint8_t* block = w.data + j * row_bytes(f, w.cols);
-    __m512 total = _mm512_setzero_ps();
-    float min_part = 0.0f;
-    for (int64_t grp = 0; grp < groups; ++grp, block += bb) {
-      const GroupHeader h = load_header(block);
-      const uint8_t* codes = block + sizeof(GroupHeader);
-      const float* xg = x + grp * g;
-      // Two accumulators break the FMA latency chain of a short group; the loop takes 32 codes a
-      // step so that both stay in registers.
-      __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-      int64_t k = 0;
-      for (; k + 32 <= g; k += 32) {
-        acc0 = _mm512_fmadd_ps(load_q8_codes16(codes + k), _mm512_loadu_ps(xg + k), acc0);
-        acc1 = _mm512_fmadd_ps(load_q8_codes16(codes + k + 16), _mm512_loadu_ps(xg + k + 16), acc1);
-      }
-      if (k < g) {  // g = 16 (mod 32)
-        acc0 = _mm512_fmadd_ps(load_q8_codes16(codes + k), _mm512_loadu_ps(xg + k), acc0);
-      }
-      const __m512 scale = _mm512_set1_ps(_cvtsh_ss(h.scale));
-      total = _mm512_fmadd_ps(_mm512_add_ps(acc0, acc1), scale, total);
-      min_part += _cvtsh_ss(h.min) * xsum[grp];
-    }
-    y[j] = _mm512_reduce_add_ps(total) + min_part + (bias ? bias[j] : 0.0f);
+void gemm_q8(const float* x, const float* xsum, int m, int64_t ldx, const QuantMatrix& w,
+             const float* bias, float* y, int64_t ldy) {
+  switch (m) {
+    case 1:
+      return gemm_q8_rows<1>(x, xsum, ldx, w, bias, y, ldy);
+    case 2:
+      return gemm_q8_rows<2>(x, xsum, ldx, w, bias, y, ldy);
+    case 3:
+      return gemm_q8_rows<3>(x, xsum, ldx, w, bias, y, ldy);
+    default:
+      break;  // the front only sends 1..3
   }
 }
 

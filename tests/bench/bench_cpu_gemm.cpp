@@ -8,7 +8,8 @@
 //   decode   m = 1..64 rows against f16, q8 and q4 weights several times the size of the
 //            last-level cache: weight bytes per second of CpuBackend::linear on each instruction
 //            set (and former paths: widen a tile, then GEMM; the AVX-512 q4 one-row kernel before
-//            its 16-level lookup), next to the DRAM read rate.
+//            its 16-level lookup; q4/q8 at 2-64 rows before the strip kernel), next to the DRAM
+//            read rate.
 // Candidates run in turn, round after round, so a noisy neighbour slows all of them alike; each
 // figure is the median round and the best round.
 //
@@ -35,7 +36,12 @@
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/core/half.h"
 #include "engine/core/tensor.h"
+#include "quant/banded_gemm.h"
 #include "quant/compute_pool.h"
+#include "quant/dequantize_cpu.h"
+#include "quant/gemm_cpu.h"
+#include "quant/kernels_avx2.h"
+#include "quant/quant_kernels_avx512.h"
 #include "quant/half_gemm.h"
 #include "quant/reference.h"
 #include "quant/sgemm_cpu.h"
@@ -226,6 +232,40 @@ void former_q4_linear(const float* x, const quant::QuantMatrix& w, float* y,
   });
 }
 
+// The paths quant_gemm_cpu took before the AVX-512 strip kernel and q8's multi-row direct kernel,
+// for A/B: above 4 rows of x
+// banded_gemm (each thread dequantizes a band into L2 and runs a one-thread oneDNN product); at
+// 1-4 rows the direct kernels (AVX-512 q4 lookup, AVX2 q8), rows split over cpu.threads as
+// gemm_direct does. x: [m, w.cols], w.cols a multiple of the group size (no padding needed).
+void former_quant_linear(const float* x, int64_t m, const quant::QuantMatrix& w, float* y,
+                         const quant::CpuCompute& cpu) {
+  const int64_t n = w.rows, k = w.cols;
+  if (m > quant::kGemmDirectMaxM) {
+    const quant::DecodeRows dequantize = [&](int64_t r0, int64_t r1, float* out) {
+      quant::dequantize_cpu(w, r0, r1, out, cpu.isa);
+    };
+    quant::banded_gemm(x, m, n, k, 1, dequantize, y, n, cpu);
+    return;
+  }
+  const bool q4 = w.format.bits == quant::QuantBits::k4;
+  std::vector<float> xs(x, x + m * k);
+  if (q4) {
+    for (int64_t i = 0; i < m; ++i)
+      quant::avx512::arrange_x_q4(x + i * k, k, w.format.group_size, xs.data() + i * k);
+  }
+  const int64_t rb = quant::row_bytes(w.format, k);
+  const int team = int(std::clamp<int64_t>(n / 64, 1, cpu.threads));
+  cpu.run(team, team, [&](int64_t t) {
+    const int64_t j0 = n * t / team, j1 = n * (t + 1) / team;
+    const quant::QuantMatrix part{w.format, w.data + j0 * rb, j1 - j0, k};
+    if (q4) {
+      quant::avx512::gemm_q4(xs.data(), int(m), k, part, nullptr, y + j0, n);
+    } else {
+      quant::avx2::gemm_small_m(xs.data(), int(m), k, part, nullptr, y + j0, n);
+    }
+  });
+}
+
 void bench_decode(int threads, int rounds) {
   // OPT-1.3b's fc1 geometry, 6 matrices: 192 MiB of f16, several times any last-level cache, so
   // every pass reads its weights from DRAM.
@@ -250,7 +290,7 @@ void bench_decode(int threads, int rounds) {
   std::printf(
       "| m | weights | path | GB/s of weights, median (best) | of DRAM read | GFLOP/s median "
       "|\n|---|---|---|---|---|---|\n");
-  for (int64_t m : {1, 4, 16, 32, 64}) {
+  for (int64_t m : {1, 2, 4, 8, 16, 32, 64}) {
     const std::vector<float> x = random_floats(size_t(m * k), 1.0f, 3);
     std::vector<float> y(size_t(m * n));
     Tensor xt(const_cast<float*>(x.data()), DType::f32, {m, k});
@@ -309,6 +349,22 @@ void bench_decode(int threads, int rounds) {
                            former_q4_linear(x.data(), {f4, w.data(), n, k}, y.data(),
                                             {quant::CpuIsa::kAvx512, pool->threads(), pool.get()});
                        }});
+    }
+    // A/B: the paths before the AVX-512 strip kernel and q8's multi-row kernel, where the backend
+    // now takes them.
+    if (std::count(isas.begin(), isas.end(), quant::CpuIsa::kAvx512) > 0) {
+      auto pool = std::make_shared<quant::ComputePool>(threads);
+      for (auto [name, f, packed] : {std::tuple{"q8", f8, &q8}, std::tuple{"q4", f4, &q4}}) {
+        // Changed: q8 from 2 rows (AVX-512 direct, then strips), q4 from the strips' minimum.
+        if (m < (f.bits == quant::QuantBits::k4 ? quant::kGemmStripsMinM : 2)) continue;
+        cands.push_back({std::string(name) + "|former path (A/B)",
+                         [pool, packed = packed, f = f, &x, &y, m, n, k] {
+                           for (auto& w : *packed)
+                             former_quant_linear(
+                                 x.data(), m, {f, w.data(), n, k}, y.data(),
+                                 {quant::CpuIsa::kAvx512, pool->threads(), pool.get()});
+                         }});
+      }
     }
     run_rounds(cands, rounds);
     for (const Candidate& c : cands) {

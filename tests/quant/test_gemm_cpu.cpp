@@ -1,6 +1,6 @@
 // Fused dequant-GEMM on the CPU against a float64 GEMM over the reference-dequantized weight,
-// for the direct AVX-512 and AVX2 kernels (m <= 4), the banded and tiled GEMM paths and the
-// scalar path, on 1 and 2 threads.
+// for the direct AVX-512 and AVX2 kernels (m <= 4), the AVX-512 strip kernel (4-64 rows), the
+// banded and tiled GEMM paths and the scalar path, on 1 and 2 threads.
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <cmath>
@@ -128,6 +128,70 @@ TEST_CASE("direct CPU GEMM kernels over group sizes match float64", "[quant]") {
                               {129, 2 * g + 7}, {5, 5 * g}}) {
             for (int64_t m : {1, 2, 3, 4})
               check_gemm(rng, f, m, n, k, n % 2 == 1, {level, threads});
+          }
+        }
+      }
+    }
+  }
+}
+
+// The AVX-512 strip kernel (4-64 rows of x; every ISA checked, the others take the direct, banded
+// and tiled paths; 2-3 rows and m = 65 on either side) over group sizes of 16 (mod 32) and 0 (mod 32),
+// row counts that leave 1-3 rows of x and 1-5 of a strip, ragged k, and k past one dequantized
+// chunk (1024 columns rounded to whole groups: 1008 at g = 48, one group at g = 2560).
+TEST_CASE("strip CPU GEMM kernel at 4-64 rows of x matches float64", "[quant]") {
+  const uint64_t seed = test::fresh_seed();
+  CAPTURE(seed);
+  std::mt19937_64 rng(seed);
+  for (CpuIsa level : runnable_cpu_isas()) {
+    for (int threads : {1, 2}) {
+      for (QuantBits bits : {QuantBits::k4, QuantBits::k8}) {
+        for (int64_t g : {16, 48, 64, 128}) {
+          const QuantFormat f{bits, int32_t(g), GroupAxis::kCols};
+          for (auto [n, k] : {std::pair<int64_t, int64_t>{131, 3 * g - 5}, {6, 2 * g + 7},
+                              {5, g}, {8, 2 * g}}) {
+            for (int64_t m : {2, 3, 4, 5, 8, 17, 33, 64, 65})
+              check_gemm(rng, f, m, n, k, (m + n) % 2 == 0, {level, threads});
+          }
+          check_gemm(rng, f, 13, 7, 4100, true, {level, threads});  // several chunks, ragged
+        }
+        check_gemm(rng, {bits, 2560, GroupAxis::kCols}, 9, 5, 2 * 2560 + 3, false,
+                   {level, threads});
+      }
+    }
+  }
+}
+
+// Every path decodes each weight to exactly dequantize_ref's value (so tokens do not depend on
+// the path): rows of x that are one-hot at a column pick that column's weights out unrounded.
+TEST_CASE("fused CPU GEMM paths use the reference's dequantized weights bit for bit", "[quant]") {
+  const uint64_t seed = test::fresh_seed();
+  CAPTURE(seed);
+  std::mt19937_64 rng(seed);
+  const int64_t n = 37, k = 4100;
+  for (CpuIsa level : runnable_cpu_isas()) {
+    for (QuantBits bits : {QuantBits::k4, QuantBits::k8}) {
+      for (int32_t g : {16, 48, 64}) {
+        const QuantFormat f{bits, g, GroupAxis::kCols};
+        const std::vector<float> w = test::random_matrix(rng, n, k, -1, 1, 8);
+        std::vector<uint8_t> packed(size_t(packed_bytes(f, n, k)));
+        quantize_ref(f, w.data(), n, k, packed.data());
+        const QuantMatrix qw{f, packed.data(), n, k};
+        std::vector<float> dq(size_t(n * k));
+        dequantize_ref(qw, 0, n, dq.data());
+        for (int64_t m : {1, 2, 4, 5, 33, 64}) {
+          CAPTURE(format_name(f), cpu_isa_name(level), m);
+          std::vector<float> x(size_t(m * k), 0.0f);
+          std::vector<int64_t> col(static_cast<size_t>(m));
+          std::uniform_int_distribution<int64_t> dc(0, k - 1);
+          for (int64_t i = 0; i < m; ++i) x[size_t(i * k + (col[size_t(i)] = dc(rng)))] = 1.0f;
+          std::vector<float> y(size_t(m * n));
+          quant_gemm_cpu(x.data(), m, qw, nullptr, y.data(), {level, 2});
+          for (int64_t i = 0; i < m; ++i) {
+            for (int64_t j = 0; j < n; ++j) {
+              INFO("row " << i << " (one at " << col[size_t(i)] << "), weight row " << j);
+              REQUIRE(y[size_t(i * n + j)] == dq[size_t(j * k + col[size_t(i)])]);
+            }
           }
         }
       }

@@ -1,7 +1,9 @@
 // CPU row-wise and elementwise ops: layer norm, residual add, activations, SwiGLU's silu_mul,
 // embedding gather.
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/backend/cpu/row_sums.h"
@@ -69,7 +71,13 @@ void CpuBackend::do_activation(Activation kind, Tensor& x) {
   for_bands(x.numel(), 1, [&](int64_t begin, int64_t end) {
     switch (kind) {
       case Activation::relu:
-        for (int64_t i = begin; i < end; ++i) v[i] = v[i] > 0.0f ? v[i] : 0.0f;
+        // Clears every element whose sign bit is set, without a branch: GCC -O2 compiled both
+        // `x > 0 ? x : 0` and std::max to a branch, mispredicted on half of a layer's
+        // random-signed elements (9% of a small prefill's samples).
+        for (int64_t i = begin; i < end; ++i) {
+          const uint32_t bits = std::bit_cast<uint32_t>(v[i]);
+          v[i] = std::bit_cast<float>(bits & ~uint32_t(int32_t(bits) >> 31));
+        }
         return;
       case Activation::gelu:
         for (int64_t i = begin; i < end; ++i)

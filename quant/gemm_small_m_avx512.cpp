@@ -28,6 +28,7 @@
 #include <cstring>
 
 #include "quant/group_codec.h"
+#include "quant/q4_levels_avx512.h"
 #include "quant/quant_kernels_avx512.h"
 
 namespace strata::quant::avx512 {
@@ -37,17 +38,6 @@ namespace {
 inline __m512 load_q8_codes16(const uint8_t* p) {
   return _mm512_cvtepi32_ps(
       _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
-}
-
-// The 16 values a q4 group's codes decode to: lane c = fmaf(c, scale, min), as decode_value.
-inline __m512 q4_levels(const uint8_t* block) {
-  uint16_t scale_bits, min_bits;
-  std::memcpy(&scale_bits, block, sizeof scale_bits);
-  std::memcpy(&min_bits, block + sizeof scale_bits, sizeof min_bits);
-  const __m512 scale = _mm512_cvtph_ps(_mm256_set1_epi16(short(scale_bits)));
-  const __m512 min = _mm512_cvtph_ps(_mm256_set1_epi16(short(min_bits)));
-  const __m512 codes = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  return _mm512_fmadd_ps(codes, scale, min);
 }
 
 // 16 bytes of q4 codes as 16 dwords: low nibble = an even element, bits 4..7 = the odd one.

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "quant/group_codec.h"
+#include "quant/q4_levels_avx512.h"
 #include "quant/quant_kernels_avx512.h"
 
 namespace strata::quant::avx512 {
@@ -40,17 +41,6 @@ constexpr int kBlockRowsOfX = 4;
 constexpr int64_t kChunkCols = 1024;
 // The next strip's codes are prefetched while this one is dequantized (2 strips ahead: no gain).
 constexpr int kPrefetchStrips = 1;
-
-// The 16 values a q4 group's codes decode to: lane c = fmaf(c, scale, min), as decode_value.
-inline __m512 q4_levels(const uint8_t* block) {
-  uint16_t scale_bits, min_bits;
-  std::memcpy(&scale_bits, block, sizeof scale_bits);
-  std::memcpy(&min_bits, block + sizeof scale_bits, sizeof min_bits);
-  const __m512 scale = _mm512_cvtph_ps(_mm256_set1_epi16(short(scale_bits)));
-  const __m512 min = _mm512_cvtph_ps(_mm256_set1_epi16(short(min_bits)));
-  const __m512 codes = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  return _mm512_fmadd_ps(codes, scale, min);
-}
 
 // One q4 group into out[0, g) in nibble order (see arrange_x_q4).
 inline void dequantize_q4_group(const uint8_t* block, int64_t g, float* out) {

@@ -98,12 +98,7 @@ uint64_t WeightTiers::read_disk_rows(int64_t stage, int slot, const StageRanges*
       bytes += reads.back().length;
     }
     // Each range lands at its own place: the tensor's disk rows start its staging slot.
-    if (reads.size() == 1) {
-      source_->read(t.name, reads[0].begin, reads[0].length,
-                    staging + s.staging_offsets[i] + reads[0].begin);
-    } else if (!reads.empty()) {
-      source_->read_ranges(t.name, reads, staging + s.staging_offsets[i]);
-    }
+    source_->read_ranges(t.name, reads, staging + s.staging_offsets[i]);
   }
   return bytes;
 }

@@ -65,10 +65,13 @@ class StoreSource final : public WeightSource {
   // each is checked as read() checks one.
   void read_ranges(const std::string& name, std::span<const WeightStore::Range> ranges,
                    char* dst) override {
-    if (!ranges.empty() && row_prefix_crcs_.count(name) == 0) {  // the first read verifies all
+    // One range goes through read(): a whole tensor is checked against the manifest, and the
+    // first row range of a tensor verifies it whole.
+    if (ranges.size() == 1 || (!ranges.empty() && row_prefix_crcs_.count(name) == 0)) {
       read(name, ranges[0].begin, ranges[0].length, dst + ranges[0].begin);
       ranges = ranges.subspan(1);
     }
+    if (ranges.empty()) return;
     const auto prefixes = row_prefix_crcs_.find(name);
     const bool rows = std::all_of(ranges.begin(), ranges.end(), [&](const WeightStore::Range& r) {
       return prefixes != row_prefix_crcs_.end() && r.begin % prefixes->second.row_bytes == 0 &&
